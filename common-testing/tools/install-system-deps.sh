@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs the Debian packages that the tests and the demo need. Idempotent:
+# packages already installed are left alone, and apt is only asked when
+# something is missing. Each package says why it is here.
+set -euo pipefail
+
+packages=(
+    tgt                 # tgtd: the simulators export their LUNs over real iSCSI
+    libiscsi-bin        # iscsi-ls / iscsi-inq: checks of what a target exports
+    qemu-utils          # qemu-img, qemu-storage-daemon (user-space initiator)
+    qemu-block-extra    # the libiscsi block driver for qemu-img / qemu-storage-daemon
+    qemu-system-common  # qemu-storage-daemon's FUSE export support files
+    fuse3               # the FUSE export that gives an attached LUN a local path
+    git                 # pbr derives package versions from git tags
+    python3-venv        # tox and the test environments are virtualenvs
+)
+missing=()
+for pkg in "${packages[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+        missing+=("$pkg")
+    fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+    echo "system packages: all ${#packages[@]} present"
+    exit 0
+fi
+
+echo "system packages: installing ${missing[*]}"
+sudo_cmd=()
+if [ "$(id -u)" -ne 0 ]; then
+    sudo_cmd=(sudo)
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,50 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+from oslo_config import cfg
+import testtools
+
+from pure_cinder import options
+
+
+class ListOptsTest(testtools.TestCase):
+
+    def _listed(self):
+        groups = dict(options.list_opts())
+        return {opt.name: opt for opt in groups['backend_defaults']}
+
+    def test_every_operator_option_is_listed(self):
+        listed = self._listed()
+        for name in ('pure_target', 'san_ip', 'pure_api_token',
+                     'pure_host_name', 'pure_iscsi_cidr',
+                     'pure_eradicate_on_delete', 'driver_ssl_cert_verify',
+                     'driver_ssl_cert_path', 'use_chap_auth',
+                     'pure_host_personality'):
+            self.assertIn(name, listed)
+
+    def test_api_token_is_secret(self):
+        self.assertTrue(self._listed()['pure_api_token'].secret)
+
+    def test_options_register_in_a_backend_group(self):
+        conf = cfg.ConfigOpts()
+        conf.register_opts(options.list_opts()[0][1], group='pure1')
+        conf([], default_config_files=[])
+        self.assertEqual('0.0.0.0/0', conf.pure1.pure_iscsi_cidr)
+        self.assertFalse(conf.pure1.pure_eradicate_on_delete)
+        self.assertIsNone(conf.pure1.pure_host_name)
+
+    def test_personality_rejects_unknown_values(self):
+        conf = cfg.ConfigOpts()
+        conf.register_opts(options.PURE_OPTS, group='pure1')
+        conf([], default_config_files=[])
+        self.assertRaises(ValueError, conf.set_override,
+                          'pure_host_personality', 'windows', group='pure1')

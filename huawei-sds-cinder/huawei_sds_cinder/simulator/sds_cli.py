@@ -1,0 +1,113 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+"""sds_cli: the host attach program os-brick's HuaweiStorHyperConnector runs.
+
+os-brick calls ``sds_cli -c attach|detach|querydev -v <volume name>`` and
+reads ``ret_code=``, ``ret_desc=`` and ``dev_addr=`` lines from stdout; the
+exit status must be 0 or os-brick raises before reading them. This one asks
+the (simulated) local VBS, named by --vbs or $HUAWEI_SDS_CLI_VBS
+(``address:port[,address:port...]``), and reports the volume's data file as
+the device: a plain file that cinder's image copy reads and writes.
+"""
+
+import argparse
+import os
+import sys
+
+from huawei_sds_cinder import client
+
+VBS_ENV = 'HUAWEI_SDS_CLI_VBS'
+
+# The codes os-brick knows (reference 2.1).
+RET_OK = 0
+RET_NOT_ATTACHED = 1
+RET_HAS_BEEN_ATTACHED = 50151401
+RET_VBS_ABNORMAL = 50151209
+RET_NOT_MOUNT_NODE = 50155007
+RET_VOLUME_NOT_EXIST = 50150005
+RET_BAD_ARGUMENT = 50150001
+
+
+def _vbs_clients(spec):
+    clients = []
+    for item in (spec or '').split(','):
+        address, sep, port = item.strip().rpartition(':')
+        if sep and address and port.isdigit():
+            clients.append((address, int(port)))
+    return clients
+
+
+def _request(vbs, request_type, volume_name):
+    by_port = {}
+    for address, port in vbs:
+        by_port.setdefault(port, []).append(address)
+    error = None
+    for port, addresses in by_port.items():
+        try:
+            return client.VbsClient(addresses, port, connect_timeout=5,
+                                    read_timeout=30).request(
+                request_type, [('vol_name', volume_name)], idempotent=True)
+        except (client.VbsConnectionError, client.VbsReplyLost) as exc:
+            error = exc
+    raise error or client.VbsConnectionError('no VBS configured')
+
+
+def run(command, volume_name, vbs):
+    """Return the stdout lines for one command."""
+    if not vbs:
+        return ['ret_code=%d' % RET_VBS_ABNORMAL,
+                'ret_desc=no VBS address: set --vbs or $%s' % VBS_ENV]
+    try:
+        if command == 'attach':
+            reply = _request(vbs, 'ATTACH_VOLUME_REQ', volume_name)
+            code = (RET_HAS_BEEN_ATTACHED
+                    if reply.fields.get('already_attached') == '1'
+                    else RET_OK)
+            return ['ret_code=%d' % code]
+        if command == 'detach':
+            reply = _request(vbs, 'DETACH_VOLUME_REQ', volume_name)
+            if reply.fields.get('was_attached') == '1':
+                return ['ret_code=%d' % RET_OK]
+            return ['ret_code=%d' % RET_NOT_MOUNT_NODE,
+                    'ret_desc=volume %s is not attached here' % volume_name]
+        reply = _request(vbs, 'QUERY_DEV_REQ', volume_name)
+        if reply.fields.get('attached') != '1':
+            return ['ret_code=%d' % RET_NOT_ATTACHED,
+                    'ret_desc=volume %s is not attached' % volume_name]
+        return ['ret_code=%d' % RET_OK,
+                'dev_addr=%s' % reply.fields['dev_addr']]
+    except client.VbsInvalidValue as exc:
+        return ['ret_code=%d' % RET_BAD_ARGUMENT, 'ret_desc=%s' % exc]
+    except client.VbsObjectNotFound:
+        return ['ret_code=%d' % RET_VOLUME_NOT_EXIST,
+                'ret_desc=volume %s does not exist' % volume_name]
+    except client.VbsError as exc:
+        return ['ret_code=%d' % RET_VBS_ABNORMAL,
+                'ret_desc=%s' % str(exc).replace('\n', ' ')]
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        prog='sds_cli', description='SDSHypervisor host attach (simulator)')
+    parser.add_argument('-c', dest='command', required=True,
+                        choices=('attach', 'detach', 'querydev'))
+    parser.add_argument('-v', dest='volume', required=True)
+    parser.add_argument('--vbs', default=os.environ.get(VBS_ENV),
+                        help='address:port[,address:port] of the VBS')
+    args = parser.parse_args(argv)
+    lines = run(args.command, args.volume, _vbs_clients(args.vbs))
+    sys.stdout.write('\n'.join(lines) + '\n')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,326 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+"""The VBS socket front-end over state.py.
+
+One TCP listener per VBS address, all on the same port and the same state,
+as several VBS agents of one SDSHypervisor cluster are. Each connection
+carries one request; the reply is written and the connection closed, which
+is how the peer knows the reply is complete.
+"""
+
+import os
+import re
+import select
+import socketserver
+import threading
+import time
+
+from common_testing import faults
+
+from huawei_sds_cinder import client
+from huawei_sds_cinder.simulator import state as vbs_state
+
+# Reply faults the generic fault plan has no action for.
+PARTIAL_CLOSE = 'partial_close'     # half the reply, then close
+PARTIAL_STALL = 'partial_stall'     # half the reply, then hang
+GARBAGE = 'garbage'                 # bytes that are not key=value framing
+OVERSIZED = 'oversized'             # a reply far beyond any sane size
+REPLY_FAULTS = (PARTIAL_CLOSE, PARTIAL_STALL, GARBAGE, OVERSIZED)
+
+# Legacy clients (one send, no half-close) leave the request open; once a
+# request ends with a newline and nothing follows for this long, it is whole.
+_IDLE_END_SECONDS = 0.2
+_MAX_REQUEST_BYTES = 1024 * 1024
+_RETCODE_INJECTED = -900999
+
+
+class ReplyFault(object):
+    def __init__(self, match, mode, count=1, seconds=5.0):
+        if mode not in REPLY_FAULTS:
+            raise ValueError('unknown reply fault %r' % mode)
+        self.pattern = re.compile(match)
+        self.mode = mode
+        self.count = count
+        self.seconds = seconds
+
+
+def parse_request(data):
+    """Bytes -> (request_type, [(key, value), ...]); ValueError if bad."""
+    text = data.decode('utf-8')
+    lines = [line for line in text.split('\n') if line]
+    if not lines or not re.match(r'^\[[A-Z][A-Z0-9_]*\]$', lines[0]):
+        raise ValueError('request does not start with [REQUEST_TYPE]')
+    params = []
+    for line in lines[1:]:
+        key, sep, value = line.partition('=')
+        if not sep or not key:
+            raise ValueError('malformed parameter line %r' % line)
+        params.append((key, value))
+    return lines[0][1:-1], params
+
+
+def encode_reply(retcode, fields=()):
+    lines = ['retcode=%d' % retcode]
+    for key, value in fields:
+        if isinstance(value, dict):
+            value = '[%s]' % ','.join('%s=%s' % kv for kv in value.items())
+        lines.append('%s=%s' % (key, value))
+    return ('\n'.join(lines) + '\n').encode('utf-8')
+
+
+def _volume_record(volume):
+    real = 0
+    try:
+        real = os.stat(volume.path).st_blocks * 512 // vbs_state.MB
+    except OSError:
+        pass
+    return {'vol_name': volume.name, 'father_name': volume.father_name,
+            'status': volume.status, 'vol_size': volume.size_mb,
+            'real_size': real, 'pool_id': volume.pool_id,
+            'thin_flag': int(volume.thin),
+            'create_time': volume.create_time}
+
+
+def _snapshot_record(snapshot):
+    return {'snap_name': snapshot.name, 'father_name': snapshot.father_name,
+            'status': snapshot.status, 'snap_size': snapshot.size_mb,
+            'pool_id': snapshot.pool_id,
+            'create_time': snapshot.create_time}
+
+
+def _required(params, key):
+    for name, value in params:
+        if name == key:
+            return value
+    raise vbs_state.VbsStateError(client.RETCODE_INVALID_PARAMETER,
+                                  'parameter %s is missing' % key)
+
+
+def _int(params, key, default=None):
+    try:
+        value = _required(params, key)
+    except vbs_state.VbsStateError:
+        if default is None:
+            raise
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise vbs_state.VbsStateError(client.RETCODE_INVALID_PARAMETER,
+                                      '%s=%r is not a number' % (key, value))
+
+
+# Parameters of CREATE_VOLUME_REQ that are placement, not policy.
+_PLACEMENT = {'vol_name', 'vol_size', 'pool_id', 'thin_flag'}
+
+
+class VbsRequestHandler(object):
+    """Turns one parsed request into (retcode, reply fields)."""
+
+    def __init__(self, array):
+        self.array = array
+
+    def handle(self, request_type, params):
+        method = getattr(self, 'do_' + request_type.lower(), None)
+        if method is None:
+            return client.RETCODE_INVALID_PARAMETER, []
+        try:
+            return client.RETCODE_OK, method(params) or []
+        except vbs_state.VbsStateError as exc:
+            return exc.retcode, []
+
+    def do_create_volume_req(self, params):
+        policy = {k: v for k, v in params if k not in _PLACEMENT}
+        self.array.create_volume(_required(params, 'vol_name'),
+                                 _required(params, 'pool_id'),
+                                 _int(params, 'vol_size'),
+                                 thin=_int(params, 'thin_flag', 0) == 1,
+                                 policy=policy)
+
+    def do_delete_volume_req(self, params):
+        self.array.delete_volume(_required(params, 'vol_name'))
+
+    def do_query_volume_req(self, params):
+        volume = self.array.query_volume(_required(params, 'vol_name'))
+        return [('volume0', _volume_record(volume))]
+
+    def do_extend_volume_req(self, params):
+        self.array.extend_volume(_required(params, 'vol_name'),
+                                 _int(params, 'vol_size'))
+
+    def do_create_snapshot_req(self, params):
+        self.array.create_snapshot(_required(params, 'snap_name'),
+                                   _required(params, 'vol_name'))
+
+    def do_delete_snapshot_req(self, params):
+        self.array.delete_snapshot(_required(params, 'snap_name'))
+
+    def do_query_snapshot_req(self, params):
+        snapshot = self.array.query_snapshot(_required(params, 'snap_name'))
+        return [('snapshot0', _snapshot_record(snapshot))]
+
+    def do_create_volume_from_snapshot_req(self, params):
+        self.array.create_volume_from_snapshot(
+            _required(params, 'vol_name'),
+            _required(params, 'snap_name_src'),
+            _int(params, 'vol_size'))
+
+    def do_query_pools_capability_req(self, params):
+        pool_ids = [value for key, value in params if key == 'pool_id']
+        if _int(params, 'pool_num', len(pool_ids)) != len(pool_ids):
+            raise vbs_state.VbsStateError(client.RETCODE_INVALID_PARAMETER,
+                                          'pool_num does not match pool_id')
+        return [('pool%d' % index, self.array.pool_capability(pool_id))
+                for index, pool_id in enumerate(pool_ids)]
+
+    # Host attach, as the local VBS does it for sds_cli (not in the public
+    # facts: the request names are the simulator's own).
+    def do_attach_volume_req(self, params):
+        volume, already = self.array.attach(_required(params, 'vol_name'))
+        return [('dev_addr', volume.path), ('already_attached', int(already))]
+
+    def do_detach_volume_req(self, params):
+        detached = self.array.detach(_required(params, 'vol_name'))
+        return [('was_attached', int(detached))]
+
+    def do_query_dev_req(self, params):
+        path = self.array.attached_path(_required(params, 'vol_name'))
+        return [('attached', int(path is not None)),
+                ('dev_addr', path or '')]
+
+
+class _TCPServer(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+class VbsSimulator(object):
+    """The VBS agents of one cluster: several addresses, one state."""
+
+    def __init__(self, array, addresses, port=0, plan=None):
+        self.array = array
+        self.handler = VbsRequestHandler(array)
+        self.plan = plan or faults.FaultPlan()
+        self.reply_faults = []
+        self._reply_faults_lock = threading.Lock()
+        self.requests = []      # (address, request_type) of each request
+        self.addresses = list(addresses)
+        self.port = port
+        self._servers = {}
+        self._threads = {}
+
+    # -- life cycle --
+
+    def start(self):
+        for address in self.addresses:
+            self.address_up(address)
+        return self
+
+    def stop(self):
+        for address in list(self._servers):
+            self.address_down(address)
+
+    def address_up(self, address):
+        """Start (or restart) the listener of one VBS address."""
+        simulator = self
+
+        class Handler(socketserver.BaseRequestHandler):
+            def handle(self):
+                simulator._serve(address, self.request)
+
+        server = _TCPServer((address, self.port), Handler)
+        if not self.port:
+            self.port = server.server_address[1]
+        thread = threading.Thread(target=server.serve_forever,
+                                  kwargs={'poll_interval': 0.05},
+                                  daemon=True)
+        thread.start()
+        self._servers[address] = server
+        self._threads[address] = thread
+
+    def address_down(self, address):
+        """Stop one VBS address: connections to it are refused."""
+        server = self._servers.pop(address)
+        server.shutdown()
+        server.server_close()
+        self._threads.pop(address).join(5)
+
+    def add_reply_fault(self, match, mode, count=1, seconds=5.0):
+        with self._reply_faults_lock:
+            self.reply_faults.append(ReplyFault(match, mode, count, seconds))
+
+    def _take_reply_fault(self, key):
+        with self._reply_faults_lock:
+            for fault in self.reply_faults:
+                if fault.count and fault.pattern.search(key):
+                    fault.count -= 1
+                    return fault
+        return None
+
+    # -- one connection --
+
+    def _read_request(self, sock):
+        sock.settimeout(10)
+        data = b''
+        while len(data) < _MAX_REQUEST_BYTES:
+            if data.endswith(b'\n'):
+                ready, _, _ = select.select([sock], [], [], _IDLE_END_SECONDS)
+                if not ready:
+                    break
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        return data
+
+    def _serve(self, address, sock):
+        try:
+            data = self._read_request(sock)
+        except OSError:
+            return
+        try:
+            request_type, params = parse_request(data)
+        except ValueError:
+            sock.sendall(encode_reply(client.RETCODE_INVALID_PARAMETER))
+            return
+        self.requests.append((address, request_type))
+        key = ' '.join([request_type] + ['%s=%s' % kv for kv in params])
+        try:
+            self.plan.before(key)
+            retcode, fields = self.handler.handle(request_type, params)
+            self.plan.after(key)
+        except faults.DropConnection:
+            return
+        except faults.InjectedFailure as exc:
+            status = exc.status if isinstance(exc.status, int) else 0
+            retcode = status if status < 0 else _RETCODE_INJECTED
+            fields = []
+        try:
+            self._send_reply(sock, key, encode_reply(retcode, fields))
+        except OSError:
+            pass     # the client went away; nothing to tell it
+
+    def _send_reply(self, sock, key, reply):
+        fault = self._take_reply_fault(key)
+        if fault is None:
+            sock.sendall(reply)
+        elif fault.mode == PARTIAL_CLOSE:
+            sock.sendall(reply[:max(len(reply) // 2, 1)])
+        elif fault.mode == PARTIAL_STALL:
+            sock.sendall(reply[:max(len(reply) // 2, 1)])
+            time.sleep(fault.seconds)
+        elif fault.mode == GARBAGE:
+            sock.sendall(b'\x00\xff\xfe<html>not a vbs</html>\n')
+        elif fault.mode == OVERSIZED:
+            line = b'filler=' + b'x' * 65536 + b'\n'
+            for _ in range(200):
+                sock.sendall(line)

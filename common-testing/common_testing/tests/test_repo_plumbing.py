@@ -1,0 +1,195 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""The repository's build plumbing: per-package versions, sample configs.
+
+These tests build small throwaway repositories from the real setup.py and
+tools, so they prove what a release build of the real packages does.
+"""
+
+import glob
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import zipfile
+
+import fixtures
+import testtools
+
+TOOLS = os.path.join('common-testing', 'tools')
+
+
+def _find_repo_root():
+    """The checkout holding these tests (or the one tox runs them from)."""
+    for start in (os.path.dirname(os.path.abspath(__file__)), os.getcwd()):
+        path = start
+        while True:
+            if os.path.isfile(os.path.join(path, TOOLS, 'pkgversion.py')):
+                return path
+            parent = os.path.dirname(path)
+            if parent == path:
+                break
+            path = parent
+    raise RuntimeError('no checkout with %s/pkgversion.py above %s or %s'
+                       % (TOOLS, __file__, os.getcwd()))
+
+
+REPO = _find_repo_root()
+# Every package's setup.py is this one, byte for byte.
+SETUP_PY = os.path.join(REPO, 'common-testing', 'setup.py')
+
+
+class GitRepoFixture(fixtures.Fixture):
+    """A throwaway git repository laid out like ours."""
+
+    def _setUp(self):
+        self.root = self.useFixture(fixtures.TempDir()).path
+        self.env = {k: v for k, v in os.environ.items()
+                    if not k.startswith(('PBR_', 'SKIP_', 'GIT_'))}
+        self.env.update(GIT_AUTHOR_NAME='Tester', GIT_COMMITTER_NAME='Tester',
+                        GIT_AUTHOR_EMAIL='t@example.invalid',
+                        GIT_COMMITTER_EMAIL='t@example.invalid',
+                        PIP_DISABLE_PIP_VERSION_CHECK='1')
+        os.makedirs(os.path.join(self.root, TOOLS))
+        shutil.copy(os.path.join(REPO, TOOLS, 'pkgversion.py'),
+                    os.path.join(self.root, TOOLS))
+        self.git('init', '-q', '-b', 'master')
+
+    def git(self, *args):
+        return subprocess.run(
+            ('git', '-c', 'commit.gpgsign=false', '-c', 'tag.gpgsign=false')
+            + args, cwd=self.root, env=self.env, check=True, text=True,
+            capture_output=True).stdout.strip()
+
+    def add_package(self, name):
+        module = name.replace('-', '_')
+        directory = os.path.join(self.root, name)
+        os.makedirs(os.path.join(directory, module))
+        shutil.copy(SETUP_PY, directory)
+        self.write('%s/setup.cfg' % name,
+                   '[metadata]\nname = %s\nsummary = test package\n'
+                   'python_requires = >=3.11\n\n[files]\npackages = %s\n'
+                   % (name, module))
+        self.write('%s/%s/__init__.py' % (name, module), '')
+
+    def write(self, relpath, text):
+        with open(os.path.join(self.root, relpath), 'w') as f:
+            f.write(text)
+
+    def commit(self, relpath, text, message='change'):
+        self.write(relpath, text)
+        self.git('add', '-A')
+        self.git('commit', '-q', '-m', message)
+
+    def run_in(self, package, *args, env=None):
+        result = subprocess.run(
+            args, cwd=os.path.join(self.root, package),
+            env=dict(self.env, **(env or {})), text=True,
+            capture_output=True)
+        if result.returncode:
+            raise AssertionError('%s in %s failed:\n%s\n%s' % (
+                ' '.join(args), package, result.stdout, result.stderr))
+        return result.stdout
+
+    def version(self, package, **env):
+        out = self.run_in(package, sys.executable, 'setup.py', '-q',
+                          '--version', env=env)
+        return out.strip().splitlines()[-1]
+
+    def sdist(self, package, out_dir):
+        self.run_in(package, sys.executable, 'setup.py', '-q', 'sdist',
+                    '-d', out_dir)
+        sdists = glob.glob(os.path.join(out_dir, '%s-*.tar.gz' % package))
+        if len(sdists) != 1:
+            raise AssertionError('%s: expected one sdist, got %s'
+                                 % (package, sdists))
+        return sdists[0]
+
+
+def _pkg_info_version(sdist):
+    with tarfile.open(sdist) as tar:
+        member = next(m for m in tar.getmembers()
+                      if m.name.count('/') == 1
+                      and m.name.endswith('/PKG-INFO'))
+        return _metadata_version(tar.extractfile(member).read())
+
+
+def _metadata_version(raw):
+    for line in raw.decode().splitlines():
+        if line.startswith('Version: '):
+            return line.split(': ', 1)[1]
+    raise AssertionError('no Version in metadata')
+
+
+class PackageVersionTest(testtools.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.repo = self.useFixture(GitRepoFixture())
+        self.repo.add_package('a-pkg')
+        self.repo.add_package('b-pkg')
+        self.repo.commit('README', 'two packages\n', 'initial')
+        self.repo.git('tag', 'a-pkg-1.0.0')
+        self.repo.git('tag', 'b-pkg-2.3.0')
+        # A repository-wide tag, as plain pbr would use: must be ignored.
+        self.repo.git('tag', '-a', '-m', 'everything', '3.0.0')
+
+    def test_same_commit_each_package_its_own_version(self):
+        self.repo.commit('b-pkg/b_pkg/__init__.py', 'X = 1\n', 'b only')
+        self.repo.commit('README', 'elsewhere\n', 'outside both')
+
+        self.assertEqual('1.0.0', self.repo.version('a-pkg'))
+        self.assertEqual('2.3.1.dev1', self.repo.version('b-pkg'))
+
+    def test_sdist_and_wheel_from_it_keep_the_version(self):
+        self.repo.commit('b-pkg/b_pkg/__init__.py', 'X = 1\n', 'b only')
+        self.repo.commit('b-pkg/b_pkg/__init__.py', 'X = 2\n', 'b again')
+        out = self.useFixture(fixtures.TempDir()).path
+
+        a_sdist = self.repo.sdist('a-pkg', out)
+        b_sdist = self.repo.sdist('b-pkg', out)
+        self.assertEqual('1.0.0', _pkg_info_version(a_sdist))
+        self.assertEqual('2.3.1.dev2', _pkg_info_version(b_sdist))
+        # The wheel is built from the unpacked sdist, away from git and
+        # from pkgversion.py: the version must come from PKG-INFO.
+        self.repo.run_in('b-pkg', sys.executable, '-m', 'pip', 'wheel', '-q',
+                         '--no-deps', '-w', out, b_sdist)
+        wheel, = glob.glob(os.path.join(out, 'b_pkg-*.whl'))
+        self.assertEqual('b_pkg-2.3.1.dev2-py3-none-any.whl',
+                         os.path.basename(wheel))
+        with zipfile.ZipFile(wheel) as whl:
+            metadata = whl.read('b_pkg-2.3.1.dev2.dist-info/METADATA')
+        self.assertEqual('2.3.1.dev2', _metadata_version(metadata))
+
+    def test_highest_own_release_tag_counts(self):
+        self.repo.commit('a-pkg/a_pkg/__init__.py', 'X = 1\n', 'a change')
+        self.repo.git('tag', 'a-pkg-1.10.0')
+        # Not a release of a-pkg: another name, and not X.Y.Z.
+        self.repo.git('tag', 'a-pkg-extra-9.0.0')
+        self.repo.git('tag', 'a-pkg-1.11.0rc1')
+
+        self.assertEqual('1.10.0', self.repo.version('a-pkg'))
+        self.assertEqual('2.3.0', self.repo.version('b-pkg'))
+
+    def test_untagged_package_counts_its_own_commits(self):
+        self.repo.add_package('c-pkg')
+        self.repo.commit('c-pkg/c_pkg/__init__.py', '', 'add c')
+        self.repo.commit('a-pkg/a_pkg/__init__.py', 'X = 1\n', 'a change')
+        self.repo.commit('c-pkg/c_pkg/__init__.py', 'X = 1\n', 'c change')
+
+        self.assertEqual('0.1.0.dev2', self.repo.version('c-pkg'))
+        self.assertEqual('1.0.1.dev1', self.repo.version('a-pkg'))
+
+    def test_explicit_pbr_version_wins(self):
+        self.assertEqual('7.7.7',
+                         self.repo.version('a-pkg', PBR_VERSION='7.7.7'))

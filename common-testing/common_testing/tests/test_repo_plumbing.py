@@ -193,3 +193,67 @@ class PackageVersionTest(testtools.TestCase):
     def test_explicit_pbr_version_wins(self):
         self.assertEqual('7.7.7',
                          self.repo.version('a-pkg', PBR_VERSION='7.7.7'))
+
+
+class GenconfigTest(testtools.TestCase):
+    """genconfig.py against a package whose options are oslo.log's."""
+
+    def setUp(self):
+        super().setUp()
+        self.root = self.useFixture(fixtures.TempDir()).path
+        self.package = os.path.join(self.root, 'demo-cinder')
+        os.makedirs(self.package)
+        # Any installed namespace will do: oslo.log comes with cinder.
+        self._setup_cfg('oslo.log = oslo_log._options:list_opts')
+        self.sample = os.path.join(self.package, 'etc',
+                                   'demo-cinder.conf.sample')
+
+    def _setup_cfg(self, entry_point):
+        with open(os.path.join(self.package, 'setup.cfg'), 'w') as f:
+            f.write('[metadata]\nname = demo-cinder\n\n[entry_points]\n'
+                    'oslo.config.opts =\n    %s\n' % entry_point)
+
+    def _genconfig(self, *args):
+        return subprocess.run(
+            [sys.executable, os.path.join(REPO, TOOLS, 'genconfig.py'),
+             '--repo-root', self.root] + list(args),
+            capture_output=True, text=True)
+
+    def test_missing_sample_is_reported_then_written(self):
+        check = self._genconfig('--check')
+        self.assertEqual(1, check.returncode)
+        self.assertIn('demo-cinder/etc/demo-cinder.conf.sample: missing',
+                      check.stderr)
+        self.assertFalse(os.path.exists(self.sample))
+
+        write = self._genconfig()
+        self.assertEqual(1, write.returncode)
+        self.assertIn('rewritten; commit it', write.stderr)
+        with open(self.sample) as f:
+            self.assertIn('debug = false', f.read())
+
+        again = self._genconfig('--check')
+        self.assertEqual(0, again.returncode, again.stderr)
+        self.assertIn('demo-cinder/etc/demo-cinder.conf.sample: up to date',
+                      again.stdout)
+
+    def test_stale_sample_is_named_with_a_diff(self):
+        self.assertEqual(1, self._genconfig().returncode)
+        with open(self.sample) as f:
+            text = f.read()
+        with open(self.sample, 'w') as f:
+            f.write(text.replace('#debug = false', '#debug = true'))
+
+        check = self._genconfig('--check')
+        self.assertEqual(1, check.returncode)
+        self.assertIn('demo-cinder/etc/demo-cinder.conf.sample: out of date',
+                      check.stderr)
+        self.assertIn('-#debug = true\n+#debug = false\n', check.stderr)
+
+    def test_namespace_not_installed_is_an_error(self):
+        self._setup_cfg('demo_cinder = demo_cinder.options:list_opts')
+
+        check = self._genconfig('--check')
+        self.assertEqual(1, check.returncode)
+        self.assertIn('oslo.config.opts namespace(s) demo_cinder not '
+                      'installed', check.stderr)

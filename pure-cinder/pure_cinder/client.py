@@ -18,7 +18,6 @@ messages mapped to typed exceptions.  It knows nothing about cinder.
 """
 
 import threading
-import time
 import uuid
 
 from oslo_log import log as logging

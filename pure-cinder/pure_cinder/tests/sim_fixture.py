@@ -18,10 +18,10 @@ import os
 import secrets
 import types
 
-from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives import serialization
+from cryptography import x509
 from cryptography.x509.oid import NameOID
 import fixtures
 

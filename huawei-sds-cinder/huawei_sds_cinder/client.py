@@ -108,7 +108,7 @@ _ERRORS_BY_RETCODE = {
 
 def check_value(key, value):
     """Raise VbsInvalidValue unless key=value is safe to put on the wire."""
-    if not isinstance(key, str) or not _KEY.match(key):
+    if not isinstance(key, str) or not _KEY.fullmatch(key):
         raise VbsInvalidValue('invalid VBS parameter name %r' % (key,))
     text = str(value)
     bad = sorted(set(text) & _FRAMING_CHARS)
@@ -121,7 +121,7 @@ def check_value(key, value):
 
 def encode_request(request_type, params):
     """Build the bytes of one request; params is a list of (key, value)."""
-    if not _REQUEST_TYPE.match(request_type or ''):
+    if not _REQUEST_TYPE.fullmatch(request_type or ''):
         raise VbsInvalidValue('invalid VBS request type %r' % (request_type,))
     lines = ['[%s]' % request_type]
     for key, value in params:
@@ -135,7 +135,7 @@ def _parse_record(text):
         return record
     for item in text.split(','):
         key, sep, value = item.partition('=')
-        if not sep or not _KEY.match(key):
+        if not sep or not _KEY.fullmatch(key):
             raise VbsProtocolError('malformed record item %r' % item)
         record[key] = value
     return record
@@ -154,7 +154,7 @@ def parse_reply(data):
         if not line:
             continue
         key, sep, value = line.partition('=')
-        if not sep or not _KEY.match(key):
+        if not sep or not _KEY.fullmatch(key):
             raise VbsProtocolError('malformed VBS reply line %r' % line)
         if value.startswith('['):
             if not value.endswith(']'):
@@ -244,8 +244,8 @@ class VbsClient(object):
                 data = self._exchange(sock, payload)
                 reply = parse_reply(data)
             except VbsReplyLost as exc:
-                lost = VbsReplyLost('%s to VBS %s:%s: %s'
-                                    % (request_type, address, self.port, exc))
+                lost = type(exc)('%s to VBS %s:%s: %s'
+                                 % (request_type, address, self.port, exc))
                 lost.__cause__ = exc
                 if not idempotent:
                     raise lost

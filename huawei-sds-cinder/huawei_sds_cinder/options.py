@@ -39,9 +39,11 @@ connection_opts = [
                help='Legacy XML configuration file of the Kilo StorAC '
                     'driver (for example '
                     '/etc/cinder/cinder_huawei_storac_conf.xml). When set, '
-                    'VBS addresses, port, pools, volume policy and '
-                    'capabilities are read from it; options set in '
-                    'cinder.conf win over the file.'),
+                    'the VBS port, volume policy and capabilities come from '
+                    'the file (huawei_sds_volume_policy still applies on '
+                    'top), and its VBS addresses and pools are used when '
+                    'huawei_sds_vbs_addresses / huawei_sds_pools are '
+                    'empty.'),
 ]
 
 policy_opts = [

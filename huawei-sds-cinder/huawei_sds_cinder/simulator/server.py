@@ -174,6 +174,13 @@ class VbsRequestHandler(object):
             _required(params, 'snap_name_src'),
             _int(params, 'vol_size'))
 
+    def do_create_fullvolume_from_snapshot_req(self, params):
+        # A full, independent copy (the snapshot keeps no clone).
+        self.array.create_volume_from_snapshot(
+            _required(params, 'vol_name'),
+            _required(params, 'snap_name'),
+            _int(params, 'vol_size'), linked=False)
+
     def do_query_pools_capability_req(self, params):
         pool_ids = [value for key, value in params if key == 'pool_id']
         if _int(params, 'pool_num', len(pool_ids)) != len(pool_ids):
@@ -221,13 +228,21 @@ class VbsSimulator(object):
     # -- life cycle --
 
     def start(self):
-        for address in self.addresses:
-            self.address_up(address)
+        try:
+            for address in self.addresses:
+                self.address_up(address)
+        except OSError:
+            self.stop()
+            raise
         return self
 
     def stop(self):
         for address in list(self._servers):
             self.address_down(address)
+
+    def listening(self):
+        """The addresses whose listener is up."""
+        return [a for a in self.addresses if a in self._servers]
 
     def address_up(self, address):
         """Start (or restart) the listener of one VBS address."""

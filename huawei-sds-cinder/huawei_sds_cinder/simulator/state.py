@@ -300,7 +300,8 @@ class VbsState(object):
             snapshot.deleted_at = time.monotonic() + self.delete_seconds
             return snapshot
 
-    def create_volume_from_snapshot(self, name, snapshot_name, size_mb):
+    def create_volume_from_snapshot(self, name, snapshot_name, size_mb,
+                                    linked=True):
         with self._lock:
             self._reap()
             self._name_free(name)
@@ -312,13 +313,18 @@ class VbsState(object):
             father = self.volumes.get(snapshot.father_name)
             thin = father.thin if father is not None else True
             policy = father.policy if father is not None else {}
+            if not linked:
+                self._check_space(self._pool(snapshot.pool_id), size_mb,
+                                  thin)
             path = self._data_path('volumes', name)
             copy_data(snapshot.path, path)
             os.truncate(path, size_mb * MB)
             volume = Volume(name, snapshot.pool_id, size_mb, path, thin,
-                            policy, father_name=snapshot_name)
+                            policy,
+                            father_name=snapshot_name if linked else '')
             self.volumes[name] = volume
-            snapshot.clones.add(name)
+            if linked:
+                snapshot.clones.add(name)
             return volume
 
     def pool_capability(self, pool_id):

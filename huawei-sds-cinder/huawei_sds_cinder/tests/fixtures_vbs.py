@@ -1,0 +1,69 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+"""Test fixtures: a VBS simulator on this test process's own addresses."""
+
+import os
+import sys
+
+from common_testing import net
+import fixtures
+
+from huawei_sds_cinder.simulator import server
+from huawei_sds_cinder.simulator import state
+
+SDS_CLI = os.path.join(os.path.dirname(sys.executable), 'sds_cli')
+
+
+def second_loopback():
+    """A second 127.x.y.z of this process (for fail-over between agents).
+
+    common_testing.net gives each pid one address with a second octet of
+    100..163; this one uses 200.. with the same pid bits, so it is ours too.
+    """
+    first = net.private_loopback().split('.')
+    return '127.%d.%s.%s' % (int(first[1]) + 100, first[2], first[3])
+
+
+class VbsSimulatorFixture(fixtures.Fixture):
+    """Two VBS agents (two addresses, one port) over one array state."""
+
+    def __init__(self, pools=None, delete_seconds=0.05):
+        super().__init__()
+        self.pool_sizes = pools or {'16384': 20, '16385': 10}
+        self.delete_seconds = delete_seconds
+
+    def _setUp(self):
+        self.state_dir = self.useFixture(fixtures.TempDir()).path
+        self.array = state.VbsState(self.state_dir, self.pool_sizes,
+                                    delete_seconds=self.delete_seconds)
+        self.addresses = [net.private_loopback(), second_loopback()]
+        last_error = None
+        for _attempt in range(5):
+            port = net.free_port(self.addresses[0])
+            simulator = server.VbsSimulator(self.array, self.addresses, port)
+            try:
+                simulator.start()
+            except OSError as exc:     # lost a race for the port
+                last_error = exc
+                continue
+            self.addCleanup(simulator.stop)
+            self.simulator = simulator
+            self.port = port
+            self.plan = simulator.plan
+            return
+        raise last_error
+
+    @property
+    def cli_vbs(self):
+        """The HUAWEI_SDS_CLI_VBS value that points sds_cli at us."""
+        return ','.join('%s:%d' % (address, self.port)
+                        for address in self.simulator.addresses)

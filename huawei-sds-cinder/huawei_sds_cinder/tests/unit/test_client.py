@@ -1,0 +1,244 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+import socket
+import threading
+
+from common_testing import faults
+from common_testing import net
+import ddt
+import testtools
+
+from huawei_sds_cinder import client
+from huawei_sds_cinder.simulator import server
+from huawei_sds_cinder.tests import fixtures_vbs
+
+
+@ddt.ddt
+class FramingTest(testtools.TestCase):
+
+    def test_request_bytes(self):
+        self.assertEqual(
+            b'[QUERY_POOLS_CAPABILITY_REQ]\npool_num=2\npool_id=1\n'
+            b'pool_id=2\n',
+            client.encode_request('QUERY_POOLS_CAPABILITY_REQ',
+                                  [('pool_num', 2), ('pool_id', 1),
+                                   ('pool_id', 2)]))
+
+    @ddt.data('volume-a\nretcode=0', 'a=b', 'x[1]', 'a,b', 'a\rb', 'a\0b',
+              'vol]')
+    def test_framing_breaking_value_rejected(self, value):
+        self.assertRaises(client.VbsInvalidValue, client.encode_request,
+                          'CREATE_VOLUME_REQ', [('vol_name', value)])
+
+    @ddt.data('', 'vol name', 'a=b', '9x', 'k\n')
+    def test_bad_key_rejected(self, key):
+        self.assertRaises(client.VbsInvalidValue, client.check_value,
+                          key, 'v')
+
+    @ddt.data('create_volume_req', 'A]\n[B', '', None)
+    def test_bad_request_type_rejected(self, request_type):
+        self.assertRaises(client.VbsInvalidValue, client.encode_request,
+                          request_type, [])
+
+    def test_reply_with_records(self):
+        reply = client.parse_reply(
+            b'retcode=0\npool0=[stor_id=16384,total_capacity=100,'
+            b'usable_capacity=97]\npool1=[stor_id=7,total_capacity=5,'
+            b'usable_capacity=5]\n\0')
+        self.assertEqual(0, reply.retcode)
+        self.assertEqual(['16384', '7'],
+                         [r['stor_id'] for r in reply.records('pool')])
+        self.assertEqual('97', reply.records('pool')[0]['usable_capacity'])
+
+    @ddt.data(b'', b'\xff\xfe', b'retcode=0\npool0=[stor_id=1,total',
+              b'no equals sign here', b'retcode=abc', b'pool0=[a=b]\n',
+              b'retcode=0\nvolume0=[broken]\n')
+    def test_invalid_reply_is_protocol_error(self, data):
+        self.assertRaises(client.VbsProtocolError, client.parse_reply, data)
+
+
+class RawServer(object):
+    """A listener that answers each connection with a scripted behaviour."""
+
+    def __init__(self, test, behaviour):
+        self.sock = socket.socket()
+        self.sock.bind((net.private_loopback(), 0))
+        self.sock.listen(8)
+        self.address, self.port = self.sock.getsockname()
+        self.behaviour = behaviour
+        self.received = []
+        test.addCleanup(self.sock.close)
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _run(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with conn:
+                data = b''
+                while True:
+                    chunk = conn.recv(4096)
+                    if not chunk:
+                        break
+                    data += chunk
+                self.received.append(data)
+                try:
+                    self.behaviour(conn)
+                except OSError:
+                    pass
+
+
+class ReadUntilCloseTest(testtools.TestCase):
+
+    def test_reply_in_many_small_segments_is_read_whole(self):
+        def dribble(conn):
+            reply = (b'retcode=0\n' + b''.join(
+                b'volume%d=[vol_name=v%d,status=0]\n' % (i, i)
+                for i in range(300)))
+            for offset in range(0, len(reply), 7):
+                conn.sendall(reply[offset:offset + 7])
+        raw = RawServer(self, dribble)
+        vbs = client.VbsClient([raw.address], raw.port, read_timeout=5)
+        reply = vbs.request('QUERY_VOLUME_REQ', [('vol_name', 'v0')])
+        self.assertEqual(300, len(reply.records('volume')))
+        self.assertGreater(len(str(reply.fields)), 1024)
+        self.assertEqual([b'[QUERY_VOLUME_REQ]\nvol_name=v0\n'],
+                         raw.received)
+
+    def test_stalled_reply_times_out(self):
+        def stall(conn):
+            conn.sendall(b'retcode=0\n')
+            threading.Event().wait(3)
+        raw = RawServer(self, stall)
+        vbs = client.VbsClient([raw.address], raw.port, read_timeout=0.3)
+        error = self.assertRaises(client.VbsReplyLost, vbs.request,
+                                  'DELETE_VOLUME_REQ', [('vol_name', 'v')])
+        self.assertIn('no complete reply', str(error))
+
+    def test_oversized_reply_rejected(self):
+        def flood(conn):
+            for _ in range(64):
+                conn.sendall(b'x=' + b'y' * 65536 + b'\n')
+        raw = RawServer(self, flood)
+        vbs = client.VbsClient([raw.address], raw.port, read_timeout=5,
+                               max_reply_bytes=256 * 1024)
+        self.assertRaises(client.VbsProtocolError, vbs.request,
+                          'CREATE_VOLUME_REQ', [('vol_name', 'v')])
+
+    def test_unreachable_everywhere_is_connection_error(self):
+        port = net.free_port(net.private_loopback())
+        vbs = client.VbsClient([net.private_loopback()], port,
+                               connect_timeout=0.5)
+        error = self.assertRaises(client.VbsConnectionError, vbs.request,
+                                  'QUERY_VOLUME_REQ', [('vol_name', 'v')])
+        self.assertIn(str(port), str(error))
+
+
+@ddt.ddt
+class SimulatorProtocolTest(testtools.TestCase):
+    """The client against the simulator's real wire protocol."""
+
+    def setUp(self):
+        super().setUp()
+        self.vbs = self.useFixture(fixtures_vbs.VbsSimulatorFixture())
+        self.client = client.VbsClient(self.vbs.addresses, self.vbs.port,
+                                       connect_timeout=1, read_timeout=2)
+
+    def _create(self, name='volume-a', size=1024):
+        return self.client.request('CREATE_VOLUME_REQ',
+                                   [('vol_name', name), ('vol_size', size),
+                                    ('pool_id', '16384')])
+
+    def test_create_query_and_missing_object(self):
+        self._create()
+        record = self.client.request(
+            'QUERY_VOLUME_REQ', [('vol_name', 'volume-a')]).records('volume')
+        self.assertEqual('1024', record[0]['vol_size'])
+        error = self.assertRaises(client.VbsObjectNotFound,
+                                  self.client.request, 'QUERY_VOLUME_REQ',
+                                  [('vol_name', 'volume-b')])
+        self.assertEqual(client.RETCODE_OBJECT_NOT_FOUND, error.retcode)
+        self.assertRaises(client.VbsObjectExists, self._create)
+
+    def test_fails_over_when_first_address_down(self):
+        self.vbs.simulator.address_down(self.vbs.addresses[0])
+        self._create()
+        self.assertEqual([(self.vbs.addresses[1], 'CREATE_VOLUME_REQ')],
+                         self.vbs.simulator.requests)
+        # The address that answered is now tried first: one connect only.
+        self.client.request('QUERY_VOLUME_REQ', [('vol_name', 'volume-a')])
+        self.assertEqual(2, self.client.round_trips)
+
+    @ddt.data(server.PARTIAL_CLOSE, server.GARBAGE)
+    def test_mangled_reply_to_create_is_reply_lost(self, mode):
+        self.vbs.simulator.add_reply_fault('^CREATE_VOLUME_REQ', mode)
+        self.assertRaises(client.VbsReplyLost, self._create)
+        # Applied before the reply was mangled: the driver must check.
+        self.assertIn('volume-a', self.vbs.array.inventory()['volume'])
+
+    def test_partial_stall_reply_times_out(self):
+        self.vbs.simulator.add_reply_fault('^CREATE_VOLUME_REQ',
+                                           server.PARTIAL_STALL, seconds=4)
+        self.client.read_timeout = 0.3
+        self.assertRaises(client.VbsReplyLost, self._create)
+
+    def test_query_retried_on_next_address_after_early_close(self):
+        self._create()
+        self.vbs.plan.add(faults.FaultRule('^QUERY_VOLUME_REQ',
+                                           faults.DROP))
+        reply = self.client.request('QUERY_VOLUME_REQ',
+                                    [('vol_name', 'volume-a')])
+        self.assertEqual('volume-a', reply.records('volume')[0]['vol_name'])
+        self.assertEqual(2, len([r for r in self.vbs.simulator.requests
+                                 if r[1] == 'QUERY_VOLUME_REQ']))
+
+    def test_create_not_resent_after_early_close(self):
+        self.vbs.plan.add(faults.FaultRule('^CREATE_VOLUME_REQ',
+                                           faults.DROP))
+        self.assertRaises(client.VbsReplyLost, self._create)
+        self.assertEqual(1, len(self.vbs.simulator.requests))
+        self.assertEqual(set(), self.vbs.array.inventory()['volume'])
+
+    def test_slow_reply_within_timeout_succeeds(self):
+        self.vbs.plan.add(faults.FaultRule('^CREATE_VOLUME_REQ',
+                                           faults.DELAY, seconds=0.3))
+        self.assertEqual(0, self._create().retcode)
+
+    def test_injected_failure_is_request_error(self):
+        self.vbs.plan.add(faults.FaultRule('^CREATE_VOLUME_REQ',
+                                           faults.FAIL))
+        self.assertRaises(client.VbsRequestError, self._create)
+
+    def test_linked_clone_keeps_snapshot_busy_and_shares_data(self):
+        self._create(size=4)
+        path = self.vbs.array.volumes['volume-a'].path
+        with open(path, 'r+b') as data:
+            data.write(b'parent data')
+        self.client.request('CREATE_SNAPSHOT_REQ',
+                            [('snap_name', 's1'), ('vol_name', 'volume-a'),
+                             ('smartflag', 1)])
+        self.client.request('CREATE_VOLUME_FROM_SNAPSHOT_REQ',
+                            [('vol_name', 'clone'), ('vol_size', 8),
+                             ('snap_name_src', 's1'), ('vol_num', 1)])
+        clone = self.vbs.array.volumes['clone']
+        with open(clone.path, 'rb') as data:
+            self.assertEqual(b'parent data', data.read(11))
+        self.assertEqual('s1', clone.father_name)
+        self.assertRaises(client.VbsObjectBusy, self.client.request,
+                          'DELETE_SNAPSHOT_REQ', [('snap_name', 's1')])
+        self.client.request('DELETE_VOLUME_REQ', [('vol_name', 'clone')])
+        record = self.client.request(
+            'QUERY_VOLUME_REQ', [('vol_name', 'clone')]).records('volume')[0]
+        self.assertEqual('10', record['status'])     # transitional

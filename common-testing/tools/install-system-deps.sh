@@ -13,6 +13,13 @@ packages=(
     fuse3               # the FUSE export that gives an attached LUN a local path
     git                 # pbr derives package versions from git tags
     python3-venv        # tox and the test environments are virtualenvs
+    puppet              # datera-fuel: puppet parser validate / puppet apply of the plugin's manifests
+    puppet-lint         # datera-fuel: style check of every manifest
+    puppet-module-puppetlabs-inifile  # datera-fuel: ini_setting/ini_subsetting the manifests write cinder.conf with
+    pacemaker-cli-utils # datera-fuel: cibadmin, crm_verify, crm_simulate on an offline CIB file
+    pcs                 # datera-fuel: pcs -f edits/inspects the offline CIB in the Pacemaker test
+    rpm                 # datera-fuel: rpmbuild builds the installable plugin package
+    createrepo-c        # datera-fuel: fuel-plugin-builder's createrepo step (createrepo_c)
 )
 missing=()
 for pkg in "${packages[@]}"; do

@@ -14,12 +14,12 @@
 
 from oslo_config import cfg
 from oslo_config import fixture as config_fixture
-import testtools
+from oslotest import base
 
 from xio_cinder import options
 
 
-class OptionsTest(testtools.TestCase):
+class OptionsTest(base.BaseTestCase):
 
     def setUp(self):
         super().setUp()
@@ -42,7 +42,9 @@ class OptionsTest(testtools.TestCase):
         self.assertTrue(opt.secret)
 
     def test_deprecated_aliases_are_accepted(self):
-        self.conf.config(group='xio', ise_raid=5, ise_storage_pool=3)
+        path = self.create_tempfiles(
+            [('cinder', '[xio]\nise_raid = 5\nise_storage_pool = 3\n')])[0]
+        self.conf.conf(['--config-file', path])
         self.assertEqual(5, self.conf.conf.xio.ise_raid_level)
         self.assertEqual(3, self.conf.conf.xio.ise_default_pool)
 

@@ -1,0 +1,199 @@
+# Copyright 2026 Cinder backends team
+#
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""xio-cinder-simulator: an X-IO ISE speaking REST/XML on two controllers.
+
+Prints one JSON line ``{"controllers": [...], "iscsi_portal": ...}`` on
+stdout once both controllers listen, then serves until SIGTERM/SIGINT.
+"""
+
+import argparse
+import contextlib
+import json
+import logging
+import os
+import signal
+import sys
+import tempfile
+import threading
+
+from xio_cinder.simulator import server
+from xio_cinder.simulator import state
+
+
+class TgtExporter(state.Exporter):
+    """Exports allocations through the targets of this tgtd's data ports."""
+
+    def __init__(self, admin, address, chap=None):
+        self.admin = admin
+        self.address = address
+        self.chap = chap
+
+    def _ours(self, port):
+        return port.ip == self.address
+
+    def add(self, port, lun, path, initiators):
+        if not self._ours(port):
+            return
+        self.admin.create_target(port.iqn)
+        if self.chap:
+            self.admin.set_chap(port.iqn, *self.chap)
+        self.admin.add_lun(port.iqn, lun, path)
+        for initiator in initiators:
+            self.admin.allow_initiator(port.iqn, initiator)
+
+    def remove(self, port, lun, initiators_gone):
+        if not self._ours(port):
+            return
+        self.admin.remove_lun(port.iqn, lun)
+        for initiator in initiators_gone:
+            self.admin.disallow_initiator(port.iqn, initiator)
+
+    def resize(self, port, lun):
+        if self._ours(port):
+            self.admin.resize_lun(port.iqn, lun)
+
+
+def _pool(text):
+    try:
+        pid, name, capacity = text.split(':', 2)
+        return state.Pool(int(pid), name, int(capacity))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            'pool must be ID:NAME:CAPACITY_GB, got %r' % text)
+
+
+def _delay(text):
+    name, _sep, seconds = text.partition('=')
+    try:
+        return name, float(seconds)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            'delay must be NAME=SECONDS, got %r' % text)
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(
+        prog='xio-cinder-simulator',
+        description='X-IO ISE simulator (REST/XML, two controllers).')
+    parser.add_argument('--listen', default='127.0.0.1',
+                        help='address of controller 1 (primary)')
+    parser.add_argument('--port', type=int, default=0,
+                        help='port of controller 1 (0: any free port)')
+    parser.add_argument('--secondary-listen', default=None,
+                        help='address of controller 2 (default: --listen)')
+    parser.add_argument('--secondary-port', type=int, default=None,
+                        help='port of controller 2 (default: the same as '
+                             'controller 1 if the addresses differ, else '
+                             'any free port)')
+    parser.add_argument('--state-dir', default=None,
+                        help='directory for volume data files (default: a '
+                             'temporary directory removed at exit)')
+    parser.add_argument('--login', default='admin')
+    parser.add_argument('--password-env', default='XIO_SIM_PASSWORD',
+                        help='environment variable holding the password '
+                             '(default XIO_SIM_PASSWORD; passwords are '
+                             'not taken on the command line)')
+    parser.add_argument('--globalid', default='ISE00000001')
+    parser.add_argument('--pool', type=_pool, action='append',
+                        help='ID:NAME:CAPACITY_GB (repeatable)')
+    parser.add_argument('--iscsi-ip', action='append', default=[],
+                        help='an iSCSI data port address (repeatable); '
+                             'with --tgtd the tgtd address is added first')
+    parser.add_argument('--tgtd', action='store_true',
+                        help='start a tgtd and export allocations as LUNs')
+    parser.add_argument('--tgtd-address', default=None,
+                        help='address for the tgtd (default: this '
+                             "process's private loopback)")
+    parser.add_argument('--chap-user', default=None,
+                        help='require CHAP with this user; the secret is '
+                             'read from $XIO_SIM_CHAP_SECRET')
+    parser.add_argument('--delay', type=_delay, action='append', default=[],
+                        help='create|prepare|commit|delete=SECONDS')
+    parser.add_argument('--no-capability', type=int, action='append',
+                        default=[], help='omit this /query capability code')
+    parser.add_argument('--tls-cert', default=None)
+    parser.add_argument('--tls-key', default=None)
+    parser.add_argument('--debug', action='store_true')
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(level=logging.DEBUG if args.debug else logging.INFO,
+                        stream=sys.stderr)
+    password = os.environ.get(args.password_env)
+    if not password:
+        sys.exit('xio-cinder-simulator: set the password in $%s'
+                 % args.password_env)
+    chap = None
+    if args.chap_user:
+        secret = os.environ.get('XIO_SIM_CHAP_SECRET')
+        if not secret:
+            sys.exit('xio-cinder-simulator: --chap-user needs '
+                     '$XIO_SIM_CHAP_SECRET')
+        chap = (args.chap_user, secret)
+    if bool(args.tls_cert) != bool(args.tls_key):
+        sys.exit('xio-cinder-simulator: --tls-cert and --tls-key go '
+                 'together')
+
+    with contextlib.ExitStack() as stack:
+        state_dir = args.state_dir or stack.enter_context(
+            tempfile.TemporaryDirectory(prefix='xio-sim-'))
+        iscsi_ips = list(args.iscsi_ip)
+        exporter = None
+        portal = None
+        if args.tgtd:
+            from common_testing import tgt
+            tgtd = stack.enter_context(tgt.Tgtd(address=args.tgtd_address))
+            iscsi_ips.insert(0, tgtd.address)
+            exporter = TgtExporter(tgtd.admin, tgtd.address, chap)
+            portal = tgtd.portal
+        array = state.ArrayState(
+            state_dir, globalid=args.globalid, pools=args.pool,
+            iscsi_ips=iscsi_ips or [args.listen], chap=chap,
+            delays=dict(args.delay), exporter=exporter)
+        for code in args.no_capability:
+            array.capabilities.pop(code, None)
+        secondary = args.secondary_listen or args.listen
+        addresses = [(args.listen, args.port),
+                     (secondary, args.secondary_port)]
+        tls = (args.tls_cert, args.tls_key) if args.tls_cert else None
+        sim = server.Simulator(array, args.login, password, addresses, tls)
+        sim.start_controller(0)
+        if args.secondary_port is None:
+            same_address = secondary == args.listen
+            sim.addresses[1] = (secondary,
+                                0 if same_address else sim.addresses[0][1])
+        sim.start_controller(1)
+        stack.callback(sim.stop)
+        print(json.dumps({
+            'controllers': ['%s:%d' % a for a in sim.addresses],
+            'san_ip': sim.controller_address(0),
+            'san_api_port': (sim.addresses[0][1]
+                             if ':' not in sim.controller_address(0)
+                             else None),
+            'iscsi_portal': portal,
+            'iscsi_ips': [p.ip for p in array.ioports],
+            'globalid': array.globalid,
+            'pid': os.getpid()}), flush=True)
+        stopped = threading.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_a: stopped.set())
+        stopped.wait()
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

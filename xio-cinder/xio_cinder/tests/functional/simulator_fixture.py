@@ -1,0 +1,112 @@
+# Copyright 2026 Cinder backends team
+#
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""Run xio-cinder-simulator as a process for one test."""
+
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import time
+
+import fixtures
+import requests
+
+from common_testing import net
+
+PASSWORD = 'sim-Pa55word-9f3k'
+CHAP_SECRET = 'chapSecret12345x'
+
+
+class Simulator(fixtures.Fixture):
+    """The simulator console script on this process's loopback address.
+
+    Attributes: ``info`` (the JSON line it prints), ``san_ip``,
+    ``san_api_port``, ``password``; ``control(method, path, json)`` for
+    the /_sim/ interface.
+    """
+
+    START_TIMEOUT = 30
+
+    def __init__(self, *extra_args, tgtd=False, chap=False, login='admin'):
+        super().__init__()
+        self.extra_args = list(extra_args)
+        self.tgtd = tgtd
+        self.chap = chap
+        self.login = login
+        self.password = PASSWORD
+
+    def _setUp(self):
+        address = net.private_loopback()
+        state_dir = self.useFixture(fixtures.TempDir()).path
+        args = [sys.executable, '-m', 'xio_cinder.simulator',
+                '--listen', address, '--state-dir', state_dir,
+                '--login', self.login] + self.extra_args
+        env = dict(os.environ, XIO_SIM_PASSWORD=self.password)
+        if self.tgtd:
+            args += ['--tgtd', '--tgtd-address', address]
+        if self.chap:
+            args += ['--chap-user', 'chapuser']
+            env['XIO_SIM_CHAP_SECRET'] = CHAP_SECRET
+        self.stderr_path = os.path.join(state_dir, 'simulator.log')
+        stderr = open(self.stderr_path, 'wb')
+        self.addCleanup(stderr.close)
+        self.process = subprocess.Popen(args, stdout=subprocess.PIPE,
+                                        stderr=stderr, env=env)
+        self.addCleanup(self._stop)
+        ready, _w, _x = select.select([self.process.stdout], [], [],
+                                      self.START_TIMEOUT)
+        line = self.process.stdout.readline() if ready else b''
+        if not line:
+            with open(self.stderr_path, 'rb') as log:
+                raise RuntimeError('xio-cinder-simulator did not start: %s'
+                                   % log.read()[-2000:].decode())
+        self.info = json.loads(line)
+        self.san_ip = self.info['san_ip']
+        self.san_api_port = self.info['san_api_port']
+        self.base = 'http://%s' % self.info['controllers'][0]
+        self.controllers = self.info['controllers']
+
+    def _stop(self):
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process.stdout.close()
+
+    def control(self, method, path, payload=None, controller=None):
+        """Call /_sim/<path> on controller ``controller`` (default 0)."""
+        index = controller or 0
+        response = requests.request(
+            method, 'http://%s/_sim/%s' % (self.controllers[index], path),
+            json=payload, auth=(self.login, self.password), timeout=30)
+        response.raise_for_status()
+        return response.json()
+
+    def state(self, controller=None):
+        return self.control('GET', 'state', controller=controller)
+
+    def wait_settled(self, timeout=10):
+        """Wait until no object is in a transitional state."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            volumes = self.state()['volumes']
+            if all(v['status'] == 'Operational' for v in volumes.values()):
+                return
+            time.sleep(0.05)

@@ -236,6 +236,7 @@ class ISEClient:
         self._addresses = [address]
         self._rediscover = False
         self._array = None
+        self._controllers = None
         #: HTTP requests sent (for benchmarks).
         self.request_count = 0
 
@@ -383,6 +384,7 @@ class ISEClient:
             if ordered:
                 self._addresses = ordered
             self._array = info
+            self._controllers = None   # port facts follow the controllers
             self._rediscover = False
         return info
 
@@ -614,6 +616,10 @@ class ISEClient:
     # -- ports -------------------------------------------------------------
 
     def list_controllers(self):
+        """Target IQNs and WWNs; cached until the next /query refresh."""
+        cached = self._controllers
+        if cached is not None and not self._rediscover:
+            return cached
         root = self.request('GET', self._array_path('controllers'),
                             ok=(200,)).root
         controllers = []
@@ -627,6 +633,7 @@ class ISEClient:
             wwns = [w.text.strip().lower()
                     for w in element.findall('fcports/fcport/wwn') if w.text]
             controllers.append(Controller(ports, wwns))
+        self._controllers = controllers
         return controllers
 
     def get_chap(self):

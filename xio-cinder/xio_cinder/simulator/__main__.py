@@ -154,12 +154,14 @@ def main(argv=None):
         iscsi_ips = list(args.iscsi_ip)
         exporter = None
         portal = None
+        control_port = None
         if args.tgtd:
             from common_testing import tgt
             tgtd = stack.enter_context(tgt.Tgtd(address=args.tgtd_address))
             iscsi_ips.insert(0, tgtd.address)
             exporter = TgtExporter(tgtd.admin, tgtd.address, chap)
             portal = tgtd.portal
+            control_port = tgtd.control_port
         array = state.ArrayState(
             state_dir, globalid=args.globalid, pools=args.pool,
             iscsi_ips=iscsi_ips or [args.listen], chap=chap,
@@ -185,6 +187,7 @@ def main(argv=None):
                              if ':' not in sim.controller_address(0)
                              else None),
             'iscsi_portal': portal,
+            'tgtd_control_port': control_port,
             'iscsi_ips': [p.ip for p in array.ioports],
             'globalid': array.globalid,
             'pid': os.getpid()}), flush=True)

@@ -17,10 +17,11 @@ allocations, and the asynchronous create / prepare / commit / delete life
 cycle (reference part 2.5), driven by the clock rather than by threads.
 
 Choices where the reference is silent (see the simulator README section):
-status strings are "Creating", "Preparing", "Not Operational" (prepared,
-detail "Prepared"), "Committing", "Deleting" and "Operational"; a busy
-object answers 400 "Not in a valid state."; raw capacity per GB is 1 for
-RAID 0, 2 for RAID 1, 4/3 for RAID 5 and 3/2 for RAID 6.
+status strings are "Creating", "Preparing", "Prepared" (detail
+"Prepared"), "Committing", "Deleting" and "Operational"; a busy object
+answers 400 "Not in a valid state."; a volume still being created or a copy
+not yet committed can be deleted (the operation is abandoned); raw capacity
+per GB is 1 for RAID 0, 2 for RAID 1, 4/3 for RAID 5 and 3/2 for RAID 6.
 """
 
 import dataclasses
@@ -35,7 +36,7 @@ RAID_FACTORS = {0: 1.0, 1: 2.0, 5: 4.0 / 3.0, 6: 1.5}
 OPERATIONAL = ('0', 'Operational')
 CREATING = ('1', 'Creating')
 PREPARING = ('1', 'Preparing')
-PREPARED = ('1', 'Not Operational')
+PREPARED = ('1', 'Prepared')
 COMMITTING = ('1', 'Committing')
 DELETING = ('1', 'Deleting')
 
@@ -324,7 +325,9 @@ class ArrayState:
             volume = self.get_volume(vid)
             if volume.status == DELETING:
                 return
-            busy = self._busy(volume) and volume.detail != 'Prepared'
+            # Creating/preparing/prepared objects may be abandoned;
+            # a commit in progress may not.
+            busy = self._busy(volume) and volume.status == COMMITTING
             if busy or any(a.volume == vid
                            for a in self.allocations.values()):
                 raise invalid_state()

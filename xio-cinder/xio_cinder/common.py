@@ -1,0 +1,506 @@
+# Copyright 2026 Cinder backends team
+#
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""The ISE array logic shared by the iSCSI and FC drivers.
+
+Talks to the array only through xio_cinder.client; speaks cinder objects
+on the other side.  Names on the ISE are cinder's names (volume.name,
+snapshot.name); ISE snapshots and clones are ordinary named volumes made
+by prepare-then-commit (reference part 2.5).
+"""
+
+import functools
+
+from cinder.common import constants
+from cinder import exception
+from cinder.i18n import _
+from cinder.volume import driver
+from cinder.volume import volume_utils
+from oslo_concurrency import lockutils
+from oslo_log import log as logging
+
+from xio_cinder import client
+from xio_cinder import options
+
+LOG = logging.getLogger(__name__)
+
+RAID_LEVELS = (0, 1, 5, 6)
+QOS_KEYS = {'miniops': 'min', 'maxiops': 'max', 'burstiops': 'burst'}
+
+
+class XIODriverException(exception.VolumeBackendAPIException):
+    message = _('X-IO ISE: %(data)s')
+
+
+def ise_errors(func):
+    """Turn client errors into one cinder exception with a clear text."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except client.ISEError as exc:
+            raise XIODriverException(data=str(exc)) from exc
+    return wrapper
+
+
+class XIOISEDriver(driver.VolumeDriver):
+    """X-IO ISE volume driver, common to the iSCSI and FC classes."""
+
+    VERSION = '2.0.0'
+    CI_WIKI_NAME = 'X-IO_ISE_CI'
+    protocol = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.configuration:
+            self.configuration.append_config_values(
+                options.connection_opts + options.xio_opts)
+        self.client = None
+        # Pool names reported in stats -> ISE pool ids, for the scheduler's
+        # pool choice (host@backend#pool).
+        self._pool_ids = {}
+
+    @staticmethod
+    def get_driver_options():
+        return options.connection_opts + options.xio_opts
+
+    # -- setup -------------------------------------------------------------
+
+    def _required(self, name):
+        value = self.configuration.safe_get(name)
+        if not value:
+            raise exception.InvalidConfigurationValue(option=name,
+                                                      value=value)
+        return value
+
+    def do_setup(self, context):
+        conf = self.configuration
+        address = self._required('san_ip')
+        login = self._required('san_login')
+        if not conf.safe_get('san_password'):
+            raise exception.InvalidConfigurationValue(
+                option='san_password', value='<empty>')
+        verify = bool(conf.safe_get('driver_ssl_cert_verify'))
+        if verify and conf.safe_get('driver_ssl_cert_path'):
+            verify = conf.driver_ssl_cert_path
+        self.client = client.ISEClient(
+            address, login, conf.san_password,
+            port=conf.safe_get('san_api_port'),
+            use_ssl=bool(conf.safe_get('driver_use_ssl')),
+            verify=verify,
+            connection_retries=conf.ise_connection_retries,
+            retry_interval=conf.ise_retry_interval,
+            completion_retries=conf.ise_completion_retries)
+
+    @ise_errors
+    def check_for_setup_error(self):
+        # /query raises ISEIncompatible without the clones capability.
+        self.client.query()
+
+    # -- volume types --------------------------------------------------------
+
+    def _type_settings(self, volume):
+        """Pool, RAID, affinity, alloctype and QoS for ``volume``."""
+        conf = self.configuration
+        specs = {}
+        qos = {}
+        vtype = volume.volume_type if volume.volume_type_id else None
+        if vtype is not None:
+            for key, value in (vtype.extra_specs or {}).items():
+                specs[key.lower()] = value
+            qos_specs = vtype.qos_specs if vtype.qos_specs_id else None
+            if qos_specs is not None and qos_specs.consumer in (
+                    'back-end', 'both'):
+                qos.update({k.lower(): v for k, v in
+                            qos_specs.specs.items()})
+        for key, value in specs.items():
+            if key.startswith('qos:'):
+                qos.setdefault(key[4:], value)
+        array = self.client.query()
+
+        raid = self._int_spec(specs, 'feature:raid', conf.ise_raid_level)
+        if raid not in RAID_LEVELS:
+            raise exception.InvalidInput(
+                reason=_('Feature:Raid must be one of %s, not %s')
+                % (RAID_LEVELS, raid))
+        pool = specs.get('feature:pool')
+        if pool is not None:
+            pool = self._int_spec(specs, 'feature:pool', None)
+        else:
+            pool = self._pool_for_host(volume.host)
+        settings = {'raid': raid, 'pool': pool, 'affinity': None,
+                    'alloctype': None, 'iops': {}}
+        affinity = specs.get('affinity:type')
+        if affinity:
+            if not array.has(client.CAP_AFFINITY):
+                raise exception.InvalidInput(reason=_(
+                    'Affinity:Type is set but this ISE has no affinity '
+                    'capability'))
+            settings['affinity'] = affinity
+        alloctype = specs.get('alloc:type')
+        if alloctype not in (None, ''):
+            if str(alloctype) not in ('0', '1'):
+                raise exception.InvalidInput(reason=_(
+                    'Alloc:Type must be 0 (thick) or 1 (thin), not %s')
+                    % alloctype)
+            if not array.has(client.CAP_THIN_CLONES):
+                raise exception.InvalidInput(reason=_(
+                    'Alloc:Type is set but this ISE has no thin '
+                    'provisioning capability'))
+            settings['alloctype'] = alloctype
+        iops = {}
+        for key, name in QOS_KEYS.items():
+            if qos.get(key) not in (None, ''):
+                try:
+                    iops[name] = int(qos[key])
+                except ValueError:
+                    raise exception.InvalidInput(reason=_(
+                        'QoS %(key)s must be an integer, not %(value)r')
+                        % {'key': key, 'value': qos[key]})
+        if iops:
+            if not array.has(client.CAP_QOS):
+                raise exception.InvalidInput(reason=_(
+                    'QoS IOPS limits are set but this ISE has no QoS '
+                    'capability'))
+            settings['iops'] = iops
+        return settings
+
+    @staticmethod
+    def _int_spec(specs, key, default):
+        value = specs.get(key, default)
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            raise exception.InvalidInput(
+                reason=_('extra spec %s must be an integer, not %r')
+                % (key, value))
+
+    def _pool_for_host(self, host):
+        pool_name = volume_utils.extract_host(host, 'pool') if host else None
+        if pool_name and pool_name not in self._pool_ids:
+            self._refresh_pools()
+        if pool_name in self._pool_ids:
+            return self._pool_ids[pool_name]
+        return self.configuration.ise_default_pool
+
+    def _refresh_pools(self):
+        pools = self.client.list_pools()
+        self._pool_ids = {self._pool_name(p): int(p.id) for p in pools}
+        return pools
+
+    @staticmethod
+    def _pool_name(pool):
+        return pool.name or 'pool-%s' % pool.id
+
+    # -- helpers -------------------------------------------------------------
+
+    def _wait_operational(self, name):
+        return self.client.wait_for_volume(
+            name, lambda v: v is not None and v.operational, 'operational')
+
+    def _discard(self, name):
+        """Best effort removal of a half-made object after a failure."""
+        try:
+            volume = self.client.find_volume(name)
+            if volume is None:
+                return
+            for alloc in self.client.list_allocations(volume_name=name):
+                self.client.delete_allocation(alloc.url)
+            self.client.delete_volume(volume.url)
+            self.client.wait_for_volume(name, lambda v: v is None,
+                                        'deleted')
+        except client.ISEError as exc:
+            LOG.error('Could not remove %(name)s from the ISE after a '
+                      'failed operation: %(error)s',
+                      {'name': name, 'error': exc})
+
+    def _source(self, name, what):
+        source = self.client.find_volume(name)
+        if source is None:
+            raise XIODriverException(data=_('%(what)s %(name)s not found on '
+                                            'the ISE')
+                                     % {'what': what, 'name': name})
+        if not (source.operational and source.status_value == '0'):
+            raise XIODriverException(data=_(
+                '%(what)s %(name)s is not operational on the ISE '
+                '(%(status)s)') % {'what': what, 'name': name,
+                                   'status': source.status})
+        return source
+
+    def _copy(self, source_name, source_what, name, kind, settings=None):
+        """Prepare then commit a snapshot or clone of ``source_name``."""
+        source = self._source(source_name, source_what)
+        settings = settings or {}
+        try:
+            try:
+                url = self.client.prepare_copy(
+                    source.url, name, kind, affinity=settings.get('affinity'),
+                    iops=settings.get('iops'))
+            except client.ISEConflict:
+                # Our earlier attempt's reply was lost; names are unique.
+                url = None
+            prepared = self.client.wait_for_volume(
+                name, lambda v: v is not None and (v.prepared or
+                                                   v.operational),
+                'prepared')
+            if not prepared.operational:
+                self.client.commit_copy(url or prepared.url, kind)
+            return self._wait_operational(name)
+        except Exception:
+            self._discard(name)
+            raise
+
+    # -- volumes -------------------------------------------------------------
+
+    @ise_errors
+    def create_volume(self, volume):
+        settings = self._type_settings(volume)
+        try:
+            try:
+                self.client.create_volume(
+                    volume.name, volume.size, settings['pool'],
+                    settings['raid'], affinity=settings['affinity'],
+                    alloctype=settings['alloctype'], iops=settings['iops'])
+            except client.ISEConflict:
+                # Cinder names are unique: a 409 after a lost reply is our
+                # own volume.
+                LOG.warning('ISE volume %s exists already; using it',
+                            volume.name)
+            self._wait_operational(volume.name)
+        except Exception:
+            self._discard(volume.name)
+            raise
+
+    def _delete_by_name(self, name):
+        for alloc in self.client.list_allocations(volume_name=name):
+            self.client.delete_allocation(alloc.url)
+        volume = self.client.find_volume(name)
+        if volume is None:
+            LOG.warning('ISE volume %s is already gone', name)
+            return
+        try:
+            self.client.delete_volume(volume.url)
+        except client.ISENotFound:
+            return
+        try:
+            self.client.wait_for_volume(name, lambda v: v is None,
+                                        'deleted')
+        except client.ISETimeout as exc:
+            # The ISE finishes the delete on its own (reference 2.5).
+            LOG.warning('%s', exc)
+
+    @ise_errors
+    def delete_volume(self, volume):
+        self._delete_by_name(volume.name)
+
+    @ise_errors
+    def create_snapshot(self, snapshot):
+        self._copy(snapshot.volume_name, 'volume', snapshot.name,
+                   'snapshot')
+
+    @ise_errors
+    def delete_snapshot(self, snapshot):
+        self._delete_by_name(snapshot.name)
+
+    def _clone_into(self, volume, source_name, source_what, source_size):
+        settings = self._type_settings(volume)
+        self._copy(source_name, source_what, volume.name, 'clone', settings)
+        if volume.size > source_size:
+            try:
+                self._extend(volume.name, volume.size)
+            except Exception:
+                self._discard(volume.name)
+                raise
+
+    @ise_errors
+    def create_volume_from_snapshot(self, volume, snapshot):
+        self._clone_into(volume, snapshot.name, 'snapshot',
+                         snapshot.volume_size)
+
+    @ise_errors
+    def create_cloned_volume(self, volume, src_vref):
+        self._clone_into(volume, src_vref.name, 'volume', src_vref.size)
+
+    def _extend(self, name, new_size):
+        current = self.client.find_volume(name)
+        if current is None:
+            raise XIODriverException(data=_('volume %s not found on the '
+                                            'ISE') % name)
+        if current.size_gb < new_size:
+            self.client.modify_volume(current.url, size=new_size)
+
+    @ise_errors
+    def extend_volume(self, volume, new_size):
+        self._extend(volume.name, new_size)
+
+    # -- manage / unmanage ---------------------------------------------------
+
+    def _existing(self, existing_ref):
+        name = existing_ref.get('source-name')
+        if not name:
+            raise exception.ManageExistingInvalidReference(
+                existing_ref=existing_ref,
+                reason=_('give the ISE volume name as source-name'))
+        found = self.client.find_volume(name)
+        if found is None:
+            raise exception.ManageExistingInvalidReference(
+                existing_ref=existing_ref,
+                reason=_('no ISE volume named %s') % name)
+        return found
+
+    @ise_errors
+    def manage_existing_get_size(self, volume, existing_ref):
+        return self._existing(existing_ref).size_gb
+
+    @ise_errors
+    def manage_existing(self, volume, existing_ref):
+        found = self._existing(existing_ref)
+        if self.client.list_allocations(volume_name=found.name):
+            raise exception.ManageExistingInvalidReference(
+                existing_ref=existing_ref,
+                reason=_('ISE volume %s is presented to hosts; unpresent '
+                         'it first') % found.name)
+        if found.name != volume.name:
+            self.client.modify_volume(found.url, name=volume.name)
+
+    def unmanage(self, volume):
+        # The ISE volume keeps cinder's name; nothing changes on the array.
+        LOG.info('ISE volume %s is no longer managed by cinder',
+                 volume.name)
+
+    # -- exports (ISE presents at attach time) -------------------------------
+
+    def create_export(self, context, volume, connector):
+        pass
+
+    def ensure_export(self, context, volume):
+        pass
+
+    def remove_export(self, context, volume):
+        pass
+
+    # -- hosts and allocations ----------------------------------------------
+
+    def _initiators(self, connector):
+        raise NotImplementedError()
+
+    def _find_host(self, endpoint):
+        endpoint = endpoint.lower()
+        for host in self.client.list_hosts():
+            if endpoint in host.endpoints:
+                return host
+        return None
+
+    def _present(self, volume, connector):
+        """Find or create the host, then allocate; returns (host, alloc)."""
+        initiators = self._initiators(connector)
+        name = connector.get('host')
+        if not name or not initiators:
+            raise exception.InvalidInput(reason=_(
+                'connector needs a host name and %s') % self._initiator_word)
+        with lockutils.lock('xio-ise-host-%s' % name):
+            host = self._find_host(initiators[0])
+            if host is None:
+                self.client.create_host(name, initiators)
+                host = self._find_host(initiators[0])
+                if host is None:
+                    raise XIODriverException(data=_(
+                        'could not create ISE host %(host)s for %(init)s '
+                        '(is the name used by another host?)')
+                        % {'host': name, 'init': initiators[0]})
+            if host.type != 'OPENSTACK':
+                self.client.mark_host_openstack(host.url)
+            alloc = self.client.create_allocation(volume.name, host.name)
+        return host, alloc
+
+    def _unpresent(self, volume, connector):
+        """Remove the allocation(s); True if the host was removed too."""
+        if connector is None:
+            # Force detach: remove every presentation of the volume.
+            for alloc in self.client.list_allocations(
+                    volume_name=volume.name):
+                self.client.delete_allocation(alloc.url)
+            return False
+        initiators = self._initiators(connector)
+        if not initiators:
+            return False
+        name = connector.get('host')
+        with lockutils.lock('xio-ise-host-%s' % name):
+            host = self._find_host(initiators[0])
+            if host is None:
+                LOG.warning('No ISE host for %s; nothing to detach',
+                            initiators[0])
+                return False
+            for alloc in self.client.list_allocations(
+                    volume_name=volume.name, host_name=host.name):
+                self.client.delete_allocation(alloc.url)
+            if self.client.list_allocations(host_name=host.name):
+                return False
+            self.client.delete_host(host.url)
+            return True
+
+    # -- stats ---------------------------------------------------------------
+
+    @ise_errors
+    def _update_volume_stats(self):
+        array = self.client.query()
+        pools = self._refresh_pools()
+        raid_key = 'raid-%d' % self.configuration.ise_raid_level
+        backend_name = (self.configuration.safe_get('volume_backend_name')
+                        or self.__class__.__name__)
+        thin = array.has(client.CAP_THIN_CLONES)
+        pool_stats = []
+        for pool in pools:
+            stats = {
+                'pool_name': self._pool_name(pool),
+                'total_capacity_gb': pool.available_gb + pool.used_gb,
+                'free_capacity_gb': pool.available_by_raid.get(
+                    raid_key, pool.available_gb),
+                'allocated_capacity_gb': pool.used_gb,
+                'reserved_percentage':
+                    self.configuration.safe_get('reserved_percentage') or 0,
+                'QoS_support': array.has(client.CAP_QOS),
+                'thin_provisioning_support': thin,
+                'thick_provisioning_support': True,
+                'affinity': array.has(client.CAP_AFFINITY),
+                'multiattach': False,
+                'total_volumes': pool.volume_count,
+                'active_volumes': pool.volume_count,
+                'ise_pool_id': pool.id,
+            }
+            for key, value in pool.available_by_raid.items():
+                stats['free_capacity_gb_%s' % key.replace('-', '_')] = value
+            for key, value in pool.used_by_raid.items():
+                stats['allocated_capacity_gb_%s' % key.replace('-', '_')] = (
+                    value)
+            pool_stats.append(stats)
+        self._stats = {
+            'volume_backend_name': backend_name,
+            'vendor_name': 'X-IO',
+            'driver_version': self.VERSION,
+            'storage_protocol': self.protocol,
+            'total_capacity_gb': sum(p['total_capacity_gb']
+                                     for p in pool_stats),
+            'free_capacity_gb': sum(p['free_capacity_gb']
+                                    for p in pool_stats),
+            'QoS_support': array.has(client.CAP_QOS),
+            'thin_provisioning_support': thin,
+            'pools': pool_stats,
+        }
+        return self._stats
+
+
+PROTOCOL_ISCSI = constants.ISCSI
+PROTOCOL_FC = constants.FC

@@ -1,0 +1,298 @@
+# Copyright 2026 Cinder backends team
+#
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""The real driver classes, loaded from a cinder.conf section as
+cinder-volume loads them, against the simulator process."""
+
+import os
+import uuid
+
+from cinder import context as cinder_context
+from cinder import exception
+from cinder import objects
+from cinder.tests.unit import fake_snapshot
+from cinder.tests.unit import fake_volume
+from common_testing import driver_loader
+from common_testing import logcheck
+from common_testing import tgt
+import testtools
+
+from xio_cinder.tests.functional import simulator_fixture
+
+GB = 1024 ** 3
+INITIATOR = 'iqn.2004-10.com.example:compute-1'
+WWPNS = ['21000024ff000001', '21000024ff000002']
+
+
+class DriverTestMixin:
+    driver_class = None
+    simulator_args = ()
+    tgtd = False
+
+    def setUp(self):
+        super().setUp()
+        objects.register_all()
+        self.sim = self.useFixture(simulator_fixture.Simulator(
+            *self.simulator_args, tgtd=self.tgtd))
+        self.useFixture(logcheck.SecretsNotLogged(
+            [self.sim.password, simulator_fixture.CHAP_SECRET]))
+        self.driver = self.load()
+        self.ctxt = cinder_context.get_admin_context()
+
+    def options(self, **overrides):
+        options = {
+            'volume_driver': self.driver_class,
+            'san_ip': self.sim.san_ip,
+            'san_login': 'admin',
+            'san_password': self.sim.password,
+            'ise_connection_retries': 2,
+            'ise_retry_interval': 0.1,
+            'ise_completion_retries': 20,
+            'volume_backend_name': 'xio',
+        }
+        if self.sim.san_api_port:
+            options['san_api_port'] = self.sim.san_api_port
+        options.update(overrides)
+        return options
+
+    def load(self, setup=True, **overrides):
+        return self.useFixture(driver_loader.LoadedDriver(
+            self.options(**overrides), setup=setup)).driver
+
+    def volume(self, size=1, **kwargs):
+        vid = str(uuid.uuid4())
+        return fake_volume.fake_volume_obj(
+            self.ctxt, id=vid, name='volume-%s' % vid, size=size,
+            volume_type_id=None, host='h@xio#Pool 1', **kwargs)
+
+    def snapshot(self, volume):
+        sid = str(uuid.uuid4())
+        snap = fake_snapshot.fake_snapshot_obj(
+            self.ctxt, id=sid, volume_id=volume.id, volume_size=volume.size)
+        snap.volume = volume
+        return snap
+
+    def array_volumes(self):
+        return self.sim.state()['volumes']
+
+    def write(self, volume, offset, data):
+        path = self.array_volumes()[volume.name]['path']
+        with open(path, 'r+b') as f:
+            f.seek(offset)
+            f.write(data)
+
+    def read(self, volume, offset, length):
+        path = self.array_volumes()[volume.name]['path']
+        with open(path, 'rb') as f:
+            f.seek(offset)
+            return f.read(length)
+
+    # -- the seed operations -------------------------------------------------
+
+    def test_create_extend_delete(self):
+        volume = self.volume(size=2)
+        self.driver.create_volume(volume)
+        on_array = self.array_volumes()[volume.name]
+        self.assertEqual((2, 1, 1), (on_array['size_gb'], on_array['raid'],
+                                     on_array['pool']))
+        self.driver.extend_volume(volume, 4)
+        self.assertEqual(4 * GB, os.path.getsize(on_array['path']))
+        self.driver.delete_volume(volume)
+        self.assertNotIn(volume.name, self.array_volumes())
+        self.driver.delete_volume(volume)    # idempotent
+
+    def test_snapshot_then_volume_from_snapshot_larger(self):
+        source = self.volume()
+        self.driver.create_volume(source)
+        self.write(source, 8192, b'point-in-time')
+        snap = self.snapshot(source)
+        self.driver.create_snapshot(snap)
+        self.write(source, 8192, b'later-change!')
+        target = self.volume(size=3)
+        self.driver.create_volume_from_snapshot(target, snap)
+        self.assertEqual(b'point-in-time', self.read(target, 8192, 13))
+        self.assertEqual(3, self.array_volumes()[target.name]['size_gb'])
+        self.driver.delete_snapshot(snap)
+        self.driver.delete_snapshot(snap)
+        for volume in (source, target):
+            self.driver.delete_volume(volume)
+        self.assertEqual({}, self.array_volumes())
+
+    def test_clone_larger(self):
+        source = self.volume()
+        self.driver.create_volume(source)
+        self.write(source, 0, b'clone me')
+        clone = self.volume(size=2)
+        self.driver.create_cloned_volume(clone, source)
+        self.assertEqual(b'clone me', self.read(clone, 0, 8))
+        self.assertEqual('clone', self.array_volumes()[clone.name]['kind'])
+        self.assertEqual(2, self.array_volumes()[clone.name]['size_gb'])
+
+    def test_stats_per_pool_and_raid(self):
+        stats = self.driver.get_volume_stats(refresh=True)
+        self.assertEqual('X-IO', stats['vendor_name'])
+        self.assertEqual(self.expected_protocol, stats['storage_protocol'])
+        pool = stats['pools'][0]
+        self.assertEqual('Pool 1', pool['pool_name'])
+        self.assertEqual(1000, pool['total_capacity_gb'])
+        self.assertEqual(500, pool['free_capacity_gb'])   # RAID 1
+        self.assertEqual(1000, pool['free_capacity_gb_raid_0'])
+        self.assertTrue(pool['QoS_support'])
+
+    def test_wrong_password_fails_setup_clearly(self):
+        driver = self.load(setup=False, san_password='not-the-password')
+        driver.do_setup(self.ctxt)
+        error = self.assertRaises(exception.VolumeBackendAPIException,
+                                  driver.check_for_setup_error)
+        self.assertIn('san_password', str(error))
+
+    def test_missing_password_names_the_option(self):
+        driver = self.load(setup=False, san_password='')
+        error = self.assertRaises(exception.InvalidConfigurationValue,
+                                  driver.do_setup, self.ctxt)
+        self.assertIn('san_password', str(error))
+
+    def test_stuck_prepare_ends_with_clear_error_and_no_leftover(self):
+        source = self.volume()
+        self.driver.create_volume(source)
+        self.sim.control('PUT', 'delays', {'prepare': 3600})
+        error = self.assertRaises(exception.VolumeBackendAPIException,
+                                  self.driver.create_snapshot,
+                                  self.snapshot(source))
+        self.assertIn('did not become prepared within 20', str(error))
+        self.assertEqual([source.name], list(self.array_volumes()))
+
+    def test_lost_create_reply_leaves_one_volume(self):
+        self.sim.control('PUT', 'faults', [
+            {'match': '^POST /storage/arrays/[^/]+/volumes$',
+             'action': 'lose_response'}])
+        volume = self.volume()
+        self.driver.create_volume(volume)
+        self.assertEqual([volume.name], list(self.array_volumes()))
+
+    def test_failed_create_leaves_nothing(self):
+        self.sim.control('PUT', 'delays', {'create': 3600})
+        volume = self.volume()
+        self.assertRaises(exception.VolumeBackendAPIException,
+                          self.driver.create_volume, volume)
+        self.sim.control('PUT', 'delays', {'create': 0.01})
+        self.sim.wait_settled()
+        self.assertEqual({}, self.array_volumes())
+
+    def test_primary_controller_lost_mid_operation(self):
+        source = self.volume()
+        self.driver.create_volume(source)
+        self.sim.control('POST', 'controllers/0/stop', controller=1)
+        snap = self.snapshot(source)
+        self.driver.create_snapshot(snap)
+        self.assertIn(snap.name, self.sim.state(controller=1)['volumes'])
+
+    def test_unreachable_array_is_a_clear_error(self):
+        self.sim.control('POST', 'controllers/1/stop')
+        self.sim.control('POST', 'controllers/0/stop')
+        driver = self.load(setup=False)
+        driver.do_setup(self.ctxt)
+        error = self.assertRaises(exception.VolumeBackendAPIException,
+                                  driver.check_for_setup_error)
+        self.assertIn(self.sim.controllers[0], str(error))
+
+    def test_manage_and_unmanage(self):
+        legacy = self.volume(size=2)
+        self.driver.create_volume(legacy)
+        managed = self.volume()
+        ref = {'source-name': legacy.name}
+        size = self.driver.manage_existing_get_size(managed, ref)
+        self.assertEqual(2, size)
+        self.driver.manage_existing(managed, ref)
+        self.assertIn(managed.name, self.array_volumes())
+        self.assertNotIn(legacy.name, self.array_volumes())
+        self.driver.unmanage(managed)
+        self.assertIn(managed.name, self.array_volumes())
+        self.assertRaises(exception.ManageExistingInvalidReference,
+                          self.driver.manage_existing_get_size, managed,
+                          {'source-name': 'nope'})
+
+    def test_attach_detach_removes_host_with_last_allocation(self):
+        first, second = self.volume(), self.volume()
+        for volume in (first, second):
+            self.driver.create_volume(volume)
+        connector = self.connector()
+        info1 = self.driver.initialize_connection(first, connector)
+        info2 = self.driver.initialize_connection(second, connector)
+        self.assertNotEqual(info1['data']['target_lun'],
+                            info2['data']['target_lun'])
+        state = self.sim.state()
+        self.assertEqual(['compute-1'], list(state['hosts']))
+        self.assertEqual('OPENSTACK', state['hosts']['compute-1']['type'])
+        self.check_connection(info1, first)
+        self.driver.terminate_connection(first, connector)
+        self.assertEqual(['compute-1'], list(self.sim.state()['hosts']))
+        self.driver.terminate_connection(second, connector)
+        state = self.sim.state()
+        self.assertEqual(({}, []), (state['hosts'], state['allocations']))
+        self.driver.terminate_connection(second, connector)  # idempotent
+
+
+class ISCSIDriverTest(DriverTestMixin, testtools.TestCase):
+    driver_class = 'xio_cinder.iscsi.XIOISCSIDriver'
+    expected_protocol = 'iSCSI'
+    tgtd = True
+
+    def options(self, **overrides):
+        overrides.setdefault('iscsi_ip_address', self.sim.info['iscsi_ips'][0])
+        overrides.setdefault('target_port',
+                             self.sim.info['iscsi_portal'].rsplit(':', 1)[1])
+        return super().options(**overrides)
+
+    def connector(self, multipath=False):
+        return {'host': 'compute-1', 'initiator': INITIATOR,
+                'multipath': multipath}
+
+    def check_connection(self, info, volume):
+        data = info['data']
+        self.assertEqual('iscsi', info['driver_volume_type'])
+        self.assertEqual(self.sim.info['iscsi_portal'], data['target_portal'])
+        target = tgt.TgtAdmin(self.sim.info['tgtd_control_port']).target(
+            data['target_iqn'])
+        self.assertIn(data['target_lun'], target.luns)
+        self.assertEqual(self.array_volumes()[volume.name]['path'],
+                         target.luns[data['target_lun']].path)
+
+    def test_iscsi_ip_address_must_be_an_ise_port(self):
+        driver = self.load(iscsi_ip_address='192.0.2.1')
+        volume = self.volume()
+        driver.create_volume(volume)
+        error = self.assertRaises(exception.InvalidConfigurationValue,
+                                  driver.initialize_connection, volume,
+                                  self.connector())
+        self.assertIn('iscsi_ip_address', str(error))
+        self.assertEqual([], self.sim.state()['allocations'])
+
+
+class FCDriverTest(DriverTestMixin, testtools.TestCase):
+    driver_class = 'xio_cinder.fc.XIOFCDriver'
+    expected_protocol = 'FC'
+
+    def connector(self):
+        return {'host': 'compute-1', 'wwpns': WWPNS,
+                'wwnns': ['20000024ff000001']}
+
+    def check_connection(self, info, volume):
+        data = info['data']
+        self.assertEqual('fibre_channel', info['driver_volume_type'])
+        self.assertEqual(4, len(data['target_wwn']))
+        self.assertEqual(set(WWPNS), set(data['initiator_target_map']))
+        allocation = [a for a in self.sim.state()['allocations']
+                      if a['volume'] == volume.name][0]
+        self.assertEqual(allocation['lun'], data['target_lun'])

@@ -105,13 +105,13 @@ _SAFE_TOKEN = re.compile(r'^[^\s\x00-\x1f\x7f]+$')
 
 
 def hex_id(value, field='ID'):
-    if not isinstance(value, str) or not _HEX_ID.match(value):
+    if not isinstance(value, str) or not _HEX_ID.fullmatch(value):
         raise InvalidParameter(field, value, 'expected 16 hex digits')
     return value.upper()
 
 
 def name(value, field='name'):
-    if not isinstance(value, str) or not _NAME.match(value):
+    if not isinstance(value, str) or not _NAME.fullmatch(value):
         raise InvalidParameter(field, value,
                                'expected 1-64 letters, digits or "_.:-", '
                                'starting with a letter or digit')
@@ -120,14 +120,14 @@ def name(value, field='name'):
 
 def iqn(value, field='initiator IQN'):
     if (not isinstance(value, str) or len(value) > 223
-            or not _IQN.match(value)):
+            or not _IQN.fullmatch(value)):
         raise InvalidParameter(field, value, 'not an iSCSI name')
     return value
 
 
 def wwpn(value, field='initiator WWPN'):
     text = value.replace(':', '') if isinstance(value, str) else value
-    if not isinstance(text, str) or not _WWPN.match(text):
+    if not isinstance(text, str) or not _WWPN.fullmatch(text):
         raise InvalidParameter(field, value, 'expected 16 hex digits')
     return text.upper()
 
@@ -147,20 +147,20 @@ def address(value, field='san_ip'):
             ipaddress.ip_address(value)
             return value
         except ValueError:
-            if _HOSTNAME.match(value):
+            if _HOSTNAME.fullmatch(value):
                 return value
     raise InvalidParameter(field, value, 'not an IP address or host name')
 
 
 def tiers(value, field='tiers'):
-    if not isinstance(value, str) or not _TIERS.match(value):
+    if not isinstance(value, str) or not _TIERS.fullmatch(value):
         raise InvalidParameter(field, value,
                                'expected tier numbers 0-3 separated by ","')
     return value
 
 
 def password(value, field='san_password'):
-    if not isinstance(value, str) or not _SAFE_TOKEN.match(value):
+    if not isinstance(value, str) or not _SAFE_TOKEN.fullmatch(value):
         # The value itself is never echoed back.
         raise InvalidParameter(field, '***', 'must be printable characters '
                                'without spaces')
@@ -170,7 +170,7 @@ def password(value, field='san_password'):
 def _line(*tokens):
     """Join validated tokens; refuse anything that is not one token."""
     for token in tokens:
-        if not _SAFE_TOKEN.match(token):
+        if not _SAFE_TOKEN.fullmatch(token):
             raise InvalidParameter('CLI token', token, 'not a single token')
     return ' '.join(tokens)
 
@@ -607,9 +607,12 @@ class RaidcmdClient(object):
                   number(channel, 'channel', 0, 255),
                   number(target, 'target ID', 0, 255),
                   number(lun, 'LUN', 0, 1023)]
+        if (initiator is None) == (wwn is None):
+            raise InvalidParameter('map host', initiator or wwn,
+                                   'exactly one of iqn or wwn is needed')
         if initiator is not None:
             tokens.append('iqn=' + iqn(initiator))
-        if wwn is not None:
+        else:
             tokens.append('wwn=' + wwpn(wwn))
         self.execute(*tokens)
 

@@ -274,14 +274,35 @@ class InfortrendCommon(object):
         elif tiered:
             # Full provisioning lives in one tier: the first requested.
             kwargs['tier'] = (tiers or '0').split(',')[0]
-        self.client.create_part(lv_id, client.name(volume.id, 'volume id'),
-                                size_mb, **kwargs)
-        for part in self.client.show_part():
-            if part.get('Name') == volume.id and part.get('LV-ID') == lv_id:
-                return part['ID']
-        raise exception.VolumeBackendAPIException(
-            data='Partition for volume %s not found after create part'
-                 % volume.id)
+        name = client.name(volume.id, 'volume id')
+        try:
+            self.client.create_part(lv_id, name, size_mb, **kwargs)
+            found = [part['ID'] for part in self.client.show_part()
+                     if part.get('Name') == name and
+                     part.get('LV-ID') == lv_id]
+        except Exception:
+            with excutils.save_and_reraise_exception():
+                self._remove_named_parts(name)
+        if not found:
+            raise exception.VolumeBackendAPIException(
+                data='Partition for volume %s not found after create part'
+                     % volume.id)
+        # A create repeated after a lost session may have made two.
+        for extra in found[1:]:
+            LOG.warning('Removing duplicate partition %s of volume %s',
+                        extra, volume.id)
+            self._delete_part(extra)
+        return found[0]
+
+    def _remove_named_parts(self, name):
+        """Best effort: no partition of a failed create stays behind."""
+        try:
+            for part in self.client.show_part():
+                if part.get('Name') == name:
+                    self._delete_part(part['ID'])
+        except client.InfortrendError:
+            LOG.exception('Could not check for partitions named %s after a '
+                          'failed create', name)
 
     def _tiered_pool_names(self):
         # Read at setup and refreshed with every stats collection.

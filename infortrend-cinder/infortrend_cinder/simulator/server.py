@@ -182,7 +182,8 @@ class Shell(object):
     def _connect(self, array, cmd):
         cmd.only(2, options=('password',), flags=('-notiOn',))
         ip = cmd.word(1, 'IP address')
-        if ip != array.data['san_ip']:
+        if ip != array.data['san_ip'] or not array.data.get('reachable',
+                                                            True):
             raise state_mod.ArrayError(RC_NOT_CONNECTED, 'Not connected: no '
                                        'device at %s' % ip)
         if cmd.options.get('password', '') != array.data['password']:
@@ -400,18 +401,8 @@ class Shell(object):
 
     def _show_wwn(self, array, cmd):
         cmd.only(2)
-        rows = []
-        sysid = array.data['system_id']
-        for c in array.data['channels']:
-            if c['type'] != 'FIBRE':
-                continue
-            for slot, key in (('A', 'aid'), ('B', 'bid')):
-                if c.get(key) is None:
-                    continue
-                tail = '%X%d%s' % (c['ch'], 0 if slot == 'A' else 1, sysid)
-                rows.append([str(c['ch']), '%sID:%d' % (slot, c[key]),
-                             ('1001' + '23D023' + tail).ljust(16, '0')[:16],
-                             ('1101' + '23D023' + tail).ljust(16, '0')[:16]])
+        rows = [[str(ch), '%sID:%d' % (slot, tid), wwnn, wwpn]
+                for ch, slot, tid, wwnn, wwpn in array.fc_ports()]
         lines, message = self._rows(['CH', 'ID', 'WWNN', 'WWPN'], rows,
                                     'WWN(s)')
         return ['WWN entries in controller for host channels:'] + lines, \

@@ -113,6 +113,7 @@ def default_config(model='R', pools=(('LV-1', 1024 * 1024),),
         'replica_seconds': 0.5,
         'spinner': False,
         'faults': [],
+        'reachable': True,
         'tgt_control_port': None,
         'iqn_prefix': 'iqn.2002-10.com.infortrend',
         'seq': 0,
@@ -188,6 +189,22 @@ class Array(object):
         return '%s:raid.uid%d.%d%d%d' % (
             self.data['iqn_prefix'], self.system_id_dec, channel['mcs'],
             target_id, slot)
+
+    def fc_ports(self):
+        """[(ch, slot, target_id, wwnn, wwpn)] of the FIBRE host channels."""
+        ports = []
+        sysid = self.data['system_id']
+        for c in self.data['channels']:
+            if c['type'] != 'FIBRE':
+                continue
+            for slot, key in (('A', 'aid'), ('B', 'bid')):
+                if c.get(key) is None:
+                    continue
+                tail = ('23D023%X%d%s' % (c['ch'], 0 if slot == 'A' else 1,
+                                          sysid)).ljust(12, '0')[:12]
+                ports.append((c['ch'], slot, c[key], '1001' + tail,
+                              '1101' + tail))
+        return ports
 
     # -- lookups ------------------------------------------------------------
     def lv(self, lv_id):

@@ -1,0 +1,294 @@
+# Copyright 2026 Cinder backends team
+#
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""Driver logic with the ISE client mocked."""
+
+from unittest import mock
+import uuid
+
+from cinder import context as cinder_context
+from cinder import exception
+from cinder.interface import util as interface_util
+from cinder.interface import volume_driver
+from cinder import objects
+from cinder.tests.unit import fake_volume
+from common_testing import driver_loader
+import ddt
+from oslotest import base
+
+from xio_cinder import client
+from xio_cinder import common
+from xio_cinder import fc
+from xio_cinder import iscsi
+
+ARRAY = client.ArrayInfo('ISE1', frozenset({49003, 49004, 49006, 49007}),
+                         [('10.0.0.1', '1'), ('10.0.0.2', '0')])
+CONTROLLERS = [
+    client.Controller([('10.1.0.5', 'iqn.ise:a'), ('10.2.0.5', 'iqn.ise:c')],
+                      ['5000a1', '5000a2']),
+    client.Controller([('10.1.0.6', 'iqn.ise:b')], ['5000b1']),
+]
+
+
+def _volume(name='v1', status='OPERATIONAL', details=('NONE',), size=1):
+    return client.Volume(name, 'http://x/storage/arrays/ISE1/volumes/1',
+                         '0' if status == 'OPERATIONAL' else '1', status,
+                         list(details), size)
+
+
+@ddt.ddt
+class DriverTest(base.BaseTestCase):
+
+    driver_class = iscsi.XIOISCSIDriver
+
+    def setUp(self):
+        super().setUp()
+        objects.register_all()
+        self.ctxt = cinder_context.get_admin_context()
+        self.options = {'volume_driver': '%s.%s' % (
+            self.driver_class.__module__, self.driver_class.__name__),
+            'san_ip': '10.0.0.1', 'san_login': 'admin',
+            'san_password': 'pw', 'iscsi_ip_address': '10.1.0.5'}
+        self.driver = self.useFixture(driver_loader.LoadedDriver(
+            self.options, setup=False)).driver
+        self.driver.do_setup(self.ctxt)
+        self.client = mock.create_autospec(client.ISEClient, instance=True)
+        self.client.query.return_value = ARRAY
+        self.client.list_controllers.return_value = CONTROLLERS
+        self.client.get_chap.return_value = None
+        self.driver.client = self.client
+
+    def volume(self, size=1, **kwargs):
+        vid = str(uuid.uuid4())
+        kwargs.setdefault('volume_type_id', None)
+        return fake_volume.fake_volume_obj(
+            self.ctxt, id=vid, name='volume-%s' % vid, size=size,
+            host='h@b#Pool 1', **kwargs)
+
+    def typed_volume(self, extra_specs, qos=None):
+        vtype = objects.VolumeType(self.ctxt, id=str(uuid.uuid4()),
+                                   name='t', extra_specs=extra_specs,
+                                   qos_specs_id=None)
+        vtype.qos_specs = None
+        if qos:
+            vtype.qos_specs_id = str(uuid.uuid4())
+            vtype.qos_specs = objects.QualityOfServiceSpecs(
+                self.ctxt, id=vtype.qos_specs_id, name='q',
+                consumer='back-end', specs=qos)
+        volume = self.volume(volume_type_id=vtype.id)
+        volume.volume_type = vtype
+        return volume
+
+    def test_compliance(self):
+        for cls in (iscsi.XIOISCSIDriver, fc.XIOFCDriver):
+            self.assertTrue(issubclass(cls, volume_driver.VolumeDriverCore))
+            info = interface_util.DriverInfo(cls)
+            self.assertEqual('X-IO_ISE_CI', info.ci_wiki_name)
+            self.assertEqual(common.XIOISEDriver.VERSION, info.version)
+            names = {o.name for o in info.driver_options}
+            self.assertIn('ise_raid_level', names)
+
+    def test_create_volume_uses_defaults_and_scheduler_pool(self):
+        self.driver._pool_ids = {'Pool 1': 3}
+        volume = self.volume(size=5)
+        self.driver.create_volume(volume)
+        self.client.create_volume.assert_called_once_with(
+            volume.name, 5, 3, 1, affinity=None, alloctype=None, iops={})
+        self.client.wait_for_volume.assert_called_once()
+
+    @ddt.data(
+        ({'Feature:Raid': '5', 'feature:pool': '2'}, None,
+         {'raid': 5, 'pool': 2}),
+        ({'Affinity:Type': 'flash', 'Alloc:Type': '1'}, None,
+         {'affinity': 'flash', 'alloctype': '1'}),
+        ({'QoS:maxIOPS': '900'}, {'minIOPS': '10', 'burstIOPS': '2000'},
+         {'iops': {'min': 10, 'max': 900, 'burst': 2000}}),
+    )
+    @ddt.unpack
+    def test_extra_specs(self, extra, qos, expected):
+        self.driver._pool_ids = {'Pool 1': 1}
+        settings = self.driver._type_settings(self.typed_volume(extra, qos))
+        for key, value in expected.items():
+            self.assertEqual(value, settings[key])
+
+    @ddt.data({'Feature:Raid': '3'}, {'Alloc:Type': 'x'},
+              {'QoS:minIOPS': 'many'}, {'Feature:Pool': 'two'})
+    def test_bad_extra_specs_are_named(self, extra):
+        error = self.assertRaises(exception.InvalidInput,
+                                  self.driver._type_settings,
+                                  self.typed_volume(extra))
+        key = list(extra)[0].lower().split(':')[1]
+        self.assertIn(key, str(error).lower())
+
+    def test_capability_missing_for_spec(self):
+        self.client.query.return_value = client.ArrayInfo(
+            'ISE1', frozenset({49006}), [])
+        error = self.assertRaises(exception.InvalidInput,
+                                  self.driver._type_settings,
+                                  self.typed_volume({'QoS:maxIOPS': '5'}))
+        self.assertIn('QoS', str(error))
+
+    def test_failed_create_discards_the_volume(self):
+        self.client.wait_for_volume.side_effect = [
+            client.ISETimeout('v did not become operational'), None]
+        self.client.find_volume.return_value = _volume()
+        self.client.list_allocations.return_value = []
+        error = self.assertRaises(exception.VolumeBackendAPIException,
+                                  self.driver.create_volume, self.volume())
+        self.assertIn('did not become operational', str(error))
+        self.client.delete_volume.assert_called_once()
+
+    def test_snapshot_needs_an_operational_source(self):
+        self.client.find_volume.return_value = _volume(status='CREATING')
+        snap = mock.Mock(volume_name='volume-x')
+        snap.name = 'snapshot-x'
+        error = self.assertRaises(exception.VolumeBackendAPIException,
+                                  self.driver.create_snapshot, snap)
+        self.assertIn('not operational', str(error))
+        self.client.prepare_copy.assert_not_called()
+
+    def test_delete_missing_volume_is_quiet(self):
+        self.client.list_allocations.return_value = []
+        self.client.find_volume.return_value = None
+        self.driver.delete_volume(self.volume())
+        self.client.delete_volume.assert_not_called()
+
+    def test_delete_removes_allocations_first(self):
+        alloc = client.Allocation('a-url', 'v', 'h', 1)
+        self.client.list_allocations.return_value = [alloc]
+        self.client.find_volume.return_value = _volume()
+        calls = mock.Mock()
+        self.client.delete_allocation.side_effect = (
+            lambda url: calls('alloc', url))
+        self.client.delete_volume.side_effect = (
+            lambda url: calls('volume', url))
+        self.driver.delete_volume(self.volume())
+        self.assertEqual(['alloc', 'volume'],
+                         [c.args[0] for c in calls.call_args_list])
+
+    def _present(self, host_type='OPENSTACK'):
+        host = client.Host('compute-1', 'host-url', host_type,
+                           ['iqn.init'])
+        self.client.list_hosts.return_value = [host]
+        self.client.create_allocation.return_value = client.Allocation(
+            'a-url', 'v', 'compute-1', 4)
+
+    def test_iscsi_single_path(self):
+        self._present()
+        volume = self.volume()
+        info = self.driver.initialize_connection(
+            volume, {'host': 'compute-1', 'initiator': 'IQN.INIT'})
+        self.assertEqual({'target_discovered': False,
+                          'target_portal': '10.1.0.5:3260',
+                          'target_iqn': 'iqn.ise:a', 'target_lun': 4,
+                          'volume_id': volume.id}, info['data'])
+        self.client.create_host.assert_not_called()
+        self.client.mark_host_openstack.assert_not_called()
+
+    def test_iscsi_multipath_lists_the_subnet_portals(self):
+        self._present(host_type='OTHER')
+        self.client.get_chap.return_value = client.Chap(True, 'u', 'p')
+        info = self.driver.initialize_connection(
+            self.volume(), {'host': 'compute-1', 'initiator': 'iqn.init',
+                            'multipath': True})
+        data = info['data']
+        self.assertEqual(['10.1.0.5:3260', '10.1.0.6:3260'],
+                         data['target_portals'])
+        self.assertEqual(['iqn.ise:a', 'iqn.ise:b'], data['target_iqns'])
+        self.assertEqual([4, 4], data['target_luns'])
+        self.assertEqual(('CHAP', 'u', 'p'), (data['auth_method'],
+                                              data['auth_username'],
+                                              data['auth_password']))
+        self.client.mark_host_openstack.assert_called_once_with('host-url')
+
+    def test_unknown_host_is_created(self):
+        self.client.list_hosts.side_effect = [
+            [], [client.Host('compute-1', 'u', 'OPENSTACK', ['iqn.init'])]]
+        self.client.create_allocation.return_value = client.Allocation(
+            'a-url', 'v', 'compute-1', 1)
+        self.driver.initialize_connection(
+            self.volume(), {'host': 'compute-1', 'initiator': 'iqn.init'})
+        self.client.create_host.assert_called_once_with('compute-1',
+                                                        ['iqn.init'])
+
+    def test_detach_keeps_host_with_other_allocations(self):
+        self._present()
+        self.client.list_allocations.side_effect = [
+            [client.Allocation('a-url', 'v', 'compute-1', 4)],
+            [client.Allocation('b-url', 'w', 'compute-1', 5)]]
+        self.driver.terminate_connection(
+            self.volume(), {'host': 'compute-1', 'initiator': 'iqn.init'})
+        self.client.delete_allocation.assert_called_once_with('a-url')
+        self.client.delete_host.assert_not_called()
+
+    def test_force_detach_removes_every_allocation(self):
+        self.client.list_allocations.return_value = [
+            client.Allocation('a', 'v', 'h1', 1),
+            client.Allocation('b', 'v', 'h2', 1)]
+        self.driver.terminate_connection(self.volume(), None)
+        self.assertEqual(2, self.client.delete_allocation.call_count)
+
+    def test_stats_in_two_cached_calls(self):
+        self.client.list_pools.return_value = [client.Pool(
+            'Pool 1', '1', 'OPERATIONAL', 60, 40,
+            {'raid-0': 60, 'raid-1': 30, 'raid-5': 45}, {'raid-1': 40}, 7,
+            {})]
+        stats = self.driver.get_volume_stats(refresh=True)
+        pool = stats['pools'][0]
+        self.assertEqual((100, 30, 45, 7),
+                         (pool['total_capacity_gb'], pool['free_capacity_gb'],
+                          pool['free_capacity_gb_raid_5'],
+                          pool['total_volumes']))
+        self.assertEqual(('X-IO', self.driver.protocol, 100, 30),
+                         (stats['vendor_name'], stats['storage_protocol'],
+                          stats['total_capacity_gb'],
+                          stats['free_capacity_gb']))
+        self.assertEqual(1, self.client.list_pools.call_count)
+
+    def test_missing_iscsi_ip_address_is_named(self):
+        options = dict(self.options, iscsi_ip_address='')
+        driver = self.useFixture(driver_loader.LoadedDriver(
+            options, setup=False, backend_name='other')).driver
+        error = self.assertRaises(exception.InvalidConfigurationValue,
+                                  driver.do_setup, self.ctxt)
+        self.assertIn('iscsi_ip_address', str(error))
+
+
+class FCDriverTest(DriverTest):
+    driver_class = fc.XIOFCDriver
+
+    def test_fc_connection_maps_every_initiator_to_every_port(self):
+        self.client.list_hosts.return_value = [client.Host(
+            'compute-1', 'host-url', 'OPENSTACK', ['21000024ff000001'])]
+        self.client.create_allocation.return_value = client.Allocation(
+            'a-url', 'v', 'compute-1', 2)
+        connector = {'host': 'compute-1',
+                     'wwpns': ['21000024FF000001', '21000024ff000002']}
+        info = self.driver.initialize_connection(self.volume(), connector)
+        targets = ['5000a1', '5000a2', '5000b1']
+        self.assertEqual(targets, info['data']['target_wwn'])
+        self.assertEqual({'21000024ff000001': targets,
+                          '21000024ff000002': targets},
+                         info['data']['initiator_target_map'])
+        self.client.list_allocations.side_effect = [[], []]
+        info = self.driver.terminate_connection(self.volume(), connector)
+        self.assertEqual(targets, info['data']['target_wwn'])
+        self.client.delete_host.assert_called_once_with('host-url')
+
+    # iSCSI-only cases do not apply to the FC class.
+    test_iscsi_single_path = None
+    test_iscsi_multipath_lists_the_subnet_portals = None
+    test_missing_iscsi_ip_address_is_named = None
+    test_unknown_host_is_created = None
+    test_detach_keeps_host_with_other_allocations = None

@@ -34,10 +34,11 @@ PLUGIN_NAME = 'fuel-plugin-datera-cinder'
 TOOL_TIMEOUT = 300
 
 
-def run(argv, env=None, cwd=None, check=True, timeout=TOOL_TIMEOUT):
+def run(argv, env=None, cwd=None, check=True, timeout=TOOL_TIMEOUT,
+        input=None):
     """Run a tool; on an unexpected exit code fail with its whole output."""
     proc = subprocess.run(argv, env=env, cwd=cwd, capture_output=True,
-                          text=True, timeout=timeout)
+                          text=True, timeout=timeout, input=input)
     if check and proc.returncode != 0:
         raise AssertionError('%s exited %d\nstdout:\n%s\nstderr:\n%s' % (
             ' '.join(argv), proc.returncode, proc.stdout, proc.stderr))

@@ -12,14 +12,14 @@ class datera_cinder (
     default => $settings['datera_cinder_release'],
   }
   if $requested_release == 'auto' {
-    $release = $fuel_releases[$fuel_version]
+    $release = $datera_cinder::params::fuel_releases[$fuel_version]
     if $release == undef {
-      fail("datera_cinder_release is 'auto' but Fuel release '${fuel_version}' is not one of 7.0, 8.0, 9.0: choose the Cinder release")
+      fail("datera_cinder_release 'auto': Fuel release '${fuel_version}' is not 7.0, 8.0 or 9.0; choose the release")
     }
   } else {
     $release = $requested_release
   }
-  $driver = $drivers[$release]
+  $driver = $datera_cinder::params::drivers[$release]
   if $driver == undef {
     fail("datera_cinder_release '${release}' is not in the driver table (kilo, liberty, mitaka, current)")
   }
@@ -37,7 +37,8 @@ class datera_cinder (
     fail('datera_admin_password (Datera admin password) is empty')
   }
   $replica_count = $settings['datera_replica_count']
-  if "${replica_count}" !~ /^[1-5]$/ {
+  # Fuel passes text, hiera may pass a number: match its string form.
+  if "${replica_count}" !~ /^[1-5]$/ { # lint:ignore:only_variable_string
     fail("datera_replica_count must be a number from 1 to 5, not '${replica_count}'")
   }
   $backend_name = $settings['datera_backend_name'] ? {
@@ -73,7 +74,7 @@ class datera_cinder (
     'map': { $tenant_id = 'Map' }
     'fixed': {
       $tenant_id = $settings['datera_tenant_id']
-      if "${tenant_id}" !~ /^[a-zA-Z0-9_-]{1,64}$/ {
+      if "${tenant_id}" !~ /^[a-zA-Z0-9_-]{1,64}$/ { # lint:ignore:only_variable_string
         fail("datera_tenant_id '${tenant_id}' is not a valid tenant name")
       }
     }

@@ -55,8 +55,9 @@ class datera_cinder::pacemaker (
 
   # Start on the primary controller first (the other controllers are not
   # configured yet); the stickiness outweighs this preference afterwards.
+  $location_xml = "<rsc_location id='${location_id}' rsc='${resource_id}' node='${primary_node}' score='${primary_score}'/>"
   exec { "create ${location_id}":
-    command     => "cibadmin --create --scope constraints --xml-text \"<rsc_location id='${location_id}' rsc='${resource_id}' node='${primary_node}' score='${primary_score}'/>\"",
+    command     => "cibadmin --create --scope constraints --xml-text \"${location_xml}\"",
     unless      => "cibadmin --query --xpath \"//rsc_location[@id='${location_id}']\"",
     environment => $environment,
     path        => $tool_path,

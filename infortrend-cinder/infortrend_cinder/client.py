@@ -404,10 +404,20 @@ class SSHTerminal(_Terminal):
             self._chan = self._client.invoke_shell(width=512)
         except paramiko.BadHostKeyException as exc:
             self._client.close()
-            raise CLIConnectionError('SSH host key of %s changed: %s'
-                                     % (host, exc))
+            raise CLIConnectionError('SSH host key of %s:%s does not match '
+                                     'infortrend_ssh_known_hosts_file: %s'
+                                     % (host, port, exc))
+        except paramiko.AuthenticationException as exc:
+            self._client.close()
+            raise CLIConnectionError('SSH authentication of %s to %s:%s '
+                                     'refused: %s' % (username, host, port,
+                                                      exc))
         except paramiko.SSHException as exc:
             self._client.close()
+            if 'known_hosts' in str(exc):
+                raise CLIConnectionError(
+                    'SSH host key of %s:%s is unknown: it is not in '
+                    'infortrend_ssh_known_hosts_file' % (host, port))
             raise CLIConnectionError('SSH to %s:%s refused: %s'
                                      % (host, port, exc))
         except OSError as exc:

@@ -124,24 +124,27 @@ class Shell(object):
         command = Command(line)
         if not command.words:
             return PROMPT
+        dropped = False
         with state_mod.Array.open(self.state_dir) as array:
             plan = self._plan(array)
             key = re.sub(r'password=\S+', 'password=***', line.strip())
+            lines, rc, message = [], 0, ''
             try:
                 plan.before(key)
                 lines, message = self._dispatch(array, command)
-                rc = 0
                 plan.after(key)
             except faults_mod.InjectedFailure as exc:
                 lines, rc, message = [], exc.status, exc.rule.message
             except faults_mod.DropConnection:
-                self._save_plan(array, plan)
-                raise Dropped()
+                # Keep the state (and the rule's counters): only the reply
+                # is lost.
+                dropped = True
             except state_mod.ArrayError as exc:
                 lines, rc, message = [], exc.rc, exc.message
-            finally:
-                self._save_plan(array, plan)
+            self._save_plan(array, plan)
             spinner = array.data.get('spinner')
+        if dropped:
+            raise Dropped()
         if spinner and lines:
             lines[0] = SPINNER + lines[0]
         out = lines + ['CLI: %s' % message, 'Return: 0x%04x' % (rc & 0xffff),

@@ -109,7 +109,10 @@ class GitRepoFixture(fixtures.Fixture):
     def sdist(self, package, out_dir):
         self.run_in(package, sys.executable, 'setup.py', '-q', 'sdist',
                     '-d', out_dir)
-        sdists = glob.glob(os.path.join(out_dir, '%s-*.tar.gz' % package))
+        # setuptools >= 69.3 names it a_pkg-1.0.tar.gz, older a-pkg-1.0.
+        sdists = [path for path in glob.glob(os.path.join(out_dir, '*.tar.gz'))
+                  if os.path.basename(path).replace('_', '-').startswith(
+                      package + '-')]
         if len(sdists) != 1:
             raise AssertionError('%s: expected one sdist, got %s'
                                  % (package, sdists))

@@ -539,6 +539,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if parts == ['faults'] and self.command == 'PUT':
             self.sim.faults.load(data or [])
             return self.sim.faults.rules()
+        if parts == ['faults'] and self.command == 'POST':
+            self.sim.faults.add(data)
+            return self.sim.faults.rules()
         if parts == ['faults'] and self.command == 'GET':
             return self.sim.faults.rules()
         if parts == ['delays'] and self.command == 'PUT':

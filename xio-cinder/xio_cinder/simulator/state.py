@@ -474,6 +474,11 @@ class ArrayState:
                             for v in self.volumes.values()},
                 'hosts': {h.name: {'endpoints': h.endpoints, 'type': h.type}
                           for h in self.hosts.values()},
+                'pools': {p.name: {'id': p.id,
+                                   'capacity_gb': p.capacity_gb,
+                                   'used_raw_gb': self.pool_usage(p.id)}
+                          for p in self.pools.values()},
+                'fc_wwns': [w for ws in self.fc_wwns for w in ws],
                 'allocations': [
                     {'volume': self.volumes[a.volume].name,
                      'host': self.hosts[a.host].name, 'lun': a.lun}

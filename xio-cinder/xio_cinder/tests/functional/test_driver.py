@@ -269,6 +269,42 @@ class ISCSIDriverTest(DriverTestMixin, testtools.TestCase):
         self.assertEqual(self.array_volumes()[volume.name]['path'],
                          target.luns[data['target_lun']].path)
 
+    def initiator(self):
+        try:
+            from common_testing import initiator
+        except ImportError:
+            self.skipTest('common_testing.initiator is not available')
+        user_space = initiator.UserSpaceInitiator(name=INITIATOR)
+        self.addCleanup(user_space.detach_all)
+        return user_space
+
+    def test_data_over_real_iscsi_then_clone(self):
+        user_space = self.initiator()
+        volume = self.volume()
+        self.driver.create_volume(volume)
+        info = self.driver.initialize_connection(volume, self.connector())
+        attachment = user_space.attach(info)
+        with open(attachment.path, 'r+b') as disk:
+            disk.seek(GB // 2)
+            disk.write(b'written over iSCSI')
+            disk.flush()
+            os.fsync(disk.fileno())
+        user_space.detach(attachment.path)
+        self.driver.terminate_connection(volume, self.connector())
+        written = self.read(volume, GB // 2, 18)
+        self.assertEqual(b'written over iSCSI', written)
+        clone = self.volume(size=2)
+        self.driver.create_cloned_volume(clone, volume)
+        info = self.driver.initialize_connection(clone, self.connector())
+        attachment = user_space.attach(info)
+        self.assertEqual(2 * GB, os.path.getsize(attachment.path))
+        with open(attachment.path, 'rb') as disk:
+            disk.seek(GB // 2)
+            self.assertEqual(b'written over iSCSI', disk.read(18))
+        user_space.detach(attachment.path)
+        self.driver.terminate_connection(clone, self.connector())
+        self.assertEqual({}, self.sim.state()['hosts'])
+
     def test_iscsi_ip_address_must_be_an_ise_port(self):
         driver = self.load(iscsi_ip_address='192.0.2.1')
         volume = self.volume()

@@ -25,6 +25,7 @@ from cinder.tests.unit import fake_snapshot
 from cinder.tests.unit import fake_volume
 from common_testing import driver_loader
 from common_testing import logcheck
+from common_testing import net
 from common_testing import tgt
 import testtools
 
@@ -35,20 +36,24 @@ INITIATOR = 'iqn.2004-10.com.example:compute-1'
 WWPNS = ['21000024ff000001', '21000024ff000002']
 
 
-class DriverTestMixin:
+class DriverBase:
     driver_class = None
     simulator_args = ()
     tgtd = False
+    chap = False
 
     def setUp(self):
         super().setUp()
         objects.register_all()
         self.sim = self.useFixture(simulator_fixture.Simulator(
-            *self.simulator_args, tgtd=self.tgtd))
-        self.useFixture(logcheck.SecretsNotLogged(
+            *self.simulator_arguments(), tgtd=self.tgtd, chap=self.chap))
+        self.logs = self.useFixture(logcheck.SecretsNotLogged(
             [self.sim.password, simulator_fixture.CHAP_SECRET]))
         self.driver = self.load()
         self.ctxt = cinder_context.get_admin_context()
+
+    def simulator_arguments(self):
+        return self.simulator_args
 
     def options(self, **overrides):
         options = {
@@ -97,6 +102,9 @@ class DriverTestMixin:
         with open(path, 'rb') as f:
             f.seek(offset)
             return f.read(length)
+
+
+class DriverTestMixin(DriverBase):
 
     # -- the seed operations -------------------------------------------------
 
@@ -244,7 +252,7 @@ class DriverTestMixin:
         self.driver.terminate_connection(second, connector)  # idempotent
 
 
-class ISCSIDriverTest(DriverTestMixin, testtools.TestCase):
+class ISCSIMixin:
     driver_class = 'xio_cinder.iscsi.XIOISCSIDriver'
     expected_protocol = 'iSCSI'
     tgtd = True
@@ -305,6 +313,9 @@ class ISCSIDriverTest(DriverTestMixin, testtools.TestCase):
         self.driver.terminate_connection(clone, self.connector())
         self.assertEqual({}, self.sim.state()['hosts'])
 
+
+class ISCSIDriverTest(ISCSIMixin, DriverTestMixin, testtools.TestCase):
+
     def test_iscsi_ip_address_must_be_an_ise_port(self):
         driver = self.load(iscsi_ip_address='192.0.2.1')
         volume = self.volume()
@@ -332,3 +343,45 @@ class FCDriverTest(DriverTestMixin, testtools.TestCase):
         allocation = [a for a in self.sim.state()['allocations']
                       if a['volume'] == volume.name][0]
         self.assertEqual(allocation['lun'], data['target_lun'])
+
+
+class ISCSIMultipathAndCHAPTest(ISCSIMixin, DriverBase, testtools.TestCase):
+    """CHAP from the ISE's ionetworks, and multipath portal lists."""
+
+    chap = True
+
+    def simulator_arguments(self):
+        # One more data port in the tgtd's /24, and one outside it.
+        tgtd_ip = net.private_loopback()
+        last = int(tgtd_ip.rsplit('.', 1)[1])
+        self.same_subnet = '%s.%d' % (tgtd_ip.rsplit('.', 1)[0],
+                                      254 if last != 254 else 253)
+        return ('--iscsi-ip', self.same_subnet, '--iscsi-ip', '127.99.0.1')
+
+    def test_multipath_lists_only_same_subnet_portals_with_chap(self):
+        volume = self.volume()
+        self.driver.create_volume(volume)
+        connector = {'host': 'compute-1', 'initiator': INITIATOR,
+                     'multipath': True}
+        data = self.driver.initialize_connection(volume, connector)['data']
+        port = self.sim.info['iscsi_portal'].rsplit(':', 1)[1]
+        self.assertEqual(
+            [self.sim.info['iscsi_portal'],
+             '%s:%s' % (self.same_subnet, port)], data['target_portals'])
+        self.assertEqual(2, len(set(data['target_iqns'])))
+        self.assertEqual(('CHAP', 'chapuser', simulator_fixture.CHAP_SECRET),
+                         (data['auth_method'], data['auth_username'],
+                          data['auth_password']))
+        try:
+            from common_testing import initiator
+        except ImportError:
+            return
+        user_space = initiator.UserSpaceInitiator(name=INITIATOR)
+        self.addCleanup(user_space.detach_all)
+        attachment = user_space.attach(data)
+        self.assertEqual(GB, os.path.getsize(attachment.path))
+        user_space.detach(attachment.path)
+        wrong = dict(data, auth_password='not-the-chap-secret')
+        self.logs.add_secret('not-the-chap-secret')
+        self.assertRaises(initiator.InitiatorError, user_space.attach, wrong)
+        self.driver.terminate_connection(volume, connector)

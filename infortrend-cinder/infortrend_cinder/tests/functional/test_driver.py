@@ -512,3 +512,90 @@ class ComplianceTest(testtools.TestCase):
             self.assertTrue(issubclass(cls, volume_driver.VolumeDriverCore))
             self.assertEqual('Infortrend_Storage_CI', cls.CI_WIKI_NAME)
             self.assertTrue(cls.VERSION)
+
+
+class ImageCopyTest(DriverTestBase):
+    """cinder's generic copy image <-> volume over real iSCSI.
+
+    os-brick attaches through the kit's user-space initiator.
+    """
+
+    def setUp(self):
+        super().setUp()
+        from common_testing import images
+        from common_testing import initiator
+        self.brick = self.useFixture(initiator.UserSpaceISCSIForOsBrick())
+        self.images = self.useFixture(images.LocalImages()).service
+        self.driver = self.load()
+        self.volume_obj = self.create(self.driver)
+        self.volume_obj.update({'_name_id': None, 'encryption_key_id': None,
+                                'glance_metadata': {}})
+        self.volume_obj.volume_type = objects.VolumeType(extra_specs={})
+
+    def _data_file(self):
+        part_id = self.volume_obj.provider_location.split('^')[1].split(
+            '@')[0]
+        return os.path.join(self.array.state_dir, 'data',
+                            'part-%s.img' % part_id)
+
+    def test_copy_image_to_volume(self):
+        payload = os.urandom(3 * 1024 * 1024)
+        image = self.images.add_image(payload, disk_format='qcow2')
+        self.driver.copy_image_to_volume(self.loaded.context,
+                                         self.volume_obj, self.images,
+                                         image['id'])
+        with open(self._data_file(), 'rb') as f:
+            self.assertTrue(payload == f.read(len(payload)),
+                            'volume data differs from the image')
+        state = self.array.read()
+        self.assertEqual(({}, []), (state['iqns'], state['maps']))
+
+    def test_copy_volume_to_image(self):
+        payload = os.urandom(2 * 1024 * 1024)
+        with open(self._data_file(), 'r+b') as f:
+            f.seek(5 * 1024 * 1024)
+            f.write(payload)
+        meta = self.images.create(self.loaded.context, {
+            'name': 'from-volume', 'disk_format': 'raw',
+            'container_format': 'bare'})
+        self.driver.copy_volume_to_image(self.loaded.context,
+                                         self.volume_obj, self.images, meta)
+        raw = self.images.read_raw(meta['id'])
+        self.assertEqual(1024 ** 3, len(raw))
+        self.assertTrue(payload == raw[5 * 1024 * 1024:7 * 1024 * 1024],
+                        'image data differs from the volume')
+        self.assertEqual([], self.array.read()['maps'])
+
+
+class RoundTripsTest(DriverTestBase):
+    """Commands per operation, counted on the live session."""
+
+    def _count(self, func, *args):
+        client = self.driver.common.client
+        before = client.commands_sent
+        func(*args)
+        return client.commands_sent - before
+
+    def setUp(self):
+        super().setUp()
+        self.driver = self.load()
+
+    def test_create_takes_two_commands(self):
+        volume = self.volume()
+        self.addCleanup(self.driver.delete_volume, volume)
+        self.assertEqual(2, self._count(
+            lambda: volume.update(self.driver.create_volume(volume))))
+
+    def test_stats_take_the_same_commands_whatever_the_partitions(self):
+        empty = self._count(self.driver.get_volume_stats, True)
+        with state_mod.Array.open(self.array.state_dir) as array:
+            lv_id = [i for i, lv in array.data['lvs'].items()
+                     if lv['name'] == 'LV-1'][0]
+            for index in range(200):
+                array.create_part(lv_id, 'p%d' % index, 1, min_mb=0)
+        self.assertEqual(empty, self._count(self.driver.get_volume_stats,
+                                            True))
+        self.assertLessEqual(empty, 4)
+        pools = {p['pool_name']: p for p in
+                 self.driver.get_volume_stats(False)['pools']}
+        self.assertEqual(0.2, pools['LV-1']['provisioned_capacity_gb'])

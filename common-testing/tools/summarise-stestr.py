@@ -1,0 +1,59 @@
+"""Add up the latest stestr run of each package into one closing line.
+
+Usage: summarise-stestr.py SUBUNIT_STATS STARTED_EPOCH DIR [DIR ...]
+
+Only runs newer than STARTED_EPOCH count, so a stale .stestr repository
+from an earlier run cannot pass for this one. Exits 1 when any test failed
+or a listed package's suite did not run at all.
+"""
+
+import os
+import subprocess
+import sys
+
+
+def latest_run(repo_dir):
+    """Path of the newest subunit stream in a stestr repository, or None."""
+    stestr_dir = os.path.join(repo_dir, '.stestr')
+    if not os.path.isdir(stestr_dir):
+        return None
+    runs = [name for name in os.listdir(stestr_dir) if name.isdigit()]
+    if not runs:
+        return None
+    return os.path.join(stestr_dir, max(runs, key=int))
+
+
+def stats(subunit_stats, stream_path):
+    with open(stream_path, 'rb') as stream:
+        out = subprocess.run([subunit_stats, '--no-passthrough'], stdin=stream,
+                             capture_output=True, text=True).stdout
+    counts = {}
+    for line in out.splitlines():
+        key, _, value = line.partition(':')
+        if value.strip().isdigit():
+            counts[key.strip().lower()] = int(value)
+    return (counts.get('passed tests', 0), counts.get('failed tests', 0),
+            counts.get('skipped tests', 0))
+
+
+def main(argv):
+    subunit_stats, started, dirs = argv[1], float(argv[2]), argv[3:]
+    total = [0, 0, 0]
+    missing = []
+    for package_dir in dirs:
+        run = latest_run(package_dir)
+        if run is None or os.path.getmtime(run) < started:
+            missing.append(package_dir)
+            continue
+        passed, failed, skipped = stats(subunit_stats, run)
+        print('%-20s %d passed, %d failed, %d skipped'
+              % (package_dir + ':', passed, failed, skipped))
+        total = [total[0] + passed, total[1] + failed, total[2] + skipped]
+    for package_dir in missing:
+        print('%-20s suite did not run' % (package_dir + ':'))
+    print('tests: %d passed, %d failed, %d skipped' % tuple(total))
+    return 1 if total[1] or missing else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv))

@@ -20,6 +20,7 @@ import ipaddress
 import os
 import re
 import select
+import socket
 import subprocess
 import threading
 import time
@@ -401,6 +402,9 @@ class SSHTerminal(_Terminal):
                 key_filename=key_file or None, timeout=timeout,
                 banner_timeout=timeout, auth_timeout=timeout,
                 look_for_keys=False, allow_agent=False)
+            # Commands are small request/reply exchanges: no Nagle delay.
+            self._client.get_transport().sock.setsockopt(
+                socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             self._chan = self._client.invoke_shell(width=512)
         except paramiko.BadHostKeyException as exc:
             self._client.close()

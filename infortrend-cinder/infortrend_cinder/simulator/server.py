@@ -644,18 +644,21 @@ def _serve_channel(state_dir, channel):
                       if i >= 0)
             raw, buf = buf[:cut], buf[cut + 1:]
             line = raw.decode('utf-8', 'replace').strip()
-            channel.sendall(line.encode() + b'\r\n')
+            echo = line.encode() + b'\r\n'
             if line == 'exit':
+                channel.sendall(echo)
                 return
             try:
                 reply = shell.handle(line)
             except Dropped:
                 return
-            channel.sendall(reply.replace('\n', '\r\n').encode())
+            # Echo and reply in one write: no Nagle/delayed-ACK stall.
+            channel.sendall(echo + reply.replace('\n', '\r\n').encode())
 
 
 def _serve_connection(sock, state_dir, host_key, username, password,
                       authorized_key):
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     transport = paramiko.Transport(sock)
     try:
         transport.add_server_key(host_key)

@@ -43,7 +43,8 @@ PURE_OPTS = [
                default='0.0.0.0/0',
                help='CIDR of FlashArray iSCSI portals the driver hands to '
                     'initiators; portals outside it are left out. IPv4 '
-                    'or IPv6.'),
+                    'or IPv6; a /0 (the default) admits every portal, '
+                    'IPv6 ones included.'),
     cfg.BoolOpt('pure_eradicate_on_delete',
                 default=False,
                 help='Eradicate deleted volumes and snapshots at once '

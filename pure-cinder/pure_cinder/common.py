@@ -1,0 +1,743 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+"""FlashArray array logic shared by the iSCSI and FC drivers.
+
+Volumes, snapshots, clones, hosts, connections and stats, in Purity's
+words; the array is reached only through client.FlashArrayClient.
+"""
+
+import functools
+import hashlib
+import hmac
+import ipaddress
+import math
+import re
+import threading
+import uuid
+
+from cinder import coordination
+from cinder import exception
+from cinder.i18n import _
+from cinder.volume import driver
+from cinder.volume.drivers.san import san
+from cinder.volume import volume_types
+from oslo_log import log as logging
+from oslo_utils import units
+
+from pure_cinder import client
+from pure_cinder import options
+
+LOG = logging.getLogger(__name__)
+
+VOLUME_SUFFIX = '-cinder'
+NAME_MAX = 63
+SNAPSHOT_NAME_MAX = 96
+UNMANAGED_SUFFIX = '-unmanaged'
+# Hosts the driver creates are named <host>-<32 hex>-cinder (reference
+# 1.8); only those are ever deleted or given CHAP by the driver.
+DRIVER_HOST_RE = re.compile(r'.*-[a-f0-9]{32}-cinder$')
+HOST_NAMESPACE = uuid.UUID('1b3c56a2-8a0e-4e53-9c43-2f1d0b5e7c11')
+# Purity's NAA prefix: the device WWN is this plus the volume serial.
+WWN_PREFIX = '3624a9370'
+HOST_CREATE_ATTEMPTS = 5
+QOS_IOPS_RANGE = (100, 100000000)
+QOS_BWS_MB_RANGE = (1, 524288)
+
+
+class PureDriverException(exception.VolumeDriverException):
+    message = _('Pure Storage FlashArray: %(reason)s')
+
+
+def array_errors(operation):
+    """Turn client errors into cinder errors that name what failed."""
+    def decorator(func):
+        @functools.wraps(func)
+        def wrapper(self, *args, **kwargs):
+            try:
+                return func(self, *args, **kwargs)
+            except client.PureError as exc:
+                reason = '%s failed on %s: %s' % (
+                    operation, self._target_option(), exc.message)
+                raise PureDriverException(reason=reason) from exc
+        return wrapper
+    return decorator
+
+
+class PureBaseVolumeDriver(driver.VolumeDriver):
+    """Common FlashArray logic; subclasses add one transport."""
+
+    VENDOR_NAME = 'Pure Storage'
+    # Set by subclasses.
+    STORAGE_PROTOCOL = None
+    driver_prefix = 'pure'
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.configuration.append_config_values(options.PURE_OPTS)
+        self.configuration.append_config_values(san.san_opts)
+        self.client = None
+        self.array_name = None
+        self._port_cache = None
+        self._ports_lock = threading.Lock()
+        self._shared_host_warned = False
+        self._stats = {}
+
+    @staticmethod
+    def get_driver_options():
+        return options.PURE_OPTS + options.inherited_opts()
+
+    # -- setup -----------------------------------------------------------
+
+    def _target_option(self):
+        conf = self.configuration
+        if conf.pure_target:
+            return 'pure_target=%s' % conf.pure_target
+        return 'san_ip=%s (pure_target unset)' % conf.san_ip
+
+    def _verify_setting(self):
+        conf = self.configuration
+        if conf.driver_ssl_cert_path:
+            return conf.driver_ssl_cert_path
+        if not conf.driver_ssl_cert_verify:
+            LOG.warning('TLS certificate of the FlashArray at %s is not '
+                        'verified; set driver_ssl_cert_verify (and '
+                        'driver_ssl_cert_path for a private CA).',
+                        conf.pure_target or conf.san_ip)
+        return bool(conf.driver_ssl_cert_verify)
+
+    def do_setup(self, context):
+        conf = self.configuration
+        target = conf.pure_target or conf.san_ip
+        if not target:
+            raise exception.InvalidConfigurationValue(
+                option='pure_target', value=target)
+        if not conf.pure_api_token:
+            raise exception.InvalidConfigurationValue(
+                option='pure_api_token', value='<empty>')
+        self._iscsi_network()
+        self.client = client.FlashArrayClient(
+            target, conf.pure_api_token, verify=self._verify_setting(),
+            timeout=conf.pure_api_timeout,
+            retry_timeout=conf.pure_api_retry_timeout,
+            user_agent='OpenStack Cinder %s/%s' % (
+                self.__class__.__name__, self.VERSION))
+        try:
+            array = self.client.get_array()
+        except client.AuthenticationFailed as exc:
+            raise PureDriverException(reason=_(
+                'the FlashArray at %(target)s refused pure_api_token: '
+                '%(msg)s') % {'target': target, 'msg': exc.message})
+        except client.PureError as exc:
+            raise PureDriverException(reason=_(
+                'cannot reach the FlashArray at %(option)s: %(msg)s') % {
+                    'option': self._target_option(), 'msg': exc.message})
+        self.array_name = array['name']
+        LOG.info('Connected to FlashArray %(name)s (Purity %(version)s, '
+                 'REST %(api)s) at %(target)s.',
+                 {'name': array['name'], 'version': array.get('version'),
+                  'api': self.client.api_version, 'target': target})
+
+    def check_for_setup_error(self):
+        if self.client is None or self.array_name is None:
+            raise PureDriverException(reason=_('do_setup did not connect '
+                                               'to the array'))
+
+    def _iscsi_network(self):
+        cidr = self.configuration.pure_iscsi_cidr
+        try:
+            return ipaddress.ip_network(cidr, strict=False)
+        except ValueError:
+            raise exception.InvalidConfigurationValue(
+                option='pure_iscsi_cidr', value=cidr)
+
+    # -- names -----------------------------------------------------------
+
+    @staticmethod
+    def _volume_name(volume):
+        if volume.provider_id:
+            return volume.provider_id
+        base = volume.name
+        if len(base) > NAME_MAX - len(VOLUME_SUFFIX):
+            base = base[-(NAME_MAX - len(VOLUME_SUFFIX)):]
+        return base + VOLUME_SUFFIX
+
+    def _snapshot_name(self, snapshot):
+        if snapshot.provider_id:
+            return snapshot.provider_id
+        return '%s.%s' % (self._volume_name(snapshot.volume), snapshot.name)
+
+    @staticmethod
+    def _gib(size_bytes):
+        return int(math.ceil(size_bytes / float(units.Gi)))
+
+    # -- volumes -----------------------------------------------------------
+
+    def _qos(self, volume):
+        """The Purity qos body of the volume's type, or None."""
+        type_id = volume.volume_type_id
+        if not type_id:
+            return None
+        qos_specs = volume_types.get_volume_type_qos_specs(type_id)
+        specs = (qos_specs.get('qos_specs') or {})
+        if not specs or specs.get('consumer') == 'front-end':
+            return None
+        values = specs.get('specs') or {}
+        qos = {}
+        for key, field, low, high, scale in (
+                ('maxIOPS', 'iops_limit', QOS_IOPS_RANGE[0],
+                 QOS_IOPS_RANGE[1], 1),
+                ('maxBWS', 'bandwidth_limit', QOS_BWS_MB_RANGE[0],
+                 QOS_BWS_MB_RANGE[1], units.Mi)):
+            if key not in values:
+                continue
+            try:
+                number = int(values[key])
+            except ValueError:
+                number = None
+            if number is None or not low <= number <= high:
+                raise exception.InvalidQoSSpecs(reason=_(
+                    'QoS spec %(key)s=%(value)s of volume type %(type)s '
+                    'must be an integer from %(low)d to %(high)d') % {
+                        'key': key, 'value': values[key], 'type': type_id,
+                        'low': low, 'high': high})
+            qos[field] = number * scale
+        return qos or None
+
+    def _create(self, name, lookup, create, eradicate):
+        """Create ``name``, making room if a destroyed object holds it.
+
+        A lost reply (connection broke after sending) is resolved by
+        looking: the name is unique to this cinder object, so an object
+        under it is ours, never a duplicate.
+        """
+        try:
+            return create()
+        except client.Destroyed:
+            LOG.info('%s is held by a destroyed object pending '
+                     'eradication; eradicating it to reuse the name.', name)
+            eradicate(name)
+            return create()
+        except client.ConnectionLost:
+            LOG.warning('Reply to the creation of %s was lost; checking '
+                        'whether the array created it.', name)
+            try:
+                found = lookup(name)
+            except client.NotFound:
+                raise PureDriverException(reason=_(
+                    'creating %s: the connection to the array broke and '
+                    'the array did not create it; nothing was left behind')
+                    % name)
+            if found.get('destroyed'):
+                raise PureDriverException(reason=_(
+                    'creating %s: the connection broke and the name is held '
+                    'by a destroyed object') % name)
+            return found
+
+    def _model_update(self, name, created):
+        return {'provider_id': name,
+                'provider_location': created.get('serial')}
+
+    @array_errors('create volume')
+    def create_volume(self, volume):
+        name = self._volume_name(volume)
+        qos = self._qos(volume)
+        created = self._create(
+            name, self.client.get_volume,
+            lambda: self.client.create_volume(
+                name, provisioned=volume.size * units.Gi, qos=qos),
+            self.client.eradicate_volume)
+        return self._model_update(name, created)
+
+    def _create_copy(self, volume, source_name, source_size_gb):
+        """A volume from a volume or snapshot, grown to volume.size."""
+        name = self._volume_name(volume)
+        qos = self._qos(volume)
+        created = self._create(
+            name, self.client.get_volume,
+            lambda: self.client.create_volume(name, source=source_name,
+                                              qos=qos),
+            self.client.eradicate_volume)
+        if volume.size > source_size_gb:
+            try:
+                created = self.client.patch_volume(
+                    name, provisioned=volume.size * units.Gi)
+            except client.PureError:
+                # Leave no half-made volume behind.
+                self._destroy_and_eradicate(name)
+                raise
+        return self._model_update(name, created)
+
+    def _destroy_and_eradicate(self, name):
+        try:
+            self.client.patch_volume(name, destroyed=True)
+            self.client.eradicate_volume(name)
+        except client.PureError as exc:
+            LOG.error('Could not remove %(name)s after a failed '
+                      'operation: %(msg)s', {'name': name,
+                                             'msg': exc.message})
+
+    @array_errors('create volume from snapshot')
+    def create_volume_from_snapshot(self, volume, snapshot):
+        return self._create_copy(volume, self._snapshot_name(snapshot),
+                                 snapshot.volume_size)
+
+    @array_errors('clone volume')
+    def create_cloned_volume(self, volume, src_vref):
+        return self._create_copy(volume, self._volume_name(src_vref),
+                                 src_vref.size)
+
+    @array_errors('extend volume')
+    def extend_volume(self, volume, new_size):
+        self.client.patch_volume(self._volume_name(volume),
+                                 provisioned=new_size * units.Gi)
+
+    @array_errors('delete volume')
+    def delete_volume(self, volume):
+        name = self._volume_name(volume)
+        try:
+            connections = self.client.list_connections(volume=name)
+        except client.NotFound:
+            LOG.info('Volume %s is not on the array; nothing to delete.',
+                     name)
+            return
+        for connection in connections:
+            self._disconnect_host(connection['host']['name'], name)
+        try:
+            self.client.patch_volume(name, destroyed=True)
+        except (client.NotFound, client.Destroyed):
+            pass
+        if self.configuration.pure_eradicate_on_delete:
+            try:
+                self.client.eradicate_volume(name)
+            except client.NotFound:
+                pass
+
+    # -- snapshots ---------------------------------------------------------
+
+    @array_errors('create snapshot')
+    def create_snapshot(self, snapshot):
+        volume_name = self._volume_name(snapshot.volume)
+        name = '%s.%s' % (volume_name, snapshot.name)
+        created = self._create(
+            name, self.client.get_volume_snapshot,
+            lambda: self.client.create_volume_snapshot(volume_name,
+                                                       snapshot.name),
+            self.client.eradicate_volume_snapshot)
+        return {'provider_id': created['name']}
+
+    @array_errors('delete snapshot')
+    def delete_snapshot(self, snapshot):
+        name = self._snapshot_name(snapshot)
+        try:
+            self.client.destroy_volume_snapshot(name)
+        except (client.NotFound, client.Destroyed):
+            pass
+        if self.configuration.pure_eradicate_on_delete:
+            try:
+                self.client.eradicate_volume_snapshot(name)
+            except client.NotFound:
+                pass
+
+    @array_errors('revert volume to snapshot')
+    def revert_to_snapshot(self, context, volume, snapshot):
+        self.client.create_volume(self._volume_name(volume),
+                                  source=self._snapshot_name(snapshot),
+                                  overwrite=True)
+
+    # -- exports (connections are made in initialize_connection) ------------
+
+    def create_export(self, context, volume, connector):
+        pass
+
+    def ensure_export(self, context, volume):
+        pass
+
+    def remove_export(self, context, volume):
+        pass
+
+    # -- manage / unmanage -------------------------------------------------
+
+    @staticmethod
+    def _ref_name(existing_ref):
+        name = existing_ref.get('name') or existing_ref.get('source-name')
+        if not name:
+            raise exception.ManageExistingInvalidReference(
+                existing_ref=existing_ref,
+                reason=_('give the FlashArray object name as "name" or '
+                         '"source-name"'))
+        return name
+
+    def _manageable_volume(self, existing_ref):
+        name = self._ref_name(existing_ref)
+        try:
+            found = self.client.get_volume(name)
+        except client.NotFound:
+            raise exception.ManageExistingInvalidReference(
+                existing_ref=existing_ref,
+                reason=_('volume %s does not exist on the array') % name)
+        if found.get('destroyed'):
+            raise exception.ManageExistingInvalidReference(
+                existing_ref=existing_ref,
+                reason=_('volume %s is destroyed') % name)
+        if found.get('connection_count'):
+            raise exception.ManageExistingInvalidReference(
+                existing_ref=existing_ref,
+                reason=_('volume %s is connected to hosts; disconnect it '
+                         'first') % name)
+        return found
+
+    @array_errors('manage volume')
+    def manage_existing_get_size(self, volume, existing_ref):
+        return self._gib(self._manageable_volume(existing_ref)['provisioned'])
+
+    @array_errors('manage volume')
+    def manage_existing(self, volume, existing_ref):
+        found = self._manageable_volume(existing_ref)
+        name = self._volume_name(volume)
+        if found['name'] != name:
+            found = self.client.patch_volume(found['name'], name=name)
+        qos = self._qos(volume)
+        if qos:
+            found = self.client.patch_volume(name, qos=qos)
+        return self._model_update(name, found)
+
+    @array_errors('unmanage volume')
+    def unmanage(self, volume):
+        name = self._volume_name(volume)
+        new_name = (name + UNMANAGED_SUFFIX)[-NAME_MAX:].lstrip('-')
+        try:
+            self.client.patch_volume(name, name=new_name)
+        except client.NotFound:
+            LOG.warning('Volume %s to unmanage is not on the array.', name)
+
+    def _manageable_snapshot(self, existing_ref):
+        name = self._ref_name(existing_ref)
+        try:
+            found = self.client.get_volume_snapshot(name)
+        except client.NotFound:
+            raise exception.ManageExistingInvalidReference(
+                existing_ref=existing_ref,
+                reason=_('snapshot %s does not exist on the array') % name)
+        if found.get('destroyed'):
+            raise exception.ManageExistingInvalidReference(
+                existing_ref=existing_ref,
+                reason=_('snapshot %s is destroyed') % name)
+        return found
+
+    @array_errors('manage snapshot')
+    def manage_existing_snapshot_get_size(self, snapshot, existing_ref):
+        return self._gib(
+            self._manageable_snapshot(existing_ref)['provisioned'])
+
+    @array_errors('manage snapshot')
+    def manage_existing_snapshot(self, snapshot, existing_ref):
+        found = self._manageable_snapshot(existing_ref)
+        volume_name = self._volume_name(snapshot.volume)
+        if found['source']['name'] != volume_name:
+            raise exception.ManageExistingInvalidReference(
+                existing_ref=existing_ref,
+                reason=_('snapshot %(snap)s is not a snapshot of %(vol)s')
+                % {'snap': found['name'], 'vol': volume_name})
+        name = '%s.%s' % (volume_name, snapshot.name)
+        if found['name'] != name:
+            self.client.request('PATCH', 'volume-snapshots',
+                                {'names': [found['name']]}, {'name': name})
+        return {'provider_id': name}
+
+    @array_errors('unmanage snapshot')
+    def unmanage_snapshot(self, snapshot):
+        name = self._snapshot_name(snapshot)
+        new_name = (name + UNMANAGED_SUFFIX)[:SNAPSHOT_NAME_MAX]
+        try:
+            self.client.request('PATCH', 'volume-snapshots',
+                                {'names': [name]}, {'name': new_name})
+        except client.NotFound:
+            LOG.warning('Snapshot %s to unmanage is not on the array.', name)
+
+    # -- stats -------------------------------------------------------------
+
+    @array_errors('get volume stats')
+    def _update_volume_stats(self):
+        conf = self.configuration
+        space = self.client.get_array_space()
+        used = space['space']['total_physical']
+        provisioned = space['space'].get('total_provisioned')
+        if provisioned is None:
+            provisioned = space['space'].get('used_provisioned', 0)
+        capacity = space['capacity']
+        if conf.pure_automatic_max_oversubscription_ratio and used:
+            ratio = max(1.0, provisioned / float(used))
+        else:
+            ratio = conf.max_over_subscription_ratio
+        stats = {
+            'volume_backend_name': (conf.safe_get('volume_backend_name') or
+                                    self.__class__.__name__),
+            'vendor_name': self.VENDOR_NAME,
+            'driver_version': self.VERSION,
+            'storage_protocol': self.STORAGE_PROTOCOL,
+            'total_capacity_gb': round(capacity / float(units.Gi), 2),
+            'free_capacity_gb': round((capacity - used) / float(units.Gi),
+                                      2),
+            'provisioned_capacity_gb': round(provisioned / float(units.Gi),
+                                             2),
+            'allocated_capacity_gb': round(provisioned / float(units.Gi),
+                                           2),
+            'reserved_percentage': conf.reserved_percentage,
+            'max_over_subscription_ratio': ratio,
+            'thin_provisioning_support': True,
+            'thick_provisioning_support': False,
+            'data_reduction': space['space'].get('total_reduction'),
+            'multiattach': True,
+            'QoS_support': True,
+            'consistencygroup_support': False,
+            'pool_name': self.array_name,
+        }
+        try:
+            performance = self.client.list('arrays/performance')
+        except client.PureError as exc:
+            LOG.warning('FlashArray performance counters unavailable: %s',
+                        exc.message)
+            performance = []
+        sample = performance[0] if performance else {}
+        for key in ('reads_per_sec', 'writes_per_sec', 'read_bytes_per_sec',
+                    'write_bytes_per_sec', 'usec_per_read_op',
+                    'usec_per_write_op', 'queue_depth'):
+            stats[key] = sample.get(key) or 0
+        self._stats = stats
+
+    def get_volume_stats(self, refresh=False):
+        if refresh or not self._stats:
+            self._update_volume_stats()
+        return self._stats
+
+    # -- hosts and connections -----------------------------------------------
+
+    def _generated_host_name(self, connector):
+        base = re.sub(r'[^-a-zA-Z0-9]', '-', connector['host'][:23])
+        base = base.lstrip('-') or 'host'
+        system_uuid = connector.get('system uuid')
+        if system_uuid:
+            digest = system_uuid.replace('-', '').lower()
+        else:
+            # Stable per compute host, so every cinder-volume process and
+            # every retry arrives at the same name.
+            digest = uuid.uuid5(HOST_NAMESPACE, connector['host']).hex
+        if not re.match(r'^[a-f0-9]{32}$', digest):
+            digest = uuid.uuid5(HOST_NAMESPACE, digest).hex
+        return '%s-%s-cinder' % (base, digest)
+
+    def _chap_secret(self, host_name):
+        # Derived, not stored: every process serving this backend agrees
+        # on it without a database round trip.
+        key = self.configuration.pure_api_token.encode()
+        return hmac.new(key, host_name.encode(),
+                        hashlib.sha256).hexdigest()[:24]
+
+    def _initiators(self, connector):
+        """(host filter expression, create-host fields) of a connector."""
+        raise NotImplementedError()
+
+    def _find_host(self, connector):
+        expression, _fields = self._initiators(connector)
+        hosts = self.client.find_hosts(expression)
+        return hosts[-1] if hosts else None
+
+    def _shared_host(self, connector):
+        name = self.configuration.pure_host_name
+        if not self._shared_host_warned:
+            LOG.warning('pure_host_name=%s: every initiator joins this one '
+                        'host object, so every initiator sees every volume '
+                        'attached through it (no per-host LUN masking).',
+                        name)
+            self._shared_host_warned = True
+        _expr, fields = self._initiators(connector)
+        try:
+            host = self.client.get_host(name)
+        except client.NotFound:
+            try:
+                return self.client.create_host(
+                    name, personality=self.configuration
+                    .pure_host_personality, **fields)
+            except client.AlreadyExists:
+                host = self.client.get_host(name)
+        add = {}
+        for field in ('iqns', 'wwns'):
+            missing = [v for v in fields.get(field, [])
+                       if v.replace(':', '').upper() not in
+                       [h.replace(':', '').upper() for h in host[field]]]
+            if missing:
+                add['add_' + field] = missing
+        if add:
+            host = self.client.patch_host(name, **add)
+        return host
+
+    def _ensure_host(self, connector):
+        """The host object for the connector; created on first attach."""
+        if self.configuration.pure_host_name:
+            return self._shared_host(connector)
+        for _attempt in range(HOST_CREATE_ATTEMPTS):
+            host = self._find_host(connector)
+            if host is not None:
+                self._ensure_chap(host, connector)
+                return host
+            name = self._generated_host_name(connector)
+            _expr, fields = self._initiators(connector)
+            chap = None
+            if self.configuration.use_chap_auth:
+                chap = {'host_user': connector['host'],
+                        'host_password': self._chap_secret(name)}
+            try:
+                return self.client.create_host(
+                    name, personality=self.configuration
+                    .pure_host_personality, chap=chap, **fields)
+            except (client.AlreadyExists, client.InUse) as exc:
+                # Another process created it between lookup and create.
+                LOG.info('Host creation raced (%s); looking again.',
+                         exc.message)
+        raise PureDriverException(reason=_(
+            'could not find or create a host object for %s')
+            % connector['host'])
+
+    def _ensure_chap(self, host, connector):
+        if not (self.configuration.use_chap_auth and
+                DRIVER_HOST_RE.match(host['name'])):
+            return
+        chap = host.get('chap') or {}
+        if not chap.get('host_user'):
+            host.update(self.client.patch_host(host['name'], chap={
+                'host_user': connector['host'],
+                'host_password': self._chap_secret(host['name'])}))
+
+    def _connect(self, host_name, volume_name):
+        try:
+            return self.client.connect(host_name, volume_name)['lun']
+        except client.AlreadyExists:
+            # Reconnecting an attached volume is success (bug 2121464).
+            for connection in self.client.list_connections(host_name,
+                                                           volume_name):
+                return connection['lun']
+            raise
+
+    def _attach(self, volume, connector):
+        """Host + connection; returns (host, lun, volume name)."""
+        name = self._volume_name(volume)
+        host = self._ensure_host(connector)
+        try:
+            lun = self._connect(host['name'], name)
+        except client.PureError:
+            self._delete_host_if_unused(host['name'])
+            raise
+        return host, lun, name
+
+    def _wwn(self, volume, name):
+        serial = volume.provider_location
+        if not serial or not re.match(r'^[0-9A-Fa-f]{24}$', serial):
+            serial = self.client.get_volume(name)['serial']
+        return (WWN_PREFIX + serial).lower()
+
+    def _driver_owns(self, host_name):
+        return (not self.configuration.pure_host_name and
+                DRIVER_HOST_RE.match(host_name) is not None and
+                ':' not in host_name)
+
+    def _delete_host_if_unused(self, host_name):
+        """True when the host has no connections left.
+
+        A host the driver created is deleted then; an admin's never.
+        """
+        try:
+            if self.client.list_connections(host=host_name):
+                return False
+        except client.NotFound:
+            return True
+        if not self._driver_owns(host_name):
+            return True
+        try:
+            self.client.delete_host(host_name)
+            LOG.info('Deleted host %s: its last connection is gone.',
+                     host_name)
+        except client.NotFound:
+            pass
+        except client.InUse:
+            return False  # a connection arrived meanwhile
+        return True
+
+    def _disconnect_host(self, host_name, volume_name):
+        try:
+            self.client.disconnect(host_name, volume_name)
+        except client.NotFound:
+            pass
+        return self._delete_host_if_unused(host_name)
+
+    def _other_attachments_on_host(self, volume, connector):
+        """Multiattach: another attachment of this volume on the host."""
+        if not connector or not volume.multiattach:
+            return False
+        attachments = [a for a in (volume.volume_attachment or [])
+                       if a.attached_host == connector.get('host') and
+                       a.attach_status == 'attached']
+        return len(attachments) > 1
+
+    def _detach(self, volume, connector):
+        """Returns True when the host was left with no connections."""
+        name = self._volume_name(volume)
+        if connector is None:
+            # Force detach: every host the volume is connected to.
+            try:
+                connections = self.client.list_connections(volume=name)
+            except client.NotFound:
+                return True
+            for connection in connections:
+                self._disconnect_host(connection['host']['name'], name)
+            return True
+        if self._other_attachments_on_host(volume, connector):
+            LOG.info('Volume %s stays connected: another attachment on '
+                     '%s uses it.', name, connector['host'])
+            return False
+        if self.configuration.pure_host_name:
+            host_name = self.configuration.pure_host_name
+        else:
+            host = self._find_host(connector)
+            if host is None:
+                LOG.info('No host object for %s; %s is already detached.',
+                         connector.get('host'), name)
+                return True
+            host_name = host['name']
+        return self._disconnect_host(host_name, name)
+
+    def _ports(self, refresh=False):
+        """The array's target ports; static, so cached until a refresh."""
+        with self._ports_lock:
+            if self._port_cache is None or refresh:
+                ready = {c['name'] for c in self.client.list(
+                    'controllers', {'filter': "status='ready'"})}
+                ports = [p for p in self.client.list_ports()
+                         if p['name'].split('.')[0] in ready]
+                self._port_cache = ports
+            return list(self._port_cache)
+
+    # -- locking: one compute host's attach/detach at a time, across
+    #    processes (cinder's coordination), so a host object is created
+    #    once and LUNs are not reused under os-brick's feet. ------------------
+
+    @coordination.synchronized('{self.driver_prefix}-host-{connector[host]}')
+    def _locked_attach(self, volume, connector):
+        return self._attach(volume, connector)
+
+    @coordination.synchronized('{self.driver_prefix}-host-{connector[host]}')
+    def _locked_detach(self, volume, connector):
+        return self._detach(volume, connector)
+
+    def _detach_any(self, volume, connector):
+        if connector is None:
+            return self._detach(volume, None)
+        return self._locked_detach(volume, connector)

@@ -1,0 +1,315 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+"""Every seed operation, on both driver classes, against the simulator."""
+
+from concurrent import futures
+
+from common_testing import faults
+from pure_cinder import common
+from pure_cinder.tests.functional import base
+
+GiB = base.GiB
+
+
+class _SeedOperations:
+    """Cases run on PureISCSIDriver and PureFCDriver alike."""
+
+    def test_create_and_delete_volume_keeps_it_destroyed(self):
+        volume = self.create_volume(size=2)
+        name = 'volume-%s-cinder' % volume.id
+        self.assertEqual(name, volume.provider_id)
+        on_array = self.array_volume(volume)
+        self.assertEqual(2 * GiB, on_array['provisioned'])
+        self.assertEqual(on_array['serial'], volume.provider_location)
+        self.driver.delete_volume(volume)
+        self.assertTrue(self.array.volumes[name]['destroyed'])
+        # deletes are idempotent
+        self.driver.delete_volume(volume)
+
+    def test_recreating_a_name_held_by_a_destroyed_volume_succeeds(self):
+        volume = self.create_volume()
+        self.driver.delete_volume(volume)
+        again = self.volume(id=volume.id)
+        again.update(self.driver.create_volume(again))
+        self.assertFalse(self.array_volume(again)['destroyed'])
+
+    def test_eradicate_on_delete_removes_the_volume(self):
+        self.driver = self.load_driver(pure_eradicate_on_delete=True).driver
+        volume = self.create_volume()
+        self.driver.delete_volume(volume)
+        self.assertNotIn(volume.provider_id, self.array.volumes)
+
+    def test_delete_of_unknown_volume_is_a_no_op(self):
+        self.driver.delete_volume(self.volume())
+
+    def test_snapshot_volume_from_snapshot_larger_and_data(self):
+        volume = self.create_volume()
+        self.write_at(volume, 4096, b'before snapshot')
+        snapshot = self.snapshot(volume)
+        snapshot.update(self.driver.create_snapshot(snapshot))
+        self.assertEqual('%s.snapshot-%s' % (volume.provider_id,
+                                             snapshot.id),
+                         snapshot.provider_id)
+        self.write_at(volume, 4096, b'after  snapshot')
+        copy = self.volume(size=3)
+        copy.update(self.driver.create_volume_from_snapshot(copy, snapshot))
+        self.assertEqual(3 * GiB, self.array_volume(copy)['provisioned'])
+        self.assertEqual(b'before snapshot', self.read_at(copy, 4096, 15))
+        self.driver.delete_snapshot(snapshot)
+        self.assertTrue(
+            self.array.snapshots[snapshot.provider_id]['destroyed'])
+        self.driver.delete_snapshot(snapshot)
+
+    def test_clone_larger_copies_data(self):
+        source = self.create_volume()
+        self.write_at(source, 0, b'clone me')
+        clone = self.volume(size=2)
+        clone.update(self.driver.create_cloned_volume(clone, source))
+        self.assertEqual(b'clone me', self.read_at(clone, 0, 8))
+        self.assertEqual(2 * GiB, self.array_volume(clone)['provisioned'])
+
+    def test_same_size_create_snapshot_clone_extend_are_one_call_each(self):
+        volume = self.create_volume()
+        rest = self.driver.client
+        for operation in (
+                lambda: self.create_volume(),
+                lambda: self.driver.create_snapshot(self.snapshot(volume)),
+                lambda: self.driver.create_cloned_volume(self.volume(),
+                                                         volume),
+                lambda: self.driver.extend_volume(volume, 2)):
+            before = rest.request_count
+            operation()
+            self.assertEqual(1, rest.request_count - before)
+
+    def test_failed_grow_of_a_clone_leaves_nothing(self):
+        source = self.create_volume()
+        self.sim.server.plan.add(faults.FaultRule(
+            r'^PATCH /api/2\.\d+/volumes$', faults.FAIL, status=400,
+            message='Volume limit reached.'))
+        clone = self.volume(size=2)
+        exc = self.assertRaises(common.PureDriverException,
+                                self.driver.create_cloned_volume, clone,
+                                source)
+        self.assertIn('limit reached', str(exc))
+        self.assertEqual({source.provider_id}, set(self.array.volumes))
+
+    def test_lost_create_reply_gives_one_volume_and_success(self):
+        self.sim.server.plan.add(faults.FaultRule(
+            r'^POST /api/2\.\d+/volumes$', faults.LOSE_RESPONSE))
+        volume = self.create_volume()
+        self.assertEqual(['volume-%s-cinder' % volume.id],
+                         list(self.array.volumes))
+        self.assertEqual(self.array_volume(volume)['serial'],
+                         volume.provider_location)
+
+    def test_failed_create_leaves_no_orphan_and_names_the_volume(self):
+        self.sim.server.plan.add(faults.FaultRule(
+            r'^POST /api/2\.\d+/volumes$', faults.DROP))
+        volume = self.volume()
+        exc = self.assertRaises(common.PureDriverException,
+                                self.driver.create_volume, volume)
+        self.assertIn('volume-%s-cinder' % volume.id, str(exc))
+        self.assertEqual({}, self.array.volumes)
+
+    def test_extend(self):
+        volume = self.create_volume()
+        self.driver.extend_volume(volume, 4)
+        self.assertEqual(4 * GiB, self.array_volume(volume)['provisioned'])
+
+    def test_stats_in_at_most_two_calls(self):
+        for _n in range(3):
+            self.create_volume(size=2)
+        before = self.driver.client.request_count
+        stats = self.driver.get_volume_stats(refresh=True)
+        self.assertLessEqual(self.driver.client.request_count - before, 2)
+        self.assertEqual(self.protocol, stats['storage_protocol'])
+        self.assertEqual('pure-sim', stats['volume_backend_name'])
+        self.assertEqual(1024, stats['total_capacity_gb'])
+        self.assertEqual(6, stats['provisioned_capacity_gb'])
+        self.assertTrue(stats['thin_provisioning_support'])
+        self.assertTrue(stats['multiattach'])
+        self.assertGreater(stats['free_capacity_gb'], 1023)
+
+    def test_attach_creates_one_host_and_detach_deletes_it(self):
+        first, second = self.create_volume(), self.create_volume()
+        connector = self.connector()
+        info1 = self.driver.initialize_connection(first, connector)
+        info2 = self.driver.initialize_connection(second, connector)
+        self.assertEqual(1, len(self.array.hosts))
+        host_name = list(self.array.hosts)[0]
+        self.assertRegex(host_name, r'^compute-1-[0-9a-f]{32}-cinder$')
+        luns = {self.lun_of(info1), self.lun_of(info2)}
+        self.assertEqual(2, len(luns))
+        self.assertNotIn(0, luns)
+        serial = self.array_volume(first)['serial']
+        self.assertEqual(('3624a9370' + serial).lower(),
+                         info1['data']['wwn'])
+        self.driver.terminate_connection(first, connector)
+        self.assertIn(host_name, self.array.hosts)
+        self.driver.terminate_connection(second, connector)
+        self.assertEqual({}, self.array.hosts)
+        self.assertEqual({}, self.array.connections)
+        # detaching again is harmless
+        self.driver.terminate_connection(second, connector)
+
+    def test_attach_to_a_known_host_takes_at_most_three_calls(self):
+        first, second = self.create_volume(), self.create_volume()
+        connector = self.connector()
+        self.driver.initialize_connection(first, connector)
+        before = self.driver.client.request_count
+        self.driver.initialize_connection(second, connector)
+        self.assertLessEqual(self.driver.client.request_count - before, 3)
+
+    def test_admin_host_is_used_and_never_deleted(self):
+        connector = self.connector()
+        self.array.create_host('admin-made', {
+            'iqns': [connector['initiator']], 'wwns': connector['wwpns']})
+        volume = self.create_volume()
+        self.driver.initialize_connection(volume, connector)
+        self.assertEqual({('admin-made', volume.provider_id)},
+                         set(self.array.connections))
+        self.driver.terminate_connection(volume, connector)
+        self.assertEqual(['admin-made'], list(self.array.hosts))
+        self.assertEqual({}, self.array.connections)
+
+    def test_reconnecting_an_attached_volume_returns_its_lun(self):
+        volume = self.create_volume()
+        connector = self.connector()
+        first = self.driver.initialize_connection(volume, connector)
+        again = self.driver.initialize_connection(volume, connector)
+        self.assertEqual(self.lun_of(first), self.lun_of(again))
+
+    def test_delete_of_an_attached_volume_disconnects_and_cleans_host(self):
+        volume = self.create_volume()
+        self.driver.initialize_connection(volume, self.connector())
+        self.driver.delete_volume(volume)
+        self.assertEqual({}, self.array.hosts)
+        self.assertTrue(self.array_volume(volume)['destroyed'])
+
+    def test_force_detach_without_connector(self):
+        volume = self.create_volume()
+        self.driver.initialize_connection(volume, self.connector('c1'))
+        self.driver.initialize_connection(volume, self.connector('c2'))
+        self.driver.terminate_connection(volume, None, force=True)
+        self.assertEqual({}, self.array.connections)
+        self.assertEqual({}, self.array.hosts)
+
+    def test_shared_host_name_puts_every_initiator_in_one_host(self):
+        self.loaded = self.load_driver(pure_host_name='OpenStack')
+        self.driver = self.loaded.driver
+        one, two = self.create_volume(), self.create_volume()
+        self.driver.initialize_connection(one, self.connector('c1'))
+        self.driver.initialize_connection(two, self.connector('c2'))
+        self.assertEqual(['OpenStack'], list(self.array.hosts))
+        host = self.array.hosts['OpenStack']
+        self.assertEqual(2, len(host['iqns'] or host['wwns']))
+        self.driver.terminate_connection(one, self.connector('c1'))
+        self.driver.terminate_connection(two, self.connector('c2'))
+        self.assertEqual(['OpenStack'], list(self.array.hosts))
+        warnings = [r for r in self.logs.records
+                    if 'every initiator sees every volume' in r.getMessage()
+                    or 'no per-host LUN masking' in r.getMessage()]
+        self.assertEqual(1, len(warnings))
+
+    def test_twenty_concurrent_attaches_make_one_host(self):
+        volumes = [self.create_volume() for _n in range(20)]
+        connector = self.connector('busy-compute')
+        with futures.ThreadPoolExecutor(max_workers=20) as pool:
+            infos = list(pool.map(
+                lambda v: self.driver.initialize_connection(v, connector),
+                volumes))
+        self.assertEqual(1, len(self.array.hosts))
+        self.assertEqual(20, len(self.array.connections))
+        self.assertEqual(20, len({self.lun_of(i) for i in infos}))
+
+    def test_session_expiry_mid_run_is_transparent(self):
+        volume = self.create_volume()
+        self.sim.server.expire_sessions()
+        self.driver.extend_volume(volume, 2)
+        self.assertEqual(2 * GiB, self.array_volume(volume)['provisioned'])
+
+    def test_busy_array_is_waited_for(self):
+        self.sim.server.plan.add(faults.FaultRule(
+            r'^POST /api/2\.\d+/volumes$', faults.FAIL, status=503,
+            message='Server is busy', count=2))
+        volume = self.create_volume()
+        self.assertIsNotNone(self.array_volume(volume))
+
+
+class ISCSISeedOperationsTest(_SeedOperations, base.DriverAgainstSimulator):
+    protocol = 'iSCSI'
+    simulator_options = {'iscsi_portal': ['127.0.0.1:3260',
+                                          '[fd00::1]:3260']}
+
+    def lun_of(self, info):
+        self.assertEqual('iscsi', info['driver_volume_type'])
+        return info['data']['target_lun']
+
+    def test_portals_outside_the_cidr_are_left_out(self):
+        volume = self.create_volume()
+        info = self.driver.initialize_connection(volume, self.connector())
+        self.assertEqual(['127.0.0.1:3260', '[fd00::1]:3260'],
+                         info['data']['target_portals'])
+        self.loaded = self.load_driver(pure_iscsi_cidr='fd00::/64')
+        info = self.loaded.driver.initialize_connection(
+            self.create_volume(), self.connector())
+        self.assertEqual(['[fd00::1]:3260'], info['data']['target_portals'])
+        self.assertEqual([self.array.target_iqn],
+                         info['data']['target_iqns'])
+
+    def test_chap_credentials_are_set_on_driver_hosts(self):
+        self.loaded = self.load_driver(use_chap_auth=True)
+        self.driver = self.loaded.driver
+        volume = self.create_volume()
+        info = self.driver.initialize_connection(volume, self.connector())
+        data = info['data']
+        self.assertEqual('CHAP', data['auth_method'])
+        self.assertEqual('compute-1', data['auth_username'])
+        host = list(self.array.hosts.values())[0]
+        self.assertEqual(data['auth_password'],
+                         host['chap']['host_password'])
+        self.logs.add_secret(data['auth_password'])
+
+    def test_connector_without_initiator_is_refused(self):
+        from cinder import exception
+        self.assertRaises(exception.InvalidConnectorException,
+                          self.driver.initialize_connection,
+                          self.create_volume(), {'host': 'x'})
+
+
+class FCSeedOperationsTest(_SeedOperations, base.DriverAgainstSimulator):
+    protocol = 'FC'
+
+    def lun_of(self, info):
+        self.assertEqual('fibre_channel', info['driver_volume_type'])
+        return info['data']['target_lun']
+
+    def test_targets_and_initiator_map(self):
+        volume = self.create_volume()
+        connector = self.connector()
+        info = self.driver.initialize_connection(volume, connector)
+        targets = sorted(p['wwn'].replace(':', '').lower()
+                         for p in self.array.ports if p['wwn'])
+        self.assertEqual(targets, sorted(info['data']['target_wwn']))
+        self.assertEqual({connector['wwpns'][0]: info['data']['target_wwn']},
+                         info['data']['initiator_target_map'])
+        detached = self.driver.terminate_connection(volume, connector)
+        self.assertEqual(sorted(targets),
+                         sorted(detached['data']['target_wwn']))
+
+    def test_detach_keeps_zones_while_the_host_has_volumes(self):
+        one, two = self.create_volume(), self.create_volume()
+        connector = self.connector()
+        self.driver.initialize_connection(one, connector)
+        self.driver.initialize_connection(two, connector)
+        detached = self.driver.terminate_connection(one, connector)
+        self.assertEqual({}, detached['data'])

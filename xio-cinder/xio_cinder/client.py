@@ -196,6 +196,12 @@ class Reply:
         return self._root
 
 
+def _worth_retrying(exc):
+    # A refused certificate will not get better by asking again.
+    return (isinstance(exc, requests.exceptions.ConnectionError) and
+            not isinstance(exc, requests.exceptions.SSLError))
+
+
 def parse_xml(body):
     """Parse an ISE reply; entities, DTDs and garbage are refused."""
     if not body or not body.strip():
@@ -229,7 +235,9 @@ class ISEClient:
         self.first_poll = first_poll
         self._session = requests.Session()
         self._session.auth = (login, password)
-        self._session.verify = verify
+        # Passed with every request: requests would let REQUESTS_CA_BUNDLE
+        # from the environment override a session-level setting.
+        self.verify = verify
         self._session.headers['Content-Type'] = XML_CONTENT_TYPE
         self._lock = threading.Lock()
         # Controller addresses, the one to use first at the front.
@@ -258,7 +266,7 @@ class ISEClient:
 
     def _send_once(self, address, method, path, params):
         url = self._base(address) + path
-        kwargs = {'timeout': self.timeout}
+        kwargs = {'timeout': self.timeout, 'verify': self.verify}
         if method == 'POST':
             # Form body (reference 2.1); empty values are not sent.
             kwargs['data'] = [(k, v) for k, v in params if v not in
@@ -272,8 +280,7 @@ class ISEClient:
         retrying = tenacity.Retrying(
             stop=tenacity.stop_after_attempt(self.connection_retries),
             wait=tenacity.wait_fixed(self.retry_interval),
-            retry=tenacity.retry_if_exception_type(
-                requests.exceptions.ConnectionError),
+            retry=tenacity.retry_if_exception(_worth_retrying),
             before_sleep=lambda state: LOG.warning(
                 'ISE controller %s unreachable (%s), retrying',
                 address, state.outcome.exception()),

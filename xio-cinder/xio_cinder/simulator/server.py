@@ -557,8 +557,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                       else self.sim.start_controller)
             if self.sim.servers[index] is self.server:
                 # A controller cannot wait for its own shutdown from
-                # inside one of its requests.
-                threading.Thread(target=action, args=(index,)).start()
+                # inside one of its requests; let this reply go out first.
+                self.close_connection = True
+                threading.Timer(0.2, action, args=(index,)).start()
             else:
                 action(index)
             return {'controller': index, 'action': parts[2]}

@@ -41,8 +41,11 @@ class Simulator(fixtures.Fixture):
 
     START_TIMEOUT = 30
 
-    def __init__(self, *extra_args, tgtd=False, chap=False, login='admin'):
+    def __init__(self, *extra_args, tgtd=False, chap=False, login='admin',
+                 tls=False):
         super().__init__()
+        self.tls = tls
+        self.ca_path = None
         self.extra_args = list(extra_args)
         self.tgtd = tgtd
         self.chap = chap
@@ -58,6 +61,10 @@ class Simulator(fixtures.Fixture):
         env = dict(os.environ, XIO_SIM_PASSWORD=self.password)
         if self.tgtd:
             args += ['--tgtd', '--tgtd-address', address]
+        if self.tls:
+            self.ca_path, key_path = self_signed_certificate(state_dir,
+                                                             address)
+            args += ['--tls-cert', self.ca_path, '--tls-key', key_path]
         if self.chap:
             args += ['--chap-user', 'chapuser']
             env['XIO_SIM_CHAP_SECRET'] = CHAP_SECRET
@@ -77,7 +84,6 @@ class Simulator(fixtures.Fixture):
         self.info = json.loads(line)
         self.san_ip = self.info['san_ip']
         self.san_api_port = self.info['san_api_port']
-        self.base = 'http://%s' % self.info['controllers'][0]
         self.controllers = self.info['controllers']
 
     def _stop(self):
@@ -94,10 +100,25 @@ class Simulator(fixtures.Fixture):
         """Call /_sim/<path> on controller ``controller`` (default 0)."""
         index = controller or 0
         response = requests.request(
-            method, 'http://%s/_sim/%s' % (self.controllers[index], path),
-            json=payload, auth=(self.login, self.password), timeout=30)
+            method, '%s://%s/_sim/%s' % ('https' if self.tls else 'http',
+                                         self.controllers[index], path),
+            json=payload, auth=(self.login, self.password), timeout=30,
+            verify=self.ca_path or True)
         response.raise_for_status()
         return response.json()
+
+    def stop_controllers(self, timeout=10):
+        """Stop both controllers; return once neither accepts connections."""
+        self.control('POST', 'controllers/0/stop', controller=1)
+        self.control('POST', 'controllers/1/stop', controller=1)
+        deadline = time.monotonic() + timeout
+        for address in self.controllers:
+            host, port = address.rsplit(':', 1)
+            while net.is_listening(host, int(port)):
+                if time.monotonic() > deadline:
+                    raise RuntimeError('ISE controller %s did not stop'
+                                       % address)
+                time.sleep(0.05)
 
     def state(self, controller=None):
         return self.control('GET', 'state', controller=controller)
@@ -110,3 +131,41 @@ class Simulator(fixtures.Fixture):
             if all(v['status'] == 'Operational' for v in volumes.values()):
                 return
             time.sleep(0.05)
+
+
+def self_signed_certificate(directory, address):
+    """A certificate for ``address`` (its own CA) and its key, as files."""
+    import datetime
+    import ipaddress
+
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives import serialization
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME,
+                                         'ISE simulator')])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder()
+            .subject_name(name).issuer_name(name)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address(address))]),
+                critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None),
+                           critical=True)
+            .sign(key, hashes.SHA256()))
+    cert_path = os.path.join(directory, 'ise-cert.pem')
+    key_path = os.path.join(directory, 'ise-key.pem')
+    with open(cert_path, 'wb') as f:
+        f.write(cert.public_bytes(serialization.Encoding.PEM))
+    with open(key_path, 'wb') as f:
+        f.write(key.private_bytes(serialization.Encoding.PEM,
+                                  serialization.PrivateFormat.PKCS8,
+                                  serialization.NoEncryption()))
+    return cert_path, key_path

@@ -207,8 +207,7 @@ class DriverTestMixin(DriverBase):
         self.assertIn(snap.name, self.sim.state(controller=1)['volumes'])
 
     def test_unreachable_array_is_a_clear_error(self):
-        self.sim.control('POST', 'controllers/1/stop')
-        self.sim.control('POST', 'controllers/0/stop')
+        self.sim.stop_controllers()
         driver = self.load(setup=False)
         driver.do_setup(self.ctxt)
         error = self.assertRaises(exception.VolumeBackendAPIException,
@@ -385,3 +384,30 @@ class ISCSIMultipathAndCHAPTest(ISCSIMixin, DriverBase, testtools.TestCase):
         self.logs.add_secret('not-the-chap-secret')
         self.assertRaises(initiator.InitiatorError, user_space.attach, wrong)
         self.driver.terminate_connection(volume, connector)
+
+
+class HTTPSTest(DriverBase, testtools.TestCase):
+    """driver_use_ssl with certificate verification."""
+
+    driver_class = 'xio_cinder.fc.XIOFCDriver'
+
+    def setUp(self):
+        testtools.TestCase.setUp(self)
+        objects.register_all()
+        self.sim = self.useFixture(simulator_fixture.Simulator(tls=True))
+        self.ctxt = cinder_context.get_admin_context()
+
+    def test_verified_https(self):
+        driver = self.load(driver_use_ssl=True, driver_ssl_cert_verify=True,
+                           driver_ssl_cert_path=self.sim.ca_path)
+        volume = self.volume()
+        driver.create_volume(volume)
+        self.assertIn(volume.name, self.array_volumes())
+
+    def test_untrusted_certificate_is_refused(self):
+        driver = self.load(setup=False, driver_use_ssl=True,
+                           driver_ssl_cert_verify=True)
+        driver.do_setup(self.ctxt)
+        error = self.assertRaises(exception.VolumeBackendAPIException,
+                                  driver.check_for_setup_error)
+        self.assertIn('TLS verification', str(error))

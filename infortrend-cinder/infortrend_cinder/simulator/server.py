@@ -55,8 +55,9 @@ def table(header, rows):
     def fmt(cells):
         return ' ' + '  '.join(c.ljust(widths[i])
                                for i, c in enumerate(cells)).rstrip()
+    # A blank line ends the table (parsers read rows up to it).
     return [fmt(header), '-' * (sum(widths) + 2 * len(widths))] + \
-        [fmt(row) for row in rows]
+        [fmt(row) for row in rows] + ['']
 
 
 def detail(records):
@@ -413,7 +414,7 @@ class Shell(object):
 
     def _show_iqn(self, array, cmd):
         cmd.only(2)
-        lines = ['Detected host IQN:'] + table(['IQN'], [['---']]) + [''] + \
+        lines = ['Detected host IQN:'] + table(['IQN'], [['---']]) + \
             ['List of initiator IQN(s):', '-' * 40]
         records = [[('Name', alias), ('IQN', entry['iqn']), ('User', '---'),
                     ('Password', '---'), ('Target', '---'),

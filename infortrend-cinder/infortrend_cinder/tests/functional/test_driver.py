@@ -599,3 +599,24 @@ class RoundTripsTest(DriverTestBase):
         pools = {p['pool_name']: p for p in
                  self.driver.get_volume_stats(False)['pools']}
         self.assertEqual(0.2, pools['LV-1']['provisioned_capacity_gb'])
+
+
+class ConcurrencyTest(DriverTestBase):
+    array_class = sim.SimulatedFCArray
+
+    def test_concurrent_attaches_get_distinct_luns(self):
+        import concurrent.futures
+        driver = self.load()
+        volumes = [self.create(driver) for _ in range(6)]
+        for volume in volumes:
+            self.addCleanup(driver.terminate_connection, volume,
+                            self.connector())
+        with concurrent.futures.ThreadPoolExecutor(6) as pool:
+            infos = list(pool.map(
+                lambda v: driver.initialize_connection(v, self.connector()),
+                volumes))
+        luns = [info['data']['target_lun'] for info in infos]
+        self.assertEqual(list(range(6)), sorted(luns))
+        for volume, lun in zip(volumes, luns):
+            self.assertEqual(lun, self.array.fc_lun(
+                volume, self.connector()['wwpns']))

@@ -1,0 +1,140 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+"""The simulator's output framing, byte for byte, and its state rules."""
+
+import os
+
+import ddt
+import fixtures
+import testtools
+
+from infortrend_cinder import client
+from infortrend_cinder.simulator import __main__ as cli
+from infortrend_cinder.simulator import server
+from infortrend_cinder.simulator import state
+
+
+@ddt.ddt
+class ShellFramingTest(testtools.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.state_dir = self.useFixture(fixtures.TempDir()).path
+        state.Array.create(self.state_dir, state.default_config(
+            san_ip='127.0.0.9', password='pw'))
+        self.shell = server.Shell(self.state_dir)
+
+    def test_reply_framing(self):
+        text = self.shell.handle('connect 127.0.0.9 password=pw -notiOn')
+        self.assertEqual('CLI: Successful: connected to 127.0.0.9\n'
+                         'Return: 0x0000\n\nRAIDCmd:> ', text)
+
+    def test_commands_need_a_connection(self):
+        text = self.shell.handle('show lv')
+        self.assertTrue(text.startswith('CLI: No selected device\n'
+                                        'Return: 0x000c\n'))
+
+    @ddt.data('show part', 'show map', 'show si', 'show replica -l')
+    def test_empty_result_has_fewer_than_six_lines(self, command):
+        self.shell.connected = True
+        # The terminal adds the echo line in front of the reply.
+        lines = (command + '\n' + self.shell.handle(command)).split('\n')
+        self.assertLess(len(lines), 6)
+        rc, _, body = client.split_reply('\n'.join(lines))
+        self.assertEqual((0, []), (rc, body))
+
+    def test_table_layout(self):
+        self.shell.connected = True
+        text = self.shell.handle('show lv')
+        header, dashes, row = text.split('\n')[:3]
+        self.assertTrue(header.startswith(' ID  '))
+        self.assertEqual({'-'}, set(dashes))
+        cells = row.split()
+        self.assertEqual(16, len(cells[0]))
+        self.assertIn('  LV-1  ', row)
+
+    @ddt.data('show lv -y', 'delete part 0000000000000001 -y extra',
+              'create part 0000000000000001 x size=1 evil=1', 'frobnicate')
+    def test_unknown_parameters_are_refused(self, command):
+        self.shell.connected = True
+        rc, message, _ = client.split_reply('echo\n' +
+                                            self.shell.handle(command))
+        self.assertEqual(server.RC_INVALID, rc)
+        self.assertIn('Invalid', message)
+
+    def test_spinner_is_printed_before_the_header(self):
+        self.shell.connected = True
+        self.shell.handle('connect 127.0.0.9 password=pw')
+        cli.main(['set', '--state-dir', self.state_dir, '--spinner', 'on'])
+        text = self.shell.handle('show lv')
+        self.assertTrue(text.startswith(server.SPINNER + ' ID'))
+        [lv] = client.parse_table(client.clean_lines(text), 'ID')
+        self.assertEqual('LV-1', lv['Name'])
+
+
+class ArrayRulesTest(testtools.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.state_dir = self.useFixture(fixtures.TempDir()).path
+        state.Array.create(self.state_dir, state.default_config())
+
+    def _array(self):
+        return state.Array.open(self.state_dir)
+
+    def test_partition_data_is_a_sparse_file_of_its_size(self):
+        with self._array() as array:
+            lv_id = sorted(array.data['lvs'])[0]
+            part_id = array.create_part(lv_id, 'v', 1024)
+            path = array.part_path(part_id)
+        self.assertEqual(1024 ** 3, os.path.getsize(path))
+        self.assertLess(os.stat(path).st_blocks * 512, 1024 ** 2)
+
+    def test_snapshot_keeps_the_data_of_its_time(self):
+        with self._array() as array:
+            lv_id = sorted(array.data['lvs'])[0]
+            part_id = array.create_part(lv_id, 'v', 16)
+            with open(array.part_path(part_id), 'r+b') as f:
+                f.seek(3 * state.MB)
+                f.write(b'before')
+            si_id = array.create_si(part_id, 's')
+            with open(array.part_path(part_id), 'r+b') as f:
+                f.seek(3 * state.MB)
+                f.write(b'after!')
+            target = array.create_part(lv_id, 't', 32)
+            array.create_replica('Cinder-Snapshot', 'si', si_id, target)
+            with open(array.part_path(target), 'rb') as f:
+                f.seek(3 * state.MB)
+                self.assertEqual(b'before', f.read(6))
+            self.assertEqual(32 * state.MB,
+                             os.path.getsize(array.part_path(target)))
+
+    def test_mapped_partition_cannot_be_deleted(self):
+        with self._array() as array:
+            lv_id = sorted(array.data['lvs'])[0]
+            part_id = array.create_part(lv_id, 'v', 16)
+            array.create_map(part_id, 1, 0, 0, 'iqn.2026-11.invalid:h')
+            exc = self.assertRaises(state.ArrayError, array.delete_part,
+                                    part_id)
+            self.assertEqual(20, exc.rc)
+            exc = self.assertRaises(state.ArrayError, array.create_map,
+                                    part_id, 1, 0, 0,
+                                    'iqn.2026-11.invalid:h')
+            self.assertEqual(20, exc.rc)
+
+    def test_replica_progress_follows_the_clock(self):
+        with self._array() as array:
+            job = {'type': 'Copy', 'started': 0, 'seconds': -1}
+            self.assertEqual(('Copy', '37%'), array.replica_status(job))
+            job['seconds'] = 1
+            self.assertEqual(('Completed', '---'),
+                             array.replica_status(job))

@@ -75,11 +75,20 @@ class DriverBase:
         return self.useFixture(driver_loader.LoadedDriver(
             self.options(**overrides), setup=setup)).driver
 
-    def volume(self, size=1, **kwargs):
+    def volume(self, size=1, extra_specs=None, **kwargs):
+        """A volume of a volume type (cinder always has one)."""
         vid = str(uuid.uuid4())
-        return fake_volume.fake_volume_obj(
+        vtype = objects.VolumeType(self.ctxt, id=str(uuid.uuid4()),
+                                   name='xio', extra_specs=extra_specs or {},
+                                   qos_specs_id=None)
+        volume = fake_volume.fake_volume_obj(
             self.ctxt, id=vid, name='volume-%s' % vid, size=size,
-            volume_type_id=None, host='h@xio#Pool 1', **kwargs)
+            volume_type_id=vtype.id, host='h@xio#Pool 1',
+            expected_attrs=['metadata', 'admin_metadata',
+                            'volume_attachment', 'glance_metadata'],
+            **kwargs)
+        volume.volume_type = vtype
+        return volume
 
     def snapshot(self, volume):
         sid = str(uuid.uuid4())
@@ -146,6 +155,19 @@ class DriverTestMixin(DriverBase):
         self.assertEqual(b'clone me', self.read(clone, 0, 8))
         self.assertEqual('clone', self.array_volumes()[clone.name]['kind'])
         self.assertEqual(2, self.array_volumes()[clone.name]['size_gb'])
+
+    def test_extra_specs_reach_the_array(self):
+        volume = self.volume(extra_specs={
+            'Feature:Raid': '5', 'Affinity:Type': 'flash',
+            'Alloc:Type': '1', 'QoS:minIOPS': '100', 'qos:maxIOPS': '5000',
+            'QoS:burstIOPS': '9000'})
+        self.driver.create_volume(volume)
+        on_array = self.array_volumes()[volume.name]
+        self.assertEqual((5, 'flash', '1'), (on_array['raid'],
+                                             on_array['affinity'],
+                                             on_array['alloctype']))
+        self.assertEqual({'IOPSmin': '100', 'IOPSmax': '5000',
+                          'IOPSburst': '9000'}, on_array['iops'])
 
     def test_stats_per_pool_and_raid(self):
         stats = self.driver.get_volume_stats(refresh=True)
@@ -314,6 +336,33 @@ class ISCSIMixin:
 
 
 class ISCSIDriverTest(ISCSIMixin, DriverTestMixin, testtools.TestCase):
+
+    def test_copy_image_to_volume_and_back_through_cinder(self):
+        try:
+            from common_testing import images
+            from common_testing import initiator
+        except ImportError:
+            self.skipTest('common_testing images/initiator not available')
+        brick = self.useFixture(initiator.UserSpaceISCSIForOsBrick(
+            name=INITIATOR))
+        self.assertEqual(INITIATOR, brick.name)
+        service = self.useFixture(images.LocalImages()).service
+        payload = b'ISE image payload ' * 50000
+        image = service.add_image(payload, disk_format='qcow2')
+        volume = self.volume()
+        self.driver.create_volume(volume)
+        self.driver.copy_image_to_volume(self.ctxt, volume, service,
+                                         image['id'])
+        self.assertEqual(payload, self.read(volume, 0, len(payload)))
+        self.assertEqual({}, self.sim.state()['hosts'])   # detached
+        meta = service.create(self.ctxt, {'name': 'from-volume',
+                                          'disk_format': 'raw',
+                                          'container_format': 'bare'})
+        self.driver.copy_volume_to_image(self.ctxt, volume, service, meta)
+        uploaded = service.read_raw(meta['id'])
+        self.assertEqual(GB, len(uploaded))
+        self.assertEqual(payload, uploaded[:len(payload)])
+        self.assertEqual([], self.sim.state()['allocations'])
 
     def test_iscsi_ip_address_must_be_an_ise_port(self):
         driver = self.load(iscsi_ip_address='192.0.2.1')

@@ -33,6 +33,7 @@ Facts about tgtd 1.0.85 this module relies on:
   backing files).
 """
 
+from concurrent import futures
 import dataclasses
 import fcntl
 import logging
@@ -42,6 +43,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 
 import fixtures
@@ -56,6 +58,7 @@ LOG = logging.getLogger(__name__)
 SOCKET_DIR = '/var/run/tgtd'
 TGTD = 'tgtd'
 TGTADM = 'tgtadm'
+SETPRIV = 'setpriv'     # util-linux
 LLD = 'iscsi'
 # tgtadm's name for "any initiator" in a target ACL.
 ALL_INITIATORS = 'ALL'
@@ -406,6 +409,33 @@ class TgtAdmin(object):
                     raise
 
 
+_spawner = None
+_spawner_lock = threading.Lock()
+
+
+def spawn(cmd, log_path, parent_death_signal):
+    """Popen ``cmd`` (output to ``log_path``) so that it dies with us.
+
+    setpriv gives the child a parent-death signal, so a test process
+    killed without running its cleanups (a timeout) takes its servers with
+    it.  That signal is tied to the *thread* that forks, so every child is
+    forked by one long-lived thread of this process, never by a request
+    thread or a thread pool's worker that may end first.
+    """
+    global _spawner
+    with _spawner_lock:
+        if _spawner is None or _spawner[0] != os.getpid():   # after fork
+            _spawner = (os.getpid(), futures.ThreadPoolExecutor(
+                max_workers=1, thread_name_prefix='common-testing-spawner'))
+        executor = _spawner[1]
+    with open(log_path, 'wb') as log:
+        return executor.submit(
+            subprocess.Popen,
+            [SETPRIV, '--pdeathsig', parent_death_signal] + list(cmd),
+            stdin=subprocess.DEVNULL, stdout=log,
+            stderr=subprocess.STDOUT).result()
+
+
 def _holds_control_socket(pid, control_port):
     """True if process ``pid`` listens on control socket ``control_port``.
 
@@ -463,12 +493,13 @@ class Tgtd(fixtures.Fixture):
     Usable with useFixture() in tests and as a context manager
     (``with Tgtd() as tgtd:``) in simulators' console scripts.  tgtd is
     killed by PID and its control socket files removed at cleanup, also
-    when setUp fails part way.
+    when setUp fails part way; and by the kernel if this process dies
+    without cleaning up (see spawn()).
     """
 
     # Control socket numbers are picked at random from this range, away
     # from the small numbers people type by hand.
-    CONTROL_PORTS = (10000, 60000)
+    CONTROL_PORTS = (10000, 32767)     # tgtd refuses -C above 32767
     START_ATTEMPTS = 10
     START_TIMEOUT = 10.0     # seconds for one tgtd to answer
     POLL_INTERVAL = 0.02
@@ -505,9 +536,8 @@ class Tgtd(fixtures.Fixture):
         log_path = os.path.join(self._workdir, 'tgtd-%d.log' % control_port)
         cmd = [TGTD, '-f', '-C', str(control_port),
                '--iscsi', 'portal=%s:%d' % (self.address, port)]
-        with open(log_path, 'wb') as log:
-            process = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
-                                       stdout=log, stderr=subprocess.STDOUT)
+        # tgtd ignores SIGTERM, hence KILL if this process dies first.
+        process = spawn(cmd, log_path, 'KILL')
         owned = {'socket': False}
         self.addCleanup(self._stop, process, control_port, owned)
         admin = TgtAdmin(control_port, timeout=5)

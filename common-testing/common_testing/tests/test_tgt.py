@@ -15,7 +15,9 @@ import logging
 import os
 import socket
 import subprocess
+import sys
 import textwrap
+import time
 
 import fixtures
 import testtools
@@ -444,6 +446,33 @@ class TestCleanup(testtools.TestCase):
                    if name.endswith('.lock') and tgt._control_port_is_free(
                        int(name.split('.')[1]))]
         self.assertEqual([], orphans)
+
+    def test_killed_when_its_process_is_killed(self):
+        # A test process killed by a timeout runs no cleanups.
+        script = ('import os, signal\n'
+                  'from common_testing import tgt\n'
+                  'tgtd = tgt.Tgtd()\n'
+                  'tgtd.setUp()\n'
+                  'print(tgtd.pid, tgtd.control_port, flush=True)\n'
+                  'os.kill(os.getpid(), signal.SIGKILL)\n')
+        result = subprocess.run([sys.executable, '-c', script],
+                                capture_output=True, text=True, timeout=60)
+        pid, control_port = [int(word) for word in result.stdout.split()]
+        self.addCleanup(self.remove_stale_socket, control_port)
+        deadline = time.monotonic() + 10
+        while pid_alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        self.assertFalse(pid_alive(pid))
+
+    @staticmethod
+    def remove_stale_socket(control_port):
+        if tgt._control_port_is_free(control_port):
+            for name in ('socket.%d' % control_port,
+                         'socket.%d.lock' % control_port):
+                try:
+                    os.unlink(os.path.join(tgt.SOCKET_DIR, name))
+                except FileNotFoundError:
+                    pass
 
     @staticmethod
     def socket_files():

@@ -25,6 +25,17 @@ view of what the array holds) and subclass :class:`DriverConformanceTest`::
 """
 
 import abc
+import contextlib
+import os
+import time
+import uuid
+
+import ddt
+import fixtures
+
+from common_testing import driver_loader
+from common_testing import faults
+from common_testing import logcheck
 
 
 class ArrayUnderTest(abc.ABC):
@@ -143,6 +154,14 @@ class ArrayUnderTest(abc.ABC):
         response) and checks that no orphan volume is left behind.
         """
 
+    def address(self):
+        """The host (or URL) the driver talks to.
+
+        Errors about an unreachable array must name it.  Defaults to the
+        ``san_ip`` option; override otherwise.
+        """
+        return self.backend_options().get('san_ip')
+
     def fc_target_wwpns(self):
         """FC classes only: the set of the array's target port WWPNs.
 
@@ -159,3 +178,366 @@ class ArrayUnderTest(abc.ABC):
         volume to a host holding those initiators.
         """
         raise NotImplementedError('fc_lun is needed for FC arrays')
+
+
+# -- the suite -------------------------------------------------------------
+
+GiB = 1024 ** 3
+BACKEND_NAME = 'conformance'
+CONNECTOR_HOST = 'conformance-host'
+# The initiator the suite connects as: a name of this test process, so
+# parallel workers never share host objects on an array.
+INITIATOR_IQN = 'iqn.2026-11.invalid.conformance:pid-%d' % os.getpid()
+INITIATOR_WWPNS = ['10000090fa%06x' % (os.getpid() & 0xffffff),
+                   '10000090fb%06x' % (os.getpid() & 0xffffff)]
+INITIATOR_WWNNS = ['20000090fa%06x' % (os.getpid() & 0xffffff)]
+
+#: Keys cinder's scheduler and the driver checklist need in every report.
+REQUIRED_STATS = ('volume_backend_name', 'vendor_name', 'driver_version',
+                  'storage_protocol')
+
+
+def apply_model_update(obj, update):
+    """Set what a driver's model update returns, as the manager would."""
+    for key, value in (update or {}).items():
+        if key in obj.fields:
+            setattr(obj, key, value)
+
+
+@ddt.ddt
+class ConformanceTests:
+    """The driver conformance scenarios; mix into a testtools.TestCase.
+
+    ``array_class`` is the vendor's ArrayUnderTest subclass.  Every scenario
+    starts the simulator, loads the driver from its backend options as
+    cinder-volume does, fails on any secret in the logs, and ends by
+    deleting what it created through the driver and checking the array is
+    back to the inventory it had before (no orphans).
+    """
+
+    array_class = None
+
+    #: Seconds an unreachable or refusing array may take to give its error.
+    error_timeout = 60
+
+    def setUp(self):
+        super().setUp()
+        from cinder import objects
+        objects.register_all()
+        # The suite has no database: saving an object is a no-op, as if
+        # the manager had saved it.
+        for cls in (objects.Volume, objects.Snapshot):
+            self.useFixture(fixtures.MockPatchObject(cls, 'save'))
+        self.array = self.array_class()
+        self.array.start(self)
+        self.logs = self.useFixture(
+            logcheck.SecretsNotLogged(self.array.secrets()))
+        self.baseline = self.array.inventory()
+        self.check_leftovers = True
+        # Runs after every object of the scenario was deleted (cleanups
+        # are last in, first out).
+        self.addCleanup(self._assert_no_leftovers)
+
+    # -- helpers for scenarios ---------------------------------------------
+
+    def load_driver(self, setup=True, **overrides):
+        options = dict(self.array.backend_options())
+        options.setdefault('volume_backend_name', BACKEND_NAME)
+        options.update(overrides)
+        return self.useFixture(driver_loader.LoadedDriver(
+            options, backend_name=BACKEND_NAME, setup=setup,
+            hostname=CONNECTOR_HOST))
+
+    @property
+    def driver(self):
+        if not hasattr(self, '_loaded'):
+            self._loaded = self.load_driver()
+        return self._loaded.driver
+
+    @property
+    def context(self):
+        self.driver   # noqa: the context comes with the loaded driver
+        return self._loaded.context
+
+    def _pool_host(self):
+        stats = self.driver.get_volume_stats(refresh=False) or {}
+        pools = stats.get('pools') or [{}]
+        pool = pools[0].get('pool_name') or stats.get('volume_backend_name')
+        return '%s#%s' % (self._loaded.host, pool)
+
+    def new_volume(self, size=1):
+        """A cinder Volume object the array does not know yet."""
+        from cinder.tests.unit import fake_volume
+        return fake_volume.fake_volume_obj(
+            self.context, id=str(uuid.uuid4()), size=size,
+            host=self._pool_host(), status='creating',
+            display_name='conformance')
+
+    def _created(self, volume, create):
+        self.addCleanup(self.driver.delete_volume, volume)
+        apply_model_update(volume, create())
+        volume.status = 'available'
+        return volume
+
+    def create_volume(self, size=1):
+        volume = self.new_volume(size)
+        return self._created(volume, lambda: self.driver.create_volume(
+            volume))
+
+    def create_snapshot(self, volume):
+        from cinder.tests.unit import fake_snapshot
+        snapshot = fake_snapshot.fake_snapshot_obj(
+            self.context, id=str(uuid.uuid4()), volume=volume,
+            volume_id=volume.id, volume_size=volume.size,
+            status='creating', display_name='conformance')
+        self.addCleanup(self.driver.delete_snapshot, snapshot)
+        apply_model_update(snapshot, self.driver.create_snapshot(snapshot))
+        snapshot.status = 'available'
+        return snapshot
+
+    def create_from_snapshot(self, snapshot, size):
+        volume = self.new_volume(size)
+        return self._created(volume, lambda: (
+            self.driver.create_volume_from_snapshot(volume, snapshot)))
+
+    def create_clone(self, source, size):
+        volume = self.new_volume(size)
+        volume.source_volid = source.id
+        return self._created(volume, lambda: (
+            self.driver.create_cloned_volume(volume, source)))
+
+    def connector(self):
+        properties = {'initiator': INITIATOR_IQN, 'host': CONNECTOR_HOST,
+                      'ip': '127.0.0.1', 'platform': 'x86_64',
+                      'os_type': 'linux', 'multipath': False,
+                      'do_local_attach': False}
+        if self.array.storage_protocol == 'FC':
+            properties.update(wwpns=list(INITIATOR_WWPNS),
+                              wwnns=list(INITIATOR_WWNNS))
+        return properties
+
+    def connect(self, volume):
+        """create_export + initialize_connection, as an attachment does."""
+        connector = self.connector()
+        apply_model_update(volume, self.driver.create_export(
+            self.context, volume, connector))
+        self.addCleanup(self.disconnect, volume, connector)
+        info = self.driver.initialize_connection(volume, connector)
+        self.assertIn('driver_volume_type', info)
+        self.assertIn('data', info)
+        return info
+
+    def disconnect(self, volume, connector):
+        self.driver.terminate_connection(volume, connector)
+        self.driver.remove_export(self.context, volume)
+
+    def _assert_no_leftovers(self):
+        if not self.check_leftovers:
+            return
+        now = self.array.inventory()
+        extra = {kind: sorted(now.get(kind, set()) - names)
+                 for kind, names in self.baseline.items()}
+        extra.update({kind: sorted(names) for kind, names in now.items()
+                      if kind not in self.baseline})
+        extra = {kind: names for kind, names in extra.items() if names}
+        if extra:
+            raise self.failureException(
+                'objects left on the array that cinder does not know '
+                'about after the scenario: %s' % extra)
+
+    def array_volumes(self):
+        return self.array.inventory()[self.array.volume_kind]
+
+    # -- the data path ---------------------------------------------------
+
+    @contextlib.contextmanager
+    def attached(self, volume):
+        """Connect ``volume`` and yield a local path to its data.
+
+        FC classes have no data path here: their connection info is checked
+        against the array's ports and maps, and None is yielded.
+        """
+        connector = self.connector()
+        info = self.connect(volume)
+        try:
+            if self.array.storage_protocol == 'FC':
+                self.assert_fc_connection(volume, info, connector)
+                yield None
+            else:
+                self.assertEqual('iscsi', info['driver_volume_type'])
+                with self.local_attach(info) as path:
+                    yield path
+        finally:
+            self.disconnect(volume, connector)
+
+    @contextlib.contextmanager
+    def local_attach(self, connection_info):
+        """A local file path backed by the iSCSI LUN of connection_info."""
+        from common_testing import initiator
+        attachment = self.useFixture(initiator.Attachment(
+            connection_info['data'], initiator_iqn=INITIATOR_IQN))
+        try:
+            yield attachment.path
+        finally:
+            attachment.cleanUp()
+
+    def assert_fc_connection(self, volume, info, connector):
+        self.assertEqual('fibre_channel', info['driver_volume_type'])
+        data = info['data']
+        ports = self.array.fc_target_wwpns()
+        target_wwns = data['target_wwn']
+        if isinstance(target_wwns, str):
+            target_wwns = [target_wwns]
+        self.assertTrue(target_wwns, 'no target_wwn in %s' % data)
+        self.assertEqual(set(), set(target_wwns) - set(ports),
+                         'target_wwn not among the array ports %s' % ports)
+        self.assertEqual(self.array.fc_lun(volume, connector['wwpns']),
+                         data['target_lun'])
+        for initiator_wwpn, targets in (
+                data.get('initiator_target_map') or {}).items():
+            self.assertIn(initiator_wwpn, connector['wwpns'])
+            self.assertEqual(set(), set(targets) - set(ports))
+
+    def write_pattern(self, volume, seed):
+        """Write a pattern named by ``seed`` through an attachment."""
+        with self.attached(volume) as path:
+            if path is not None:
+                from common_testing import data
+                data.write_pattern(path, seed, GiB)
+
+    def assert_pattern(self, volume, seed, size_gb=None):
+        """The pattern ``seed`` reads back; the disk has ``size_gb``."""
+        with self.attached(volume) as path:
+            if path is not None:
+                from common_testing import data
+                data.assert_pattern(path, seed, GiB)
+                if size_gb is not None:
+                    self.assertEqual(size_gb * GiB, os.path.getsize(path))
+
+    # -- scenarios -----------------------------------------------------
+
+    def test_create_and_delete_volume(self):
+        before = self.array_volumes()
+        volume = self.create_volume()
+        self.assertEqual(1, len(self.array_volumes() - before))
+        self.driver.delete_volume(volume)
+        self.assertEqual(before, self.array_volumes())
+
+    def test_attach_write_detach(self):
+        volume = self.create_volume()
+        self.write_pattern(volume, 'attach')
+        self.assert_pattern(volume, 'attach', size_gb=1)
+
+    def test_snapshot_create_and_delete(self):
+        volume = self.create_volume()
+        before = self.array.inventory()
+        snapshot = self.create_snapshot(volume)
+        self.assertNotEqual(before, self.array.inventory())
+        self.driver.delete_snapshot(snapshot)
+        self.assertEqual(before, self.array.inventory())
+
+    @ddt.data(1, 2)
+    def test_volume_from_snapshot_has_the_snapshot_data(self, size_gb):
+        source = self.create_volume()
+        self.write_pattern(source, 'before-snapshot')
+        snapshot = self.create_snapshot(source)
+        # A later write to the source must not reach the snapshot.
+        self.write_pattern(source, 'after-snapshot')
+        volume = self.create_from_snapshot(snapshot, size_gb)
+        self.assert_pattern(volume, 'before-snapshot', size_gb=size_gb)
+
+    @ddt.data(1, 2)
+    def test_clone_has_the_source_data(self, size_gb):
+        source = self.create_volume()
+        self.write_pattern(source, 'clone-source')
+        clone = self.create_clone(source, size_gb)
+        self.assert_pattern(clone, 'clone-source', size_gb=size_gb)
+        self.driver.delete_volume(source)
+        self.assert_pattern(clone, 'clone-source')
+
+    def test_extend_keeps_data_and_grows(self):
+        volume = self.create_volume()
+        self.write_pattern(volume, 'extend')
+        self.driver.extend_volume(volume, 2)
+        volume.size = 2
+        self.assert_pattern(volume, 'extend', size_gb=2)
+
+    @ddt.data('volume', 'snapshot')
+    def test_delete_of_an_object_already_gone_succeeds(self, kind):
+        volume = self.create_volume()
+        if kind == 'snapshot':
+            snapshot = self.create_snapshot(volume)
+            self.driver.delete_snapshot(snapshot)
+            self.driver.delete_snapshot(snapshot)
+        else:
+            self.driver.delete_volume(volume)
+            self.driver.delete_volume(volume)
+        # Never created on the array at all:
+        self.driver.delete_volume(self.new_volume())
+
+    def test_stats_match_the_array_pools(self):
+        stats = self.driver.get_volume_stats(refresh=True)
+        for key in REQUIRED_STATS:
+            self.assertTrue(stats.get(key), 'stats lack %s: %s'
+                            % (key, stats))
+        self.assertEqual(BACKEND_NAME, stats['volume_backend_name'])
+        self.assertEqual(self.array.storage_protocol,
+                         stats['storage_protocol'])
+        reported = {pool.get('pool_name', stats['volume_backend_name']): pool
+                    for pool in stats.get('pools') or [stats]}
+        expected = {pool['name']: pool for pool in self.array.pools()}
+        self.assertEqual(sorted(expected), sorted(reported))
+        for name, pool in expected.items():
+            for key in ('total_capacity_gb', 'free_capacity_gb'):
+                self.assertAlmostEqual(
+                    float(pool[key]), float(reported[name][key]), delta=1.0,
+                    msg='pool %s %s' % (name, key))
+
+    def _assert_setup_fails(self, overrides=None):
+        """The driver fails setup or its first stats; returns the error."""
+        loaded = self.load_driver(setup=False, **(overrides or {}))
+        started = time.monotonic()
+        error = None
+        try:
+            loaded.init_host()
+            loaded.driver.get_volume_stats(refresh=True)
+        except Exception as caught:
+            error = caught
+        self.assertIsNotNone(error, 'the driver did not report the fault')
+        self.assertLess(time.monotonic() - started, self.error_timeout)
+        return error
+
+    def test_unreachable_array_gives_a_clear_error(self):
+        self.check_leftovers = False   # nothing to look at any more
+        self.array.make_unreachable()
+        error = self._assert_setup_fails()
+        address = self.array.address()
+        if address:
+            self.assertIn(str(address), str(error))
+
+    def test_refused_credentials_give_a_clear_error(self):
+        overrides = self.array.refused_credentials_options()
+        for value in overrides.values():
+            if isinstance(value, str):
+                self.logs.add_secret(value)
+        error = self._assert_setup_fails(overrides)
+        text = str(error).lower()
+        self.assertTrue(
+            any(word in text for word in self.array.credentials_error_words),
+            'error does not say the credentials were refused: %s' % error)
+
+    @ddt.data(faults.FAIL, faults.LOSE_RESPONSE)
+    def test_failed_create_leaves_no_orphan(self, action):
+        self.driver   # noqa: set up before the fault is armed
+        before = self.array_volumes()
+        self.array.inject_fault(faults.FaultRule(
+            self.array.create_volume_request, action))
+        volume = self.new_volume()
+        try:
+            self.driver.create_volume(volume)
+        except Exception:
+            # cinder puts the volume in error; nothing may remain.
+            self.assertEqual(before, self.array_volumes())
+        else:
+            self.addCleanup(self.driver.delete_volume, volume)
+            self.assertEqual(1, len(self.array_volumes() - before))

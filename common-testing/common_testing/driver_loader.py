@@ -62,9 +62,9 @@ def _cinder_modules():
     from cinder import context
     from cinder import coordination
     from cinder import objects
+    objects.register_all()   # before the manager module, which uses them
     from cinder.volume import configuration
     from cinder.volume import manager
-    objects.register_all()
     return context, coordination, configuration, manager
 
 

@@ -38,12 +38,14 @@ DELETE /api/connections/<host>/<volume>
 Errors are ``{"error": "<text>"}`` with 400, 401, 404, 409 or 500.
 """
 
-import http.server
+import errno
+from http import server as http_server
 import json
 import os
 import re
 import secrets
 import shutil
+import socketserver
 import tempfile
 import threading
 
@@ -56,6 +58,26 @@ from common_testing import tgt
 GiB = 1024 ** 3
 TARGET_PREFIX = 'iqn.2026-11.invalid.reference:'
 EXPORT_LUN = 1
+
+
+def sparse_copy(source, destination):
+    """Copy a sparse file's data extents only; holes stay holes."""
+    with open(source, 'rb') as src, open(destination, 'wb') as dst:
+        size = os.fstat(src.fileno()).st_size
+        dst.truncate(size)
+        offset = 0
+        while offset < size:
+            try:
+                start = os.lseek(src.fileno(), offset, os.SEEK_DATA)
+            except OSError as error:
+                if error.errno == errno.ENXIO:   # only a hole is left
+                    return
+                raise
+            end = os.lseek(src.fileno(), start, os.SEEK_HOLE)
+            while start < end:
+                start += os.copy_file_range(src.fileno(), dst.fileno(),
+                                            end - start, start, start)
+            offset = end
 
 
 class ArrayError(Exception):
@@ -123,7 +145,7 @@ class ReferenceArray:
                                  % (size_gb, origin))
             self._reserve(size_gb)
             if origin is not None:
-                shutil.copyfile(self._path(origin), self._path(name))
+                sparse_copy(self._path(origin), self._path(name))
             with open(self._path(name), 'ab') as data:
                 data.truncate(size_gb * GiB)
             self.volumes[name] = size_gb
@@ -158,7 +180,7 @@ class ReferenceArray:
             if name in self.snapshots:
                 raise ArrayError(409, 'snapshot %s already exists' % name)
             self._reserve(self.volumes[volume])
-            shutil.copyfile(self._path(volume), self._path(name))
+            sparse_copy(self._path(volume), self._path(name))
             self.snapshots[name] = (volume, self.volumes[volume])
 
     def delete_snapshot(self, name):
@@ -227,7 +249,14 @@ class ReferenceArray:
             }
 
 
-class _Handler(http.server.BaseHTTPRequestHandler):
+class _ThreadingServer(socketserver.ThreadingMixIn, socketserver.TCPServer):
+    # Built on socketserver rather than http.server.ThreadingHTTPServer:
+    # cinderlib.setup leaves an eventlet-green copy of http.server in
+    # sys.modules, whose servers hang when served from a real thread.
+    daemon_threads = True
+
+
+class _Handler(http_server.BaseHTTPRequestHandler):
     protocol_version = 'HTTP/1.1'
 
     def log_message(self, fmt, *args):
@@ -302,11 +331,9 @@ class ReferenceSimulator(fixtures.Fixture):
                                     self.tgtd.portal,
                                     capacity_gb=self.capacity_gb)
         address = net.private_loopback()
-        self._server = http.server.ThreadingHTTPServer((address, 0),
-                                                       _Handler)
-        self._server.daemon_threads = True
+        self._server = _ThreadingServer((address, 0), _Handler)
         self._server.simulator = self
-        self.url = 'http://%s:%d' % (address, self._server.server_port)
+        self.url = 'http://%s:%d' % (address, self._server.server_address[1])
         thread = threading.Thread(target=self._server.serve_forever,
                                   daemon=True)
         thread.start()

@@ -40,7 +40,7 @@ _YAML_LOAD = yaml.load
 CACHE_DIR = os.path.join(tempfile.gettempdir(), 'datera-fuel-fpb-4.2.0')
 
 
-def _ensure_importable():
+def ensure_importable():
     try:
         importlib.import_module('fuel_plugin_builder')
         return
@@ -76,7 +76,7 @@ class FuelPluginBuilder(fixtures.Fixture):
     """Gives the test fpb's version mapping with the Python 3 shims on."""
 
     def _setUp(self):
-        _ensure_importable()
+        ensure_importable()
         # fpb's cli and errors use the Python 2 builtin unicode().
         self.useFixture(fixtures.MonkeyPatch('builtins.unicode', str))
         for module in ('fuel_plugin_builder.version_mapping',

@@ -375,9 +375,14 @@ class FlashArrayClient:
             params['overwrite'] = 'true'
         return self.request('POST', 'volumes', params, body)['items'][0]
 
-    def patch_volume(self, name, **fields):
-        return self.request('PATCH', 'volumes', {'names': [name]},
+    def patch_volume(self, volume_name, **fields):
+        # fields may hold a new "name", hence the parameter's name.
+        return self.request('PATCH', 'volumes', {'names': [volume_name]},
                             fields)['items'][0]
+
+    def patch_volume_snapshot(self, snapshot_name, **fields):
+        return self.request('PATCH', 'volume-snapshots',
+                            {'names': [snapshot_name]}, fields)['items'][0]
 
     def eradicate_volume(self, name):
         self.request('DELETE', 'volumes', {'names': [name]})
@@ -414,8 +419,8 @@ class FlashArrayClient:
         return self.request('POST', 'hosts', {'names': [name]},
                             body)['items'][0]
 
-    def patch_host(self, name, **fields):
-        return self.request('PATCH', 'hosts', {'names': [name]},
+    def patch_host(self, host_name, **fields):
+        return self.request('PATCH', 'hosts', {'names': [host_name]},
                             fields)['items'][0]
 
     def delete_host(self, name):

@@ -40,7 +40,6 @@ LOG = logging.getLogger(__name__)
 
 VOLUME_SUFFIX = '-cinder'
 NAME_MAX = 63
-SNAPSHOT_NAME_MAX = 96
 UNMANAGED_SUFFIX = '-unmanaged'
 # Hosts the driver creates are named <host>-<32 hex>-cinder (reference
 # 1.8); only those are ever deleted or given CHAP by the driver.
@@ -449,17 +448,18 @@ class PureBaseVolumeDriver(driver.VolumeDriver):
                 % {'snap': found['name'], 'vol': volume_name})
         name = '%s.%s' % (volume_name, snapshot.name)
         if found['name'] != name:
-            self.client.request('PATCH', 'volume-snapshots',
-                                {'names': [found['name']]}, {'name': name})
+            self.client.patch_volume_snapshot(found['name'], name=name)
         return {'provider_id': name}
 
     @array_errors('unmanage snapshot')
     def unmanage_snapshot(self, snapshot):
         name = self._snapshot_name(snapshot)
-        new_name = (name + UNMANAGED_SUFFIX)[:SNAPSHOT_NAME_MAX]
+        # <volume>.snapshot-<uuid> is already 96 characters, the limit:
+        # the unmanaged suffix says the same in fewer.
+        new_name = '%s.unmanaged-%s' % (name.split('.', 1)[0],
+                                        snapshot.id.replace('-', ''))
         try:
-            self.client.request('PATCH', 'volume-snapshots',
-                                {'names': [name]}, {'name': new_name})
+            self.client.patch_volume_snapshot(name, name=new_name)
         except client.NotFound:
             LOG.warning('Snapshot %s to unmanage is not on the array.', name)
 

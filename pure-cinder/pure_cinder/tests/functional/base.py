@@ -29,7 +29,7 @@ class DriverAgainstSimulator(testtools.TestCase):
     """Starts a simulator and loads the driver class under test."""
 
     protocol = 'iSCSI'
-    simulator_options = {}
+    simulator_options = {'iscsi_portal': ['127.0.0.1:3260']}
     iscsi_data_path = False
 
     def setUp(self):
@@ -58,9 +58,9 @@ class DriverAgainstSimulator(testtools.TestCase):
         options.update(overrides)
         return {k: v for k, v in options.items() if v is not None}
 
-    def load_driver(self, setup=True, **overrides):
+    def load_driver(self, setup=True, backend_name='pure-sim', **overrides):
         return self.useFixture(driver_loader.LoadedDriver(
-            self.backend_options(**overrides), backend_name='pure-sim',
+            self.backend_options(**overrides), backend_name=backend_name,
             setup=setup))
 
     # -- cinder objects ------------------------------------------------------

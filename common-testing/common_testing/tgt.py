@@ -87,6 +87,7 @@ class TgtdStartError(TgtError):
 class Lun:
     lun: int
     path: str
+    thin_provisioning: bool = False
 
 
 @dataclasses.dataclass
@@ -130,6 +131,8 @@ def parse_show(text):
                     target.luns[lun.lun] = lun
             elif key == 'Backing store path' and lun is not None:
                 lun.path = value
+            elif key == 'Thin-provisioning' and lun is not None:
+                lun.thin_provisioning = value == 'Yes'
         elif section == 'Account information':
             if stripped.endswith(' (outgoing)'):
                 target.outgoing_accounts.append(
@@ -254,8 +257,13 @@ class TgtAdmin(object):
 
     # -- logical units -----------------------------------------------------
 
-    def add_lun(self, iqn, lun, path):
-        """Export file or block device ``path`` as LUN ``lun`` of ``iqn``."""
+    def add_lun(self, iqn, lun, path, thin_provisioning=False):
+        """Export file or block device ``path`` as LUN ``lun`` of ``iqn``.
+
+        With ``thin_provisioning`` the LUN reports logical block
+        provisioning and UNMAP punches holes in ``path``, so initiators'
+        discards free space in the backing file.
+        """
         lun = int(lun)
         if lun == _CONTROLLER_LUN:
             raise TgtError('LUN 0 of target %s is tgtd\'s controller LUN; '
@@ -265,9 +273,15 @@ class TgtAdmin(object):
                            'exist' % (path, lun, iqn))
         with self._locked():
             target = self._target(iqn)
-            self._tgtadm('--mode', 'logicalunit', '--op', 'new',
-                         '--tid', target.tid, '--lun', lun,
-                         '--backing-store', path)
+            self._new_lun(target.tid, lun, path, thin_provisioning)
+
+    def _new_lun(self, tid, lun, path, thin_provisioning):
+        self._tgtadm('--mode', 'logicalunit', '--op', 'new',
+                     '--tid', tid, '--lun', lun, '--backing-store', path)
+        if thin_provisioning:
+            self._tgtadm('--mode', 'logicalunit', '--op', 'update',
+                         '--tid', tid, '--lun', lun,
+                         '--params', 'thin_provisioning=1')
 
     def remove_lun(self, iqn, lun):
         """Remove LUN ``lun`` of ``iqn``; no error if either is absent."""
@@ -292,12 +306,11 @@ class TgtAdmin(object):
             if lun not in target.luns:
                 raise TgtError('LUN %d of target %s does not exist'
                                % (lun, iqn))
-            path = target.luns[lun].path
+            current = target.luns[lun]
             self._tgtadm('--mode', 'logicalunit', '--op', 'delete',
                          '--tid', target.tid, '--lun', lun)
-            self._tgtadm('--mode', 'logicalunit', '--op', 'new',
-                         '--tid', target.tid, '--lun', lun,
-                         '--backing-store', path)
+            self._new_lun(target.tid, lun, current.path,
+                          current.thin_provisioning)
 
     # -- access control ----------------------------------------------------
 

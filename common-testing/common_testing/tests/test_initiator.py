@@ -58,12 +58,15 @@ class IscsiTestCase(testtools.TestCase):
         self.assertEqual(data.digest(expected), data.digest(actual))
 
     def export(self, iqn=TARGET, size=4 * MiB, initiator_name=None,
-               chap=False):
+               chap=False, content=None, thin_provisioning=False):
         path = os.path.join(self.tmp, iqn.rsplit(':', 1)[1])
         with open(path, 'wb') as f:
             f.truncate(size)
+            if content:
+                f.write(content)
         self.tgtd.admin.create_target(iqn)
-        self.tgtd.admin.add_lun(iqn, 1, path)
+        self.tgtd.admin.add_lun(iqn, 1, path,
+                                thin_provisioning=thin_provisioning)
         self.tgtd.admin.allow_initiator(
             iqn, initiator_name or initiator.initiator_name())
         if chap:
@@ -253,6 +256,28 @@ class TestAttach(IscsiTestCase):
         self.assertEqual([], self.tgtd.admin.target(TARGET).sessions)
         self.initiator.detach(attachment.path)     # idempotent
 
+    def test_discard_frees_backing_blocks(self):
+        backing = self.export(content=os.urandom(4 * MiB),
+                              thin_provisioning=True)
+        allocated = os.stat(backing).st_blocks
+        attachment = self.initiator.attach(self.connection_info(discard=True))
+        subprocess.run(['fallocate', '--punch-hole', '--offset', '0',
+                        '--length', str(2 * MiB), attachment.path],
+                       check=True, timeout=60)
+        self.assertLessEqual(os.stat(backing).st_blocks,
+                             allocated - 2 * MiB // 512)
+
+    def test_no_discard_unless_asked(self):
+        backing = self.export(content=os.urandom(4 * MiB),
+                              thin_provisioning=True)
+        allocated = os.stat(backing).st_blocks
+        attachment = self.initiator.attach(self.connection_info())
+        # qemu ignores the discard (it may still report success).
+        subprocess.run(['fallocate', '--punch-hole', '--offset', '0',
+                        '--length', str(2 * MiB), attachment.path],
+                       timeout=60, capture_output=True)
+        self.assertEqual(allocated, os.stat(backing).st_blocks)
+
     def test_concurrent_attaches(self):
         paths = {iqn: self.export(iqn) for iqn in (TARGET, OTHER_TARGET)}
         with concurrent.futures.ThreadPoolExecutor(2) as pool:
@@ -435,10 +460,13 @@ class TestCinderImageCopy(IscsiTestCase):
             driver.volume_opts, config_group='tgtd_backend'))
 
     def test_copy_image_to_volume(self):
+        logger = self.useFixture(fixtures.FakeLogger(level=logging.DEBUG))
         payload = os.urandom(3 * MiB)
         image = self.images.add_image(payload, disk_format='qcow2')
         self.driver.copy_image_to_volume(self.context, self.volume,
                                          self.images, image['id'])
+        self.assertIn('qemu-img convert', logger.output)
+        self.assertNotIn(CHAP_SECRET, logger.output)
         with open(self.backing, 'rb') as f:
             self.assertSameBytes(payload, f.read(len(payload)))
         self.assertEqual([('create_export', self.volume.id),

@@ -237,6 +237,16 @@ class TestTgtd(TgtdTestCase):
         self.assertEqual(10 * MiB, capacity(self.tgtd.portal, TARGET, 1))
         self.assertEqual({1: tgt.Lun(1, path)}, self.admin.target(TARGET).luns)
 
+    def test_resize_keeps_thin_provisioning(self):
+        path = self.backing_file()
+        self.admin.create_target(TARGET)
+        self.admin.add_lun(TARGET, 1, path, thin_provisioning=True)
+        self.assertEqual({1: tgt.Lun(1, path, True)},
+                         self.admin.target(TARGET).luns)
+        self.admin.resize_lun(TARGET, 1)
+        self.assertEqual({1: tgt.Lun(1, path, True)},
+                         self.admin.target(TARGET).luns)
+
     def test_concurrent_creates_get_distinct_tids(self):
         iqns = ['%s-%d' % (TARGET, n) for n in range(12)]
         with concurrent.futures.ThreadPoolExecutor(6) as pool:

@@ -1,0 +1,143 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""Child processes of the stack: started in sessions of their own, logging
+to files, stopped by PID (SIGTERM to the process group, then SIGKILL)."""
+
+import contextlib
+import os
+import signal
+import subprocess
+import time
+
+STOP_TIMEOUT = 20.0     # cinder-volume takes up to 15 s on SIGTERM
+
+
+class ProcessError(Exception):
+    """A stack process did not start or died; the message names it."""
+
+
+def pid_alive(pid):
+    try:
+        with open('/proc/%d/stat' % pid) as stat:
+            state = stat.read().rsplit(')', 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ('Z', 'X')
+
+
+def stop_pid(pid, timeout=STOP_TIMEOUT, group=False):
+    """SIGTERM ``pid`` (its process group if ``group``), then SIGKILL."""
+    kill = os.killpg if group else os.kill
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while pid_alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    # Children of the group (cinder-volume's per-backend workers) too.
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        kill(pid, signal.SIGKILL)
+    while pid_alive(pid) and time.monotonic() < deadline + 5:
+        time.sleep(0.05)
+
+
+class Process(object):
+    """One started program: ``name``, ``pid``, ``log_path``, ``popen``."""
+
+    def __init__(self, name, popen, log_path):
+        self.name = name
+        self.popen = popen
+        self.pid = popen.pid
+        self.log_path = log_path
+
+    def running(self):
+        return self.popen.poll() is None
+
+    def check_running(self):
+        if not self.running():
+            raise ProcessError('%s (pid %d) exited with %s; see %s'
+                               % (self.name, self.pid, self.popen.returncode,
+                                  self.log_path))
+
+    def log_tail(self, size=3000):
+        with contextlib.suppress(OSError):
+            with open(self.log_path, 'rb') as log:
+                log.seek(0, os.SEEK_END)
+                log.seek(max(0, log.tell() - size))
+                return log.read().decode(errors='replace')
+        return ''
+
+    def stop(self):
+        if self.popen.poll() is None:
+            stop_pid(self.pid, group=True)
+        else:
+            # The leader is gone; its group may still hold workers.
+            stop_pid(self.pid, timeout=2, group=True)
+        self.popen.wait()
+
+
+class ProcessGroup(object):
+    """Starts processes and stops all of them, newest first, by PID."""
+
+    def __init__(self, log_dir):
+        self.log_dir = log_dir
+        self.processes = []
+
+    def start(self, name, args, env=None, stdout=None, cwd=None):
+        """Start ``args``, logging to ``<log_dir>/<name>.log``."""
+        log_path = os.path.join(self.log_dir, name + '.log')
+        log = open(log_path, 'ab')
+        try:
+            popen = subprocess.Popen(
+                args, stdin=subprocess.DEVNULL,
+                stdout=log if stdout is None else stdout, stderr=log,
+                env=env, cwd=cwd, start_new_session=True)
+        finally:
+            log.close()
+        process = Process(name, popen, log_path)
+        self.processes.append(process)
+        return process
+
+    def stop(self, process):
+        process.stop()
+        with contextlib.suppress(ValueError):
+            self.processes.remove(process)
+
+    def stop_all(self):
+        errors = []
+        while self.processes:
+            process = self.processes.pop()
+            try:
+                process.stop()
+            except Exception as exc:     # keep stopping the others
+                errors.append('%s: %s' % (process.name, exc))
+        return errors
+
+
+def wait_for(predicate, timeout, what, interval=0.2, processes=()):
+    """Poll ``predicate`` until true; fail naming ``what`` on timeout.
+
+    Fails at once if one of ``processes`` died.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        for process in processes:
+            process.check_running()
+        try:
+            result = predicate()
+        except Exception:
+            result = None
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise ProcessError('timed out after %ds waiting for %s'
+                               % (timeout, what))
+        time.sleep(interval)

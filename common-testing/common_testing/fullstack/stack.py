@@ -1,0 +1,318 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""The whole stack on one machine, as a fixture.
+
+``Stack`` brings up, all on loopback with ports the kernel chose and every
+log in ``<run dir>/logs``: the vendor simulators; a RabbitMQ vhost and a
+MariaDB database of this run (on the machine's RabbitMQ and MariaDB,
+started if they are not running); glance-api (file store, under gunicorn)
+with a database of its own; cinder-api (noauth), cinder-scheduler and
+cinder-volume from the installed cinder, configured by one generated
+multi-backend cinder.conf with a backend section per driver class, and a
+volume type per backend.  cleanUp stops every process by its PID (newest
+first) and drops the vhost and databases; it runs also after a failed
+start.
+"""
+
+import configparser
+import contextlib
+import os
+import sys
+import tempfile
+import uuid
+
+import fixtures
+import requests
+
+from common_testing.fullstack import backends as backends_mod
+from common_testing.fullstack import processes
+from common_testing.fullstack import services
+from common_testing import net
+
+START_TIMEOUT = 120
+PROJECT_ID = uuid.uuid5(uuid.NAMESPACE_DNS, 'fullstack.demo').hex
+USER_ID = 'admin'
+API_VERSION = '3.71'
+HOST = 'fullstack'
+QUOTA = 1000
+
+
+def _venv_file(*parts):
+    """A file cinder or glance installed under <prefix>/etc/..."""
+    for prefix in (sys.prefix, '/usr/local', '/usr'):
+        path = os.path.join(prefix, 'etc', *parts)
+        if os.path.exists(path):
+            return path
+    return os.path.join('/etc', *parts[1:]) if parts[0] else None
+
+
+def _program(name):
+    return os.path.join(os.path.dirname(sys.executable), name)
+
+
+def write_ini(path, sections):
+    parser = configparser.RawConfigParser()
+    parser.optionxform = str
+    for section, options in sections.items():
+        if section != 'DEFAULT':
+            parser.add_section(section)
+        for key, value in options.items():
+            if isinstance(value, bool):
+                value = str(value)
+            elif isinstance(value, (list, tuple)):
+                value = ','.join(value)
+            parser.set(section, key, str(value))
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, 'w') as conf:
+        parser.write(conf)
+
+
+class Stack(fixtures.Fixture):
+    """See the module docstring.
+
+    After setUp: ``run_dir``, ``log_dir``, ``api_url`` (…/v3),
+    ``glance_url``, ``sections`` ({backend section: options}),
+    ``protocols`` ({section: 'iSCSI'|'FC'|...}), ``vendors``
+    ({section: Vendor}), ``volume_types`` ({section: type id}),
+    ``client()`` a python-cinderclient Client.
+    """
+
+    def __init__(self, vendors=None, run_dir=None, progress=None,
+                 keep_run_dir=False):
+        super().__init__()
+        self._wanted = vendors
+        self._run_dir = run_dir
+        self.keep_run_dir = keep_run_dir
+        self.progress = progress or (lambda message: None)
+
+    # -- setup -------------------------------------------------------------
+
+    def _setUp(self):
+        if self._run_dir:
+            os.makedirs(self._run_dir, exist_ok=True)
+            self.run_dir = self._run_dir
+        else:
+            self.run_dir = tempfile.mkdtemp(prefix='cinder-fullstack-')
+        self.log_dir = os.path.join(self.run_dir, 'logs')
+        os.makedirs(self.log_dir, exist_ok=True)
+        self.run_id = 'fullstack_%s' % uuid.uuid4().hex[:12]
+        self.group = processes.ProcessGroup(self.log_dir)
+        self.address = net.private_loopback()
+
+        self.progress('RabbitMQ and MariaDB')
+        services.ensure_rabbitmq()
+        services.ensure_mariadb()
+        self.vhost = services.RabbitVhost(self.run_id)
+        self.addCleanup(self.vhost.drop)
+        self.vhost.create()
+        self.database = services.Database(self.run_id)
+        self.addCleanup(self.database.drop)
+        self.database.create()
+        self.glance_database = services.Database(self.run_id + '_glance')
+        self.addCleanup(self.glance_database.drop)
+        self.glance_database.create()
+        # Cleanups run last-in first-out: processes stop before the
+        # databases and the vhost they use go.
+        self.addCleanup(self._stop_processes)
+
+        self.sections, self.protocols, self.vendors = {}, {}, {}
+        for vendor in backends_mod.vendors(self._wanted):
+            self.progress('simulator %s' % vendor.name)
+            state_dir = os.path.join(self.run_dir, 'arrays', vendor.name)
+            os.makedirs(state_dir, exist_ok=True)
+            for section, options in vendor.start(
+                    self.group, self.address, state_dir).items():
+                options.setdefault('volume_backend_name', section)
+                self.sections[section] = options
+                self.protocols[section] = vendor.protocols[section]
+                self.vendors[section] = vendor
+        if not self.sections:
+            raise processes.ProcessError('no vendor package installed '
+                                         '(wanted: %s)' % (self._wanted,))
+
+        self.progress('glance-api')
+        self._start_glance()
+        self.progress('cinder-api, cinder-scheduler, cinder-volume')
+        self._start_cinder()
+        self.progress('volume types')
+        self._create_types()
+
+    def _stop_processes(self):
+        errors = self.group.stop_all()
+        self._stop_initiators()
+        if errors:
+            raise processes.ProcessError('stopping: %s' % '; '.join(errors))
+
+    def _stop_initiators(self):
+        # qemu-storage-daemons cinder-volume started (they daemonize, so
+        # they are not in its process group); their pid files are in the
+        # TMPDIR this stack gave cinder-volume.
+        tmp = os.path.join(self.run_dir, 'tmp')
+        for root, _dirs, files in os.walk(tmp):
+            if 'qsd.pid' in files:
+                with contextlib.suppress(OSError, ValueError):
+                    with open(os.path.join(root, 'qsd.pid')) as pid_file:
+                        processes.stop_pid(int(pid_file.read().strip()))
+
+    def _start_glance(self):
+        conf_dir = os.path.join(self.run_dir, 'glance')
+        stores = os.path.join(self.run_dir, 'glance-stores')
+        for store in ('fs', 'tasks', 'staging'):
+            os.makedirs(os.path.join(stores, store), exist_ok=True)
+        os.makedirs(conf_dir, exist_ok=True)
+        port = net.free_port('127.0.0.1')
+        conf = os.path.join(conf_dir, 'glance-api.conf')
+        write_ini(conf, {
+            'DEFAULT': {
+                'enabled_backends': 'fs:file',
+                'log_file': os.path.join(self.log_dir, 'glance-api.log'),
+                'debug': True,
+                'bind_host': '127.0.0.1', 'bind_port': port,
+            },
+            'database': {'connection': self.glance_database.url},
+            'glance_store': {'default_backend': 'fs'},
+            'fs': {'filesystem_store_datadir':
+                   os.path.join(stores, 'fs')},
+            'os_glance_tasks_store': {'filesystem_store_datadir':
+                                      os.path.join(stores, 'tasks')},
+            'os_glance_staging_store': {'filesystem_store_datadir':
+                                        os.path.join(stores, 'staging')},
+            'paste_deploy': {'config_file': _venv_file(
+                'glance', 'glance-api-paste.ini')},
+            'oslo_policy': {'enforce_new_defaults': False,
+                            'enforce_scope': False},
+            'oslo_concurrency': {'lock_path': os.path.join(
+                self.run_dir, 'glance-locks')},
+        })
+        manage = self.group.start('glance-manage', [
+            _program('glance-manage'), '--config-file', conf, 'db_sync'])
+        if manage.popen.wait(timeout=START_TIMEOUT) != 0:
+            raise processes.ProcessError('glance-manage db_sync failed: %s'
+                                         % manage.log_tail())
+        self.group.stop(manage)
+        env = dict(os.environ, OS_GLANCE_CONFIG_DIR=conf_dir)
+        glance = self.group.start('glance-gunicorn', [
+            _program('gunicorn'), '--bind', '127.0.0.1:%d' % port,
+            '--workers', '1', '--timeout', '300',
+            'glance.wsgi.api:application'], env=env)
+        self.glance_url = 'http://127.0.0.1:%d' % port
+        processes.wait_for(
+            lambda: requests.get(self.glance_url + '/v2/images',
+                                 timeout=5).status_code == 200,
+            START_TIMEOUT, 'glance-api at %s' % self.glance_url,
+            processes=[glance])
+
+    def _cinder_conf(self):
+        state = os.path.join(self.run_dir, 'cinder-state')
+        os.makedirs(state, exist_ok=True)
+        self.api_port = net.free_port('127.0.0.1')
+        sections = {
+            'DEFAULT': {
+                'host': HOST,
+                'transport_url': self.vhost.transport_url,
+                'auth_strategy': 'noauth',
+                'osapi_volume_listen': '127.0.0.1',
+                'osapi_volume_listen_port': self.api_port,
+                'osapi_volume_workers': 1,
+                'api_paste_config': _venv_file('cinder', 'api-paste.ini'),
+                'rootwrap_config': _venv_file('cinder', 'rootwrap.conf'),
+                'resource_query_filters_file': _venv_file(
+                    'cinder', 'resource_filters.json'),
+                'state_path': state,
+                'enabled_backends': sorted(self.sections),
+                'glance_api_servers': self.glance_url,
+                'report_interval': 2,
+                'periodic_interval': 10,
+                'debug': True,
+                'image_conversion_dir': os.path.join(state, 'conversion'),
+            },
+            'database': {'connection': self.database.url},
+            'oslo_concurrency': {'lock_path': os.path.join(state, 'locks')},
+            'coordination': {'backend_url': 'file://' + os.path.join(
+                state, 'coordination')},
+        }
+        for section, options in self.sections.items():
+            sections[section] = options
+        self.cinder_conf = os.path.join(self.run_dir, 'cinder.conf')
+        write_ini(self.cinder_conf, sections)
+
+    def _start_cinder(self):
+        self._cinder_conf()
+        conf = ['--config-file', self.cinder_conf]
+        sync = self.group.start('cinder-manage', [
+            _program('cinder-manage')] + conf + ['db', 'sync'])
+        if sync.popen.wait(timeout=START_TIMEOUT) != 0:
+            raise processes.ProcessError('cinder-manage db sync failed: %s'
+                                         % sync.log_tail())
+        self.group.stop(sync)
+
+        def log(name):
+            return ['--log-file', os.path.join(self.log_dir, name + '.log')]
+
+        api = self.group.start('cinder-api', [_program('cinder-api')] + conf
+                               + log('cinder-api'), stdout=None)
+        scheduler = self.group.start(
+            'cinder-scheduler',
+            [_program('cinder-scheduler')] + conf + log('cinder-scheduler'))
+        tmp = os.path.join(self.run_dir, 'tmp')
+        os.makedirs(tmp, exist_ok=True)
+        volume = self.group.start(
+            'cinder-volume',
+            [sys.executable, '-m', 'common_testing.fullstack.volume_service']
+            + conf + log('cinder-volume'), env=dict(os.environ, TMPDIR=tmp))
+        self.cinder_processes = [api, scheduler, volume]
+        self.api_url = 'http://127.0.0.1:%d/v3' % self.api_port
+        processes.wait_for(
+            lambda: requests.get(self.api_url.rsplit('/', 1)[0],
+                                 timeout=5).status_code in (200, 300),
+            START_TIMEOUT, 'cinder-api at %s' % self.api_url,
+            processes=self.cinder_processes)
+        wanted = {'cinder-scheduler': {HOST}, 'cinder-volume': {
+            '%s@%s' % (HOST, section) for section in self.sections}}
+
+        def all_up():
+            up = {}
+            for service in self.client().services.list():
+                if service.state == 'up':
+                    up.setdefault(service.binary, set()).add(service.host)
+            return all(hosts <= up.get(binary, set())
+                       for binary, hosts in wanted.items())
+
+        processes.wait_for(all_up, START_TIMEOUT,
+                           'cinder-scheduler and cinder-volume for %s'
+                           % ', '.join(sorted(self.sections)),
+                           interval=0.5, processes=self.cinder_processes)
+
+    def _create_types(self):
+        client = self.client()
+        client.quotas.update(PROJECT_ID, volumes=QUOTA, snapshots=QUOTA,
+                             gigabytes=QUOTA * 10, backups=QUOTA)
+        self.volume_types = {}
+        for section in sorted(self.sections):
+            volume_type = client.volume_types.create(section)
+            volume_type.set_keys({'volume_backend_name': section})
+            self.volume_types[section] = volume_type.id
+
+    # -- use ---------------------------------------------------------------
+
+    def client(self):
+        from cinderclient import client as cinder_client
+        from cinderclient.contrib import noauth
+        from keystoneauth1 import session as ks_session
+        auth = noauth.CinderNoAuthPlugin(USER_ID, PROJECT_ID,
+                                         endpoint=self.api_url)
+        session = ks_session.Session(auth=auth)
+        return cinder_client.Client(API_VERSION, session=session)
+
+    def check_running(self):
+        for process in self.cinder_processes:
+            process.check_running()

@@ -56,6 +56,9 @@ def parse_args(argv=None):
                         help='ip:port of an iSCSI port to report (repeat '
                              'for several; with --tgtd defaults to the '
                              'tgtd portal)')
+    parser.add_argument('--iscsi-paths', type=int, default=1,
+                        help='with --tgtd: how many array ports report '
+                             'the tgtd portal (multipath)')
     parser.add_argument('--fc-wwn', action='append', default=None,
                         help='WWN of an FC target port (repeatable)')
     parser.add_argument('--tgtd', action='store_true',
@@ -91,7 +94,8 @@ def build(args, stack, tgt_admin=None, tgt_portal=None):
     if tgt_admin is not None:
         from pure_cinder.simulator import iscsi_export
         if not portals and tgt_portal:
-            portals = [tgt_portal]
+            # Several array ports on one tgtd portal: multipath lists.
+            portals = [tgt_portal] * max(1, getattr(args, 'iscsi_paths', 1))
         iqn = 'iqn.2010-06.com.purestorage:flasharray.%s' % (
             os.urandom(6).hex())
         exporter = iscsi_export.TgtExporter(tgt_admin, iqn)

@@ -125,6 +125,9 @@ def parse_args(argv):
                         default=[], help='omit this /query capability code')
     parser.add_argument('--tls-cert', default=None)
     parser.add_argument('--tls-key', default=None)
+    parser.add_argument('--preload', type=int, default=0,
+                        help='start with this many 1 GB volumes in pool 1 '
+                             '(for benchmarks)')
     parser.add_argument('--debug', action='store_true')
     return parser.parse_args(argv)
 
@@ -166,6 +169,9 @@ def main(argv=None):
             state_dir, globalid=args.globalid, pools=args.pool,
             iscsi_ips=iscsi_ips or [args.listen], chap=chap,
             delays=dict(args.delay), exporter=exporter)
+        for index in range(args.preload):
+            array.create_volume('preloaded-%06d' % index, 1,
+                                next(iter(array.pools)), 0)
         for code in args.no_capability:
             array.capabilities.pop(code, None)
         secondary = args.secondary_listen or args.listen

@@ -270,6 +270,12 @@ class UserSpaceInitiator(object):
             raise InitiatorError('encrypted volumes need a block device for '
                                  'the encryptor; the user-space initiator '
                                  'gives a file')
+        auth_method = (data.get('auth_method') or '').upper()
+        if auth_method not in ('', 'NONE', 'CHAP'):
+            raise InitiatorError('auth_method %r of target %s is not '
+                                 'supported; only CHAP'
+                                 % (data.get('auth_method'),
+                                    data.get('target_iqn')))
         portal, iqn, lun = choose_path(data)
         workdir = tempfile.mkdtemp(prefix='lun-', dir=self.base_dir)
         path = os.path.join(workdir, 'disk')
@@ -283,7 +289,6 @@ class UserSpaceInitiator(object):
             blockdev.append('discard=unmap')
         cmd = [QEMU_STORAGE_DAEMON]
         secret_path = None
-        auth_method = (data.get('auth_method') or '').upper()
         if auth_method == 'CHAP':
             secret_path = os.path.join(workdir, 'chap')
             fd = os.open(secret_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL,
@@ -294,10 +299,6 @@ class UserSpaceInitiator(object):
                     % (SECRET_ID, _qemu_opt(secret_path))]
             blockdev += ['user=' + _qemu_opt(data.get('auth_username', '')),
                          'password-secret=' + SECRET_ID]
-        elif auth_method not in ('', 'NONE'):
-            raise InitiatorError('auth_method %r of target %s is not '
-                                 'supported; only CHAP'
-                                 % (data.get('auth_method'), iqn))
         cmd += ['--blockdev', ','.join(blockdev),
                 '--export', 'type=fuse,id=%s,node-name=%s,mountpoint=%s,'
                 'writable=on' % (EXPORT_ID, NODE_NAME, _qemu_opt(path)),

@@ -143,6 +143,7 @@ class TestAttach(IscsiTestCase):
                                 self.initiator.attach, info)
         self.assertIn('Authentication failure', str(exc))
         self.assertEqual({}, self.initiator.attachments)
+        self.assertEqual([], os.listdir(self.initiator.base_dir))
 
     def test_chap_secret_never_logged_nor_on_command_line(self):
         logger = self.useFixture(fixtures.FakeLogger(level=logging.DEBUG))
@@ -216,6 +217,8 @@ class TestAttach(IscsiTestCase):
             exc = self.assertRaises(initiator.InitiatorError,
                                     self.initiator.attach, info)
             self.assertIn(words, str(exc))
+        # Nothing was left behind by the refusals.
+        self.assertEqual([], os.listdir(self.initiator.base_dir))
 
     def test_parse_portal(self):
         self.assertEqual(('127.0.0.1', 3260),

@@ -492,6 +492,7 @@ class RaidcmdClient(object):
     def _check(self, terminal, command):
         self.commands_sent += 1
         rc, message, _ = split_reply(terminal.run(command, self._timeout))
+        LOG.debug('raidcmd "%s": rc=%s', mask(command), rc)
         if rc != RC_OK:
             raise CLIError(mask(command), rc, message)
 

@@ -623,7 +623,12 @@ class InfortrendCommon(object):
         alias = initiator[-16:].lstrip('.:-_')
         return client.name(alias, 'initiator alias')
 
-    def _choose_iscsi_paths(self, multipath):
+    def _choose_iscsi_paths(self, multipath, maps):
+        """{(slot, mcs): [(ch, tid), ...]} of the MCS groups to map on.
+
+        Multipath: every group on both slots.  Single path: the slot A
+        group whose lowest channel has the most free LUNs (ref 1.7).
+        """
         channels = self._host_channels(ISCSI_CHANNEL_TYPES)
         if not channels:
             raise exception.VolumeBackendAPIException(
@@ -635,8 +640,10 @@ class InfortrendCommon(object):
         if multipath:
             return groups
         slot_a = {k: v for k, v in groups.items() if k[0] == 'A'} or groups
-        first = sorted(slot_a)[0]
-        return {first: slot_a[first]}
+        used = self._used_luns(maps)
+        best = min(slot_a, key=lambda key: (
+            len(used.get(slot_a[key][0], ())), key))
+        return {best: slot_a[best]}
 
     @translate_errors
     def initialize_iscsi(self, volume, connector):
@@ -648,7 +655,7 @@ class InfortrendCommon(object):
             self._ensure_initiator(initiator)
             portals = self._portals()
             maps = self.client.show_map()
-            groups = self._choose_iscsi_paths(multipath)
+            groups = self._choose_iscsi_paths(multipath, maps)
             # One map per MCS group: its lowest channel (ref 1.7 step 3).
             paths = {key: chans[0] for key, chans in groups.items()}
             existing = self._host_maps(maps, part_id, initiator)

@@ -26,6 +26,17 @@ from infortrend_cinder.tests.functional import fixtures as sim
 # object classes registered first.
 objects.register_all()
 
+
+class _SuiteMissing(object):
+    """Stands in when the kit's suite is not in this common-testing."""
+
+    def test_conformance_suite_available(self):
+        self.skipTest('common_testing.conformance.ConformanceTests is not '
+                      'available in this common-testing')
+
+
+ConformanceTests = getattr(conformance, 'ConformanceTests', _SuiteMissing)
+
 MiB = 1024 * 1024
 # Offsets spread over the first GiB, so data at the start, middle and end
 # of a 1 GiB volume has to survive snapshots, clones and extends.
@@ -80,24 +91,24 @@ class DataPath(object):
 
 
 @ddt.ddt
-class ISCSILocalConformanceTest(DataPath, conformance.ConformanceTests,
+class ISCSILocalConformanceTest(DataPath, ConformanceTests,
                                 testtools.TestCase):
     array_class = sim.SimulatedArray
 
 
 @ddt.ddt
-class FCLocalConformanceTest(DataPath, conformance.ConformanceTests,
+class FCLocalConformanceTest(DataPath, ConformanceTests,
                              testtools.TestCase):
     array_class = sim.SimulatedFCArray
 
 
 @ddt.ddt
-class ISCSISSHConformanceTest(DataPath, conformance.ConformanceTests,
+class ISCSISSHConformanceTest(DataPath, ConformanceTests,
                               testtools.TestCase):
     array_class = sim.SimulatedArraySSH
 
 
 @ddt.ddt
-class FCSSHConformanceTest(DataPath, conformance.ConformanceTests,
+class FCSSHConformanceTest(DataPath, ConformanceTests,
                            testtools.TestCase):
     array_class = sim.SimulatedFCArraySSH

@@ -119,6 +119,12 @@ class FaultsTest(DriverTestBase):
         self.assertIn('infortrend_replica_timeout', str(exc))
         self.assertEqual(before, self.array.inventory())
 
+    def test_commands_are_logged_without_the_password(self):
+        self.load()
+        texts = [r.getMessage() for r in self.logs.records]
+        self.assertIn('raidcmd "connect %s password=*** -notiOn": rc=0'
+                      % self.array.san_ip, texts)
+
     def test_dropped_session_is_reconnected(self):
         driver = self.load()
         self.fault('^show lv$', 'drop')
@@ -243,8 +249,11 @@ class ISCSIPathsTest(DriverTestBase):
         # LUN 0 is tgtd's controller: the simulator refuses it (rc 20),
         # and the driver moves on to the next LUN.
         self.assertEqual(1, data['target_lun'])
+        # The other MCS group has more free LUNs now.
         second_info = driver.initialize_connection(second, self.connector())
-        self.assertEqual(2, second_info['data']['target_lun'])
+        self.assertEqual(('iqn.2002-10.com.infortrend:raid.uid57068.101', 1),
+                         (second_info['data']['target_iqn'],
+                          second_info['data']['target_lun']))
         self.assertEqual([INITIATOR], [e['iqn'] for e in
                                        self.array.read()['iqns'].values()])
         # Attaching again reuses the map.
@@ -255,6 +264,20 @@ class ISCSIPathsTest(DriverTestBase):
         driver.terminate_connection(second, self.connector())
         state = self.array.read()
         self.assertEqual(({}, []), (state['iqns'], state['maps']))
+
+    def test_single_path_takes_the_mcs_group_with_most_free_luns(self):
+        driver = self.load()
+        volumes = [self.create(driver) for _ in range(3)]
+        iqns = []
+        for volume in volumes:
+            self.addCleanup(driver.terminate_connection, volume,
+                            self.connector())
+            iqns.append(driver.initialize_connection(
+                volume, self.connector())['data']['target_iqn'])
+        prefix = 'iqn.2002-10.com.infortrend:raid.uid57068.'
+        # Group 0 (channels 1, 2), then group 1 (channel 3), then group 0.
+        self.assertEqual([prefix + '001', prefix + '101', prefix + '001'],
+                         iqns)
 
     def test_multipath_returns_every_mcs_group_on_both_slots(self):
         driver = self.load()

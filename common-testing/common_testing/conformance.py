@@ -33,8 +33,11 @@ import uuid
 import ddt
 import fixtures
 
+from common_testing import data
 from common_testing import driver_loader
 from common_testing import faults
+from common_testing import images
+from common_testing import initiator
 from common_testing import logcheck
 
 
@@ -185,9 +188,8 @@ class ArrayUnderTest(abc.ABC):
 GiB = 1024 ** 3
 BACKEND_NAME = 'conformance'
 CONNECTOR_HOST = 'conformance-host'
-# The initiator the suite connects as: a name of this test process, so
+# The initiator names the suite connects as are this test process's own, so
 # parallel workers never share host objects on an array.
-INITIATOR_IQN = 'iqn.2026-11.invalid.conformance:pid-%d' % os.getpid()
 INITIATOR_WWPNS = ['10000090fa%06x' % (os.getpid() & 0xffffff),
                    '10000090fb%06x' % (os.getpid() & 0xffffff)]
 INITIATOR_WWNNS = ['20000090fa%06x' % (os.getpid() & 0xffffff)]
@@ -204,6 +206,51 @@ def apply_model_update(obj, update):
             setattr(obj, key, value)
 
 
+# Built with every field a driver may read set, so that nothing is lazily
+# loaded from a database the suite does not have.  (cinder.tests.unit's
+# fakes would do, but importing that package monkey-patches the process
+# with eventlet.)
+def volume_object(context, size, host, **fields):
+    """A cinder Volume object as the manager hands it to a driver."""
+    from cinder import objects
+    values = dict(
+        id=str(uuid.uuid4()), _name_id=None, size=size, host=host,
+        status='creating', attach_status='detached',
+        display_name='conformance', display_description=None,
+        project_id=context.project_id or 'conformance',
+        user_id=context.user_id or 'conformance', volume_type_id=None,
+        volume_type=None, provider_location=None,
+        provider_auth=None, provider_id=None, multiattach=False,
+        encryption_key_id=None, metadata={}, admin_metadata={},
+        glance_metadata={}, bootable=False, source_volid=None,
+        snapshot_id=None, consistencygroup_id=None, consistencygroup=None,
+        group_id=None, group=None, replication_status=None,
+        availability_zone='nova', migration_status=None,
+        previous_status=None, use_quota=True, shared_targets=False,
+        cluster_name=None,
+        volume_attachment=objects.VolumeAttachmentList(objects=[]))
+    values.update(fields)
+    return objects.Volume(context=context, **values)
+
+
+def snapshot_object(context, volume, **fields):
+    """A cinder Snapshot object of ``volume``."""
+    from cinder import objects
+    values = dict(
+        id=str(uuid.uuid4()), volume=volume, volume_id=volume.id,
+        volume_size=volume.size, volume_type_id=volume.volume_type_id,
+        status='creating', display_name='conformance',
+        display_description=None,
+        project_id=context.project_id or 'conformance',
+        user_id=context.user_id or 'conformance', provider_location=None,
+        provider_id=None,
+        provider_auth=None, metadata={}, encryption_key_id=None,
+        cgsnapshot_id=None, group_snapshot_id=None, progress=None,
+        use_quota=True)
+    values.update(fields)
+    return objects.Snapshot(context=context, **values)
+
+
 @ddt.ddt
 class ConformanceTests:
     """The driver conformance scenarios; mix into a testtools.TestCase.
@@ -217,6 +264,23 @@ class ConformanceTests:
 
     array_class = None
 
+    #: Extra specs of the volume type every volume of the suite has.
+    volume_type_extra_specs = {}
+
+    #: Scenarios that need cinder's own attach through os-brick, which has
+    #: a data path here only for iSCSI.
+    DATA_PATH_ONLY = ('test_copy_image_to_volume', 'test_copy_volume_to_image')
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # FC classes: no image copy scenarios (a None attribute is not
+        # collected as a test).
+        array_class = getattr(cls, 'array_class', None)
+        if array_class is not None and array_class.storage_protocol == 'FC':
+            for name in dir(cls):
+                if name.startswith(cls.DATA_PATH_ONLY):
+                    setattr(cls, name, None)
+
     #: Seconds an unreachable or refusing array may take to give its error.
     error_timeout = 60
 
@@ -228,6 +292,12 @@ class ConformanceTests:
         # the manager had saved it.
         for cls in (objects.Volume, objects.Snapshot):
             self.useFixture(fixtures.MockPatchObject(cls, 'save'))
+        self._written = {}
+        self._install_volume_type()
+        if self.array_class.storage_protocol != 'FC':
+            # Also makes cinder's own image copies attach through it.
+            self.iscsi = self.useFixture(
+                initiator.UserSpaceISCSIForOsBrick())
         self.array = self.array_class()
         self.array.start(self)
         self.logs = self.useFixture(
@@ -237,6 +307,39 @@ class ConformanceTests:
         # Runs after every object of the scenario was deleted (cleanups
         # are last in, first out).
         self.addCleanup(self._assert_no_leftovers)
+
+    def _install_volume_type(self):
+        """One volume type, answered without a database."""
+        from cinder.volume import volume_types
+        type_id = str(uuid.uuid4())
+        self.volume_type_dict = {
+            'id': type_id, 'name': 'conformance', 'description': None,
+            'is_public': True, 'qos_specs_id': None, 'deleted': False,
+            'extra_specs': dict(self.volume_type_extra_specs)}
+
+        def get_volume_type(ctxt, id, expected_fields=None):
+            if id != type_id:
+                raise AssertionError('unknown volume type %s' % id)
+            return dict(self.volume_type_dict)
+
+        def get_extra_specs(volume_type_id, key=False):
+            specs = get_volume_type(None, volume_type_id)['extra_specs']
+            return specs.get(key, False) if key else specs
+
+        for name, fake in (
+                ('get_volume_type', get_volume_type),
+                ('get_volume_type_extra_specs', get_extra_specs),
+                ('get_volume_type_qos_specs',
+                 lambda volume_type_id: {'qos_specs': None})):
+            self.useFixture(fixtures.MockPatchObject(volume_types, name,
+                                                     fake))
+
+    def volume_type(self):
+        from cinder import objects
+        values = dict(self.volume_type_dict)
+        values.pop('deleted')
+        return objects.VolumeType(context=self.context, qos_specs=None,
+                                  projects=[], **values)
 
     # -- helpers for scenarios ---------------------------------------------
 
@@ -267,11 +370,10 @@ class ConformanceTests:
 
     def new_volume(self, size=1):
         """A cinder Volume object the array does not know yet."""
-        from cinder.tests.unit import fake_volume
-        return fake_volume.fake_volume_obj(
-            self.context, id=str(uuid.uuid4()), size=size,
-            host=self._pool_host(), status='creating',
-            display_name='conformance')
+        volume_type = self.volume_type()
+        return volume_object(self.context, size, self._pool_host(),
+                             volume_type=volume_type,
+                             volume_type_id=volume_type.id)
 
     def _created(self, volume, create):
         self.addCleanup(self.driver.delete_volume, volume)
@@ -285,11 +387,7 @@ class ConformanceTests:
             volume))
 
     def create_snapshot(self, volume):
-        from cinder.tests.unit import fake_snapshot
-        snapshot = fake_snapshot.fake_snapshot_obj(
-            self.context, id=str(uuid.uuid4()), volume=volume,
-            volume_id=volume.id, volume_size=volume.size,
-            status='creating', display_name='conformance')
+        snapshot = snapshot_object(self.context, volume)
         self.addCleanup(self.driver.delete_snapshot, snapshot)
         apply_model_update(snapshot, self.driver.create_snapshot(snapshot))
         snapshot.status = 'available'
@@ -307,7 +405,8 @@ class ConformanceTests:
             self.driver.create_cloned_volume(volume, source)))
 
     def connector(self):
-        properties = {'initiator': INITIATOR_IQN, 'host': CONNECTOR_HOST,
+        properties = {'initiator': initiator.initiator_name(),
+                      'host': CONNECTOR_HOST,
                       'ip': '127.0.0.1', 'platform': 'x86_64',
                       'os_type': 'linux', 'multipath': False,
                       'do_local_attach': False}
@@ -373,13 +472,11 @@ class ConformanceTests:
     @contextlib.contextmanager
     def local_attach(self, connection_info):
         """A local file path backed by the iSCSI LUN of connection_info."""
-        from common_testing import initiator
-        attachment = self.useFixture(initiator.Attachment(
-            connection_info['data'], initiator_iqn=INITIATOR_IQN))
+        attachment = self.iscsi.initiator.attach(connection_info)
         try:
             yield attachment.path
         finally:
-            attachment.cleanUp()
+            self.iscsi.initiator.detach(attachment.path)
 
     def assert_fc_connection(self, volume, info, connector):
         self.assertEqual('fibre_channel', info['driver_volume_type'])
@@ -399,18 +496,16 @@ class ConformanceTests:
             self.assertEqual(set(), set(targets) - set(ports))
 
     def write_pattern(self, volume, seed):
-        """Write a pattern named by ``seed`` through an attachment."""
+        """Write the pattern of ``seed`` through an attachment."""
         with self.attached(volume) as path:
             if path is not None:
-                from common_testing import data
-                data.write_pattern(path, seed, GiB)
+                self._written[seed] = data.write_pattern(path, seed)
 
     def assert_pattern(self, volume, seed, size_gb=None):
-        """The pattern ``seed`` reads back; the disk has ``size_gb``."""
+        """The pattern of ``seed`` reads back; the disk has ``size_gb``."""
         with self.attached(volume) as path:
             if path is not None:
-                from common_testing import data
-                data.assert_pattern(path, seed, GiB)
+                data.check_pattern(path, seed, offsets=self._written[seed])
                 if size_gb is not None:
                     self.assertEqual(size_gb * GiB, os.path.getsize(path))
 
@@ -525,6 +620,35 @@ class ConformanceTests:
         self.assertTrue(
             any(word in text for word in self.array.credentials_error_words),
             'error does not say the credentials were refused: %s' % error)
+
+    @ddt.data('raw', 'qcow2')
+    def test_copy_image_to_volume(self, disk_format):
+        image_service = self.useFixture(images.LocalImages()).service
+        content = data.pattern('image', 0, 3 * 1024 * 1024)
+        image = image_service.add_image(content, disk_format=disk_format)
+        volume = self.create_volume()
+        self.driver.copy_image_to_volume(self.context, volume, image_service,
+                                         image['id'])
+        with self.attached(volume) as path:
+            if path is not None:
+                with open(path, 'rb') as disk:
+                    self.assertEqual(data.digest(content),
+                                     data.digest(disk.read(len(content))))
+
+    def test_copy_volume_to_image(self):
+        image_service = self.useFixture(images.LocalImages()).service
+        volume = self.create_volume()
+        self.write_pattern(volume, 'to-image')
+        image = image_service.create(self.context, {
+            'name': 'conformance', 'disk_format': 'raw',
+            'container_format': 'bare'})
+        self.driver.copy_volume_to_image(self.context, volume, image_service,
+                                         image)
+        meta = image_service.show(self.context, image['id'])
+        self.assertEqual('active', meta['status'])
+        if self.array.storage_protocol != 'FC':
+            data.check_pattern(image_service.path(image['id']), 'to-image',
+                               offsets=self._written['to-image'])
 
     @ddt.data(faults.FAIL, faults.LOSE_RESPONSE)
     def test_failed_create_leaves_no_orphan(self, action):

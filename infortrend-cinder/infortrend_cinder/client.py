@@ -24,6 +24,7 @@ import socket
 import subprocess
 import threading
 import time
+import weakref
 
 from oslo_log import log as logging
 from oslo_utils import strutils
@@ -33,6 +34,7 @@ import tenacity
 LOG = logging.getLogger(__name__)
 
 PROMPT = b'RAIDCmd:>'
+STARTUP_TIMEOUT = 10      # seconds for the first prompt (ref 1.2)
 
 # Return codes (ref 1.3).
 RC_OK = 0
@@ -338,6 +340,16 @@ class _Terminal(object):
         return self.read_until_prompt(timeout)
 
 
+def _reap(proc, fd):
+    """Give raidcmd 2 s to exit after "exit", then kill it."""
+    try:
+        proc.wait(timeout=2)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    os.close(fd)
+
+
 class LocalTerminal(_Terminal):
     """The raidcmd program on a pseudo-terminal (ref 1.2)."""
 
@@ -354,6 +366,8 @@ class LocalTerminal(_Terminal):
         finally:
             os.close(slave)
         self._fd = master
+        # A session dropped without close() must not leave raidcmd behind.
+        self._finalizer = weakref.finalize(self, _reap, self._proc, master)
 
     def fileno(self):
         return self._fd
@@ -371,16 +385,13 @@ class LocalTerminal(_Terminal):
             raise SessionLost('cannot write to raidcmd: %s' % exc)
 
     def close(self):
+        if not self._finalizer.alive:
+            return
         try:
             os.write(self._fd, b'exit\n')
         except OSError:
             pass
-        try:
-            self._proc.wait(timeout=2)
-        except subprocess.TimeoutExpired:
-            self._proc.kill()
-            self._proc.wait()
-        os.close(self._fd)
+        self._finalizer()
 
 
 class SSHTerminal(_Terminal):
@@ -473,7 +484,8 @@ class RaidcmdClient(object):
     def _connect(self):
         terminal = self._factory()
         try:
-            terminal.read_until_prompt(self._timeout)
+            # Starting raidcmd (a JVM) may take longer than one command.
+            terminal.read_until_prompt(max(self._timeout, STARTUP_TIMEOUT))
             if self._login:
                 parts = ['connect', self._san_ip]
                 if self._password:

@@ -56,6 +56,12 @@ class DataPath(object):
     have not landed in this shape yet.
     """
 
+    def load_driver(self, setup=True, **overrides):
+        loaded = super().load_driver(setup=setup, **overrides)
+        # End the raidcmd session (and its process) with the test.
+        self.addCleanup(loaded.driver.common.close)
+        return loaded
+
     @contextlib.contextmanager
     def local_attach(self, connection_info):
         from common_testing import initiator

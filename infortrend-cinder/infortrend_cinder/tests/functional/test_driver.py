@@ -55,6 +55,8 @@ class DriverTestBase(testtools.TestCase):
         options.update(overrides)
         self.loaded = self.useFixture(driver_loader.LoadedDriver(
             options, backend_name='infortrend', setup=setup))
+        # End the raidcmd session (and its process) with the test.
+        self.addCleanup(self.loaded.driver.common.close)
         return self.loaded.driver
 
     def volume(self, size=1, pool='LV-1', volume_type=None, **kwargs):

@@ -11,7 +11,6 @@
 #    under the License.
 """The shared conformance suite on both driver classes (simulator)."""
 
-import contextlib
 import unittest
 
 import testtools
@@ -120,18 +119,6 @@ if ConformanceTests is not None:
                 raise unittest.SkipTest('common_testing.initiator (the '
                                         'iSCSI data path) is not there yet')
             super().setUp()
-
-        @contextlib.contextmanager
-        def local_attach(self, connection_info):
-            """Attach through the kit's user-space initiator."""
-            initiator = _initiator_module()
-            user_space = self.useFixture(initiator.UserSpaceISCSI(
-                conformance.INITIATOR_IQN))
-            attachment = user_space.initiator.attach(connection_info)
-            try:
-                yield attachment.path
-            finally:
-                user_space.initiator.detach(attachment.path)
 
     class FCConformanceTest(ConformanceTests, testtools.TestCase):
         array_class = FlashArrayFCSimulator

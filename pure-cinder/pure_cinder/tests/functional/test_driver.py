@@ -12,6 +12,11 @@
 """Every seed operation, on both driver classes, against the simulator."""
 
 from concurrent import futures
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
 
 from common_testing import faults
 from pure_cinder import common
@@ -313,3 +318,36 @@ class FCSeedOperationsTest(_SeedOperations, base.DriverAgainstSimulator):
         self.driver.initialize_connection(two, connector)
         detached = self.driver.terminate_connection(one, connector)
         self.assertEqual({}, detached['data'])
+
+
+class CrossProcessAttachTest(base.DriverAgainstSimulator):
+
+    def test_twenty_attaches_from_two_processes_make_one_host(self):
+
+        lock_dir = tempfile.mkdtemp(prefix='pure-coordination-')
+        self.addCleanup(shutil.rmtree, lock_dir, True)
+        volumes = [self.create_volume() for _n in range(20)]
+        connector = self.connector('shared-compute')
+        jobs = []
+        for half in (volumes[:10], volumes[10:]):
+            job = {'options': self.backend_options(),
+                   'coordination_url': 'file://' + lock_dir,
+                   'connector': connector,
+                   'volumes': [(v.id, v.provider_id) for v in half]}
+            process = subprocess.Popen(
+                [sys.executable, '-m',
+                 'pure_cinder.tests.functional.attach_worker'],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL, text=True)
+            self.addCleanup(process.kill)
+            process.stdin.write(json.dumps(job))
+            process.stdin.close()
+            jobs.append(process)
+        luns = []
+        for process in jobs:
+            output = process.stdout.read()
+            self.assertEqual(0, process.wait(timeout=120), output)
+            luns.extend(json.loads(output.strip().splitlines()[-1]))
+        self.assertEqual(1, len(self.array.hosts))
+        self.assertEqual(20, len(self.array.connections))
+        self.assertEqual(20, len(set(luns)))

@@ -1,0 +1,225 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+"""Driver logic with a mocked REST client."""
+
+from unittest import mock
+
+from cinder import exception
+import ddt
+import testtools
+
+from pure_cinder import client
+from pure_cinder import common
+from pure_cinder import fc
+from pure_cinder import iscsi
+
+GiB = 1024 ** 3
+
+
+def configuration(**values):
+    conf = mock.Mock()
+    defaults = {'pure_target': 'fa.example', 'san_ip': '',
+                'pure_api_token': 'tok', 'pure_host_name': None,
+                'pure_iscsi_cidr': '0.0.0.0/0',
+                'pure_eradicate_on_delete': False,
+                'pure_host_personality': None,
+                'pure_automatic_max_oversubscription_ratio': True,
+                'pure_api_retry_timeout': 5, 'pure_api_timeout': 5,
+                'driver_ssl_cert_verify': True, 'driver_ssl_cert_path': None,
+                'use_chap_auth': False, 'reserved_percentage': 0,
+                'max_over_subscription_ratio': '20.0'}
+    defaults.update(values)
+    for key, value in defaults.items():
+        setattr(conf, key, value)
+    conf.safe_get.side_effect = lambda key: defaults.get(key)
+    return conf
+
+
+def volume(size=1, provider_id=None, **fields):
+    vol = mock.Mock(size=size, provider_id=provider_id,
+                    provider_location=None, volume_type_id=None,
+                    multiattach=False, volume_attachment=[], id='vid')
+    vol.name = 'volume-%s' % fields.pop('id', 'vid')
+    for key, value in fields.items():
+        setattr(vol, key, value)
+    return vol
+
+
+@ddt.ddt
+class CommonLogicTest(testtools.TestCase):
+
+    def make(self, cls=iscsi.PureISCSIDriver, **conf):
+        driver = cls(configuration=configuration(**conf))
+        driver.client = mock.Mock(spec=client.FlashArrayClient)
+        driver.array_name = 'fa1'
+        return driver
+
+    @ddt.data(
+        ({'host': 'compute-1'}, r'^compute-1-[0-9a-f]{32}-cinder$'),
+        ({'host': 'a.b_c d'}, r'^a-b-c-d-[0-9a-f]{32}-cinder$'),
+        ({'host': '--x' + 'y' * 40}, r'^x' + 'y' * 20 + r'-[0-9a-f]{32}'),
+        ({'host': 'h', 'system uuid': 'ABCDEF01-2345-6789-ABCD-EF0123456789'},
+         r'^h-abcdef0123456789abcdef0123456789-cinder$'),
+    )
+    @ddt.unpack
+    def test_generated_host_names(self, connector, pattern):
+        name = self.make()._generated_host_name(connector)
+        self.assertRegex(name, pattern)
+        self.assertLessEqual(len(name), 63)
+        self.assertRegex(name, common.DRIVER_HOST_RE.pattern)
+
+    def test_host_name_is_stable_per_compute_host(self):
+        driver = self.make()
+        self.assertEqual(driver._generated_host_name({'host': 'c1'}),
+                         driver._generated_host_name({'host': 'c1'}))
+        self.assertNotEqual(driver._generated_host_name({'host': 'c1'}),
+                            driver._generated_host_name({'host': 'c2'}))
+
+    def test_long_volume_names_are_cut_from_the_left(self):
+        vol = volume()
+        vol.name = 'volume-' + 'x' * 60
+        name = self.make()._volume_name(vol)
+        self.assertEqual(63, len(name))
+        self.assertTrue(name.endswith('x-cinder'))
+
+    @ddt.data(({'maxIOPS': '100'}, {'iops_limit': 100}),
+              ({'maxBWS': '1'}, {'bandwidth_limit': 1048576}),
+              ({'maxIOPS': '100000000', 'maxBWS': '524288'},
+               {'iops_limit': 100000000, 'bandwidth_limit': 549755813888}),
+              ({'other': '1'}, None))
+    @ddt.unpack
+    def test_qos_specs(self, specs, expected):
+        with mock.patch('cinder.volume.volume_types.'
+                        'get_volume_type_qos_specs',
+                        return_value={'qos_specs': {'consumer': 'both',
+                                                    'specs': specs}}):
+            self.assertEqual(expected,
+                             self.make()._qos(volume(volume_type_id='t')))
+
+    @ddt.data({'maxIOPS': '99'}, {'maxIOPS': 'many'}, {'maxBWS': '0'},
+              {'maxBWS': '524289'})
+    def test_bad_qos_specs_are_refused(self, specs):
+        with mock.patch('cinder.volume.volume_types.'
+                        'get_volume_type_qos_specs',
+                        return_value={'qos_specs': {'consumer': 'back-end',
+                                                    'specs': specs}}):
+            exc = self.assertRaises(exception.InvalidQoSSpecs,
+                                    self.make()._qos,
+                                    volume(volume_type_id='t'))
+        self.assertIn(list(specs)[0], str(exc))
+
+    def test_create_over_a_destroyed_name_eradicates_then_creates(self):
+        driver = self.make()
+        driver.client.create_volume.side_effect = [
+            client.Destroyed('Volume has been destroyed.', 400),
+            {'name': 'volume-vid-cinder', 'serial': 'AB' * 12}]
+        update = driver.create_volume(volume())
+        driver.client.eradicate_volume.assert_called_once_with(
+            'volume-vid-cinder')
+        self.assertEqual({'provider_id': 'volume-vid-cinder',
+                          'provider_location': 'AB' * 12}, update)
+
+    def test_lost_create_reply_without_volume_is_a_clear_error(self):
+        driver = self.make()
+        driver.client.create_volume.side_effect = client.ConnectionLost('x')
+        driver.client.get_volume.side_effect = client.NotFound('gone')
+        exc = self.assertRaises(common.PureDriverException,
+                                driver.create_volume, volume())
+        self.assertIn('did not create it', str(exc))
+
+    def test_array_errors_name_the_operation_and_target(self):
+        driver = self.make()
+        driver.client.patch_volume.side_effect = client.LimitReached(
+            'Volume limit reached.', 400)
+        exc = self.assertRaises(common.PureDriverException,
+                                driver.extend_volume, volume(), 5)
+        self.assertIn('extend volume failed on pure_target=fa.example',
+                      str(exc))
+
+    @ddt.data(client.NotFound('Volume does not exist.'),
+              client.Destroyed('Volume has been destroyed.'))
+    def test_delete_volume_tolerates_gone_volumes(self, error):
+        driver = self.make()
+        driver.client.list_connections.return_value = []
+        driver.client.patch_volume.side_effect = error
+        driver.delete_volume(volume())
+
+    def test_host_creation_race_looks_again(self):
+        driver = self.make()
+        driver.client.find_hosts.side_effect = [[], [{'name': 'theirs'}]]
+        driver.client.create_host.side_effect = client.AlreadyExists(
+            'Host already exists.')
+        host = driver._ensure_host({'host': 'c', 'initiator': 'iqn.x'})
+        self.assertEqual('theirs', host['name'])
+
+    def test_admin_hosts_are_never_deleted(self):
+        driver = self.make()
+        driver.client.list_connections.return_value = []
+        self.assertTrue(driver._delete_host_if_unused('admin-host'))
+        driver.client.delete_host.assert_not_called()
+
+    def test_stats_thin_provisioning(self):
+        driver = self.make()
+        driver.client.get_array_space.return_value = {
+            'capacity': 100 * GiB, 'space': {
+                'total_physical': 10 * GiB, 'total_provisioned': 50 * GiB,
+                'total_reduction': 3.5}}
+        driver.client.list.return_value = [{'reads_per_sec': 7}]
+        stats = driver.get_volume_stats(refresh=True)
+        self.assertEqual(100, stats['total_capacity_gb'])
+        self.assertEqual(90, stats['free_capacity_gb'])
+        self.assertEqual(50, stats['provisioned_capacity_gb'])
+        self.assertEqual(5.0, stats['max_over_subscription_ratio'])
+        self.assertEqual(3.5, stats['data_reduction'])
+        self.assertEqual(7, stats['reads_per_sec'])
+
+    def test_stats_without_total_provisioned_use_used_provisioned(self):
+        driver = self.make(pure_automatic_max_oversubscription_ratio=False)
+        driver.client.get_array_space.return_value = {
+            'capacity': 100 * GiB, 'space': {
+                'total_physical': 0, 'used_provisioned': 2 * GiB}}
+        driver.client.list.return_value = []
+        stats = driver.get_volume_stats(refresh=True)
+        self.assertEqual(2, stats['provisioned_capacity_gb'])
+        self.assertEqual('20.0', stats['max_over_subscription_ratio'])
+        self.assertEqual(0, stats['reads_per_sec'])
+
+    @ddt.data(('10.0.0.0/8', ['10.1.1.1:3260']),
+              ('fd00::/8', ['[fd00::5]:3260']),
+              ('0.0.0.0/0', ['10.1.1.1:3260', '192.168.1.1:3260',
+                             '[fd00::5]:3260']))
+    @ddt.unpack
+    def test_iscsi_cidr_filters_portals(self, cidr, expected):
+        driver = self.make(pure_iscsi_cidr=cidr)
+        driver._port_cache = [
+            {'name': 'CT0.ETH4', 'iqn': 'iqn.t', 'portal': p, 'wwn': None}
+            for p in ('10.1.1.1:3260', '192.168.1.1:3260',
+                      '[fd00::5]:3260')]
+        self.assertEqual(expected, [p for p, _i in driver._iscsi_portals()])
+
+    def test_stale_port_cache_is_refreshed_once(self):
+        driver = self.make(pure_iscsi_cidr='10.0.0.0/8')
+        driver._port_cache = []
+        driver.client.list.return_value = [{'name': 'CT0'}]
+        driver.client.list_ports.return_value = [
+            {'name': 'CT0.ETH4', 'iqn': 'iqn.t', 'portal': '10.0.0.9:3260'}]
+        self.assertEqual([('10.0.0.9:3260', 'iqn.t')],
+                         driver._iscsi_portals())
+
+    def test_fc_host_filter_covers_every_wwpn(self):
+        driver = self.make(cls=fc.PureFCDriver)
+        expression, fields = driver._initiators(
+            {'wwpns': ['10:00:00:90:fa:00:00:01', '10000090fa000002']})
+        self.assertEqual("wwns='10000090FA000001' and is_local or "
+                         "wwns='10000090FA000002' and is_local", expression)
+        self.assertEqual({'wwns': ['10000090FA000001', '10000090FA000002']},
+                         fields)

@@ -24,6 +24,8 @@ from cinder import objects
 from cinder.tests.unit import fake_snapshot
 from cinder.tests.unit import fake_volume
 from common_testing import driver_loader
+from common_testing import images
+from common_testing import initiator
 from common_testing import logcheck
 from common_testing import net
 from common_testing import tgt
@@ -299,10 +301,6 @@ class ISCSIMixin:
                          target.luns[data['target_lun']].path)
 
     def initiator(self):
-        try:
-            from common_testing import initiator
-        except ImportError:
-            self.skipTest('common_testing.initiator is not available')
         user_space = initiator.UserSpaceInitiator(name=INITIATOR)
         self.addCleanup(user_space.detach_all)
         return user_space
@@ -338,11 +336,6 @@ class ISCSIMixin:
 class ISCSIDriverTest(ISCSIMixin, DriverTestMixin, testtools.TestCase):
 
     def test_copy_image_to_volume_and_back_through_cinder(self):
-        try:
-            from common_testing import images
-            from common_testing import initiator
-        except ImportError:
-            self.skipTest('common_testing images/initiator not available')
         brick = self.useFixture(initiator.UserSpaceISCSIForOsBrick(
             name=INITIATOR))
         self.assertEqual(INITIATOR, brick.name)
@@ -420,10 +413,6 @@ class ISCSIMultipathAndCHAPTest(ISCSIMixin, DriverBase, testtools.TestCase):
         self.assertEqual(('CHAP', 'chapuser', simulator_fixture.CHAP_SECRET),
                          (data['auth_method'], data['auth_username'],
                           data['auth_password']))
-        try:
-            from common_testing import initiator
-        except ImportError:
-            return
         user_space = initiator.UserSpaceInitiator(name=INITIATOR)
         self.addCleanup(user_space.detach_all)
         attachment = user_space.attach(data)

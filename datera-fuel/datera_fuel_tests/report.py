@@ -126,7 +126,9 @@ def render(results, now=None, commit=None):
 
 def main():
     results = read_results(sys.stdin.buffer)
-    commit = _first_line(['git', 'rev-parse', '--short', 'HEAD'])
+    # The last commit of this package (the repository holds others too).
+    commit = _first_line(['git', 'log', '-1', '--format=%h %cI', '--',
+                          '.'])
     sys.stdout.write(render(results, commit=commit))
     failed = [t for t, (status, _) in results.items()
               if status not in ('success', 'skip')]

@@ -294,12 +294,13 @@ class ConformanceTests:
             self.useFixture(fixtures.MockPatchObject(cls, 'save'))
         self._written = {}
         self._install_volume_type()
-        if self.array_class.storage_protocol != 'FC':
-            # Also makes cinder's own image copies attach through it.
-            self.iscsi = self.useFixture(
-                initiator.UserSpaceISCSIForOsBrick())
         self.array = self.array_class()
         self.array.start(self)
+        if self.array.storage_protocol != 'FC':
+            # Also makes cinder's own image copies attach through it; its
+            # sessions end (cleanup) before the array stops.
+            self.iscsi = self.useFixture(
+                initiator.UserSpaceISCSIForOsBrick())
         self.logs = self.useFixture(
             logcheck.SecretsNotLogged(self.array.secrets()))
         self.baseline = self.array.inventory()

@@ -47,6 +47,9 @@ class ReferenceArrayUnderTest(conformance.ArrayUnderTest):
                  'free_capacity_gb': pool['free_gb']}
                 for pool in self.simulator.array.pools()]
 
+    def address(self):
+        return self.simulator.url
+
     def make_unreachable(self):
         self.simulator.stop()
 

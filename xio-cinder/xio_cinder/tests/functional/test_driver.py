@@ -15,7 +15,9 @@
 """The real driver classes, loaded from a cinder.conf section as
 cinder-volume loads them, against the simulator process."""
 
+from concurrent import futures
 import os
+import threading
 import uuid
 
 from cinder import context as cinder_context
@@ -229,6 +231,40 @@ class DriverTestMixin(DriverBase):
         snap = self.snapshot(source)
         self.driver.create_snapshot(snap)
         self.assertIn(snap.name, self.sim.state(controller=1)['volumes'])
+
+    def test_primary_stops_while_a_clone_is_being_prepared(self):
+        source = self.volume()
+        self.driver.create_volume(source)
+        self.sim.control('PUT', 'delays', {'prepare': 1.0})
+        stopper = threading.Timer(0.3, self.sim.control,
+                                  ('POST', 'controllers/0/stop'),
+                                  {'controller': 1})
+        self.addCleanup(stopper.cancel)
+        stopper.start()
+        clone = self.volume()
+        self.driver.create_cloned_volume(clone, source)
+        stopper.join()
+        volumes = self.sim.state(controller=1)['volumes']
+        self.assertEqual('Operational', volumes[clone.name]['status'])
+        self.assertEqual(self.sim.controllers[1],
+                         self.driver.client.addresses[0])
+
+    def test_concurrent_attaches_make_one_host(self):
+        volumes = [self.volume() for _ in range(4)]
+        for volume in volumes:
+            self.driver.create_volume(volume)
+        with futures.ThreadPoolExecutor(4) as pool:
+            infos = list(pool.map(
+                lambda v: self.driver.initialize_connection(
+                    v, self.connector()), volumes))
+        state = self.sim.state()
+        self.assertEqual(['compute-1'], list(state['hosts']))
+        self.assertEqual(4, len({i['data']['target_lun'] for i in infos}))
+        with futures.ThreadPoolExecutor(4) as pool:
+            list(pool.map(lambda v: self.driver.terminate_connection(
+                v, self.connector()), volumes))
+        state = self.sim.state()
+        self.assertEqual(({}, []), (state['hosts'], state['allocations']))
 
     def test_unreachable_array_is_a_clear_error(self):
         self.sim.stop_controllers()

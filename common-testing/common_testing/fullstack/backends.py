@@ -18,12 +18,17 @@ returns ``{section name: {option: value}}``; every section also gets
 volume to the name the driver gives it on the array (for manage).
 """
 
+import datetime
+import ipaddress
 import json
 import os
+import re
 import secrets
 import select
 import shutil
+import subprocess
 import sys
+import time
 
 from common_testing.fullstack import processes
 
@@ -77,7 +82,6 @@ class XIO(Vendor):
         args += ['--listen', address, '--state-dir', state_dir,
                  '--login', 'admin', '--tgtd', '--tgtd-address', address]
         env = dict(os.environ, XIO_SIM_PASSWORD=password)
-        import subprocess
         process = group.start(self.name, args, env=env,
                               stdout=subprocess.PIPE)
         info = read_ready_line(process, self.name)
@@ -95,7 +99,167 @@ class XIO(Vendor):
         return {'ise-iscsi': iscsi, 'ise-fc': fc}
 
 
-VENDORS = [XIO()]
+def self_signed_certificate(directory, address):
+    """A certificate for ``address`` that is its own CA; (cert, key)."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives import serialization
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, address)])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder()
+            .subject_name(name).issuer_name(name)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(days=2))
+            .add_extension(x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address(address))]),
+                critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None),
+                           critical=True)
+            .sign(key, hashes.SHA256()))
+    cert_path = os.path.join(directory, 'cert.pem')
+    key_path = os.path.join(directory, 'key.pem')
+    with open(cert_path, 'wb') as out:
+        out.write(cert.public_bytes(serialization.Encoding.PEM))
+    fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, 'wb') as out:
+        out.write(key.private_bytes(serialization.Encoding.PEM,
+                                    serialization.PrivateFormat.PKCS8,
+                                    serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+class Pure(Vendor):
+    """Pure FlashArray: REST 2.x over TLS (verified); LUNs through tgtd."""
+
+    name = 'pure-cinder-simulator'
+    package = 'pure_cinder'
+    protocols = {'pure-iscsi': 'iSCSI', 'pure-fc': 'FC'}
+    FC_WWNS = ['524a937000000101', '524a937000000102']
+
+    def start(self, group, address, state_dir):
+        token = secrets.token_hex(16)
+        cert, key = self_signed_certificate(state_dir, address)
+        script = _console_script(self.name)
+        args = ([script] if script else
+                [sys.executable, '-m', 'pure_cinder.simulator'])
+        args += ['--listen', address, '--port', '0',
+                 '--state-dir', os.path.join(state_dir, 'volumes'),
+                 '--tls-cert', cert, '--tls-key', key, '--tgtd']
+        for wwn in self.FC_WWNS:
+            args += ['--fc-wwn', wwn]
+        env = dict(os.environ, PURE_SIM_API_TOKEN=token)
+        process = group.start(self.name, args, env=env,
+                              stdout=subprocess.PIPE)
+        ready, _w, _x = select.select([process.popen.stdout], [], [],
+                                      START_TIMEOUT)
+        line = (process.popen.stdout.readline() if ready else b'').decode()
+        match = re.search(r'listening on https?://(\S+)', line)
+        if not match:
+            raise processes.ProcessError(
+                '%s did not start: %s' % (self.name, process.log_tail()))
+        common = {'pure_target': match.group(1).rstrip('/'),
+                  'pure_api_token': token,
+                  'driver_ssl_cert_verify': True,
+                  'driver_ssl_cert_path': cert,
+                  'pure_api_retry_timeout': 10,
+                  'pure_api_timeout': 30}
+        return {
+            'pure-iscsi': dict(common,
+                               volume_driver='pure_cinder.iscsi.'
+                               'PureISCSIDriver'),
+            'pure-fc': dict(common,
+                            volume_driver='pure_cinder.fc.PureFCDriver'),
+        }
+
+    def array_name(self, volume_id):
+        # The name the driver gives an unmanaged volume.
+        from pure_cinder import common
+        name = 'volume-%s%s' % (volume_id, common.VOLUME_SUFFIX)
+        return (name + common.UNMANAGED_SUFFIX)[-common.NAME_MAX:].lstrip('-')
+
+
+class Infortrend(Vendor):
+    """Infortrend EonStor DS: raidcmd over SSH; LUNs through tgtd."""
+
+    name = 'infortrend-cinder-simulator'
+    package = 'infortrend_cinder'
+    protocols = {'eonstor-iscsi': 'iSCSI', 'eonstor-fc': 'FC'}
+    USER = 'cinder'
+    POOLS = ('LV-1', 'LV-2')
+
+    def start(self, group, address, state_dir):
+        password = 'Sim-' + secrets.token_hex(8)
+        script = _console_script(self.name) or self.name
+        array_dir = os.path.join(state_dir, 'array')
+        init = group.start(self.name + '-init', [
+            script, 'init', '--state-dir', array_dir, '--san-ip', address,
+            '--password', password, '--portal-ip', address,
+            '--replica-seconds', '0.2'] + [
+                arg for pool in self.POOLS
+                for arg in ('--pool', '%s:%d' % (pool, 200 * 1024))])
+        if init.popen.wait(timeout=START_TIMEOUT) != 0:
+            raise processes.ProcessError('%s init failed: %s'
+                                         % (self.name, init.log_tail()))
+        group.stop(init)
+        host_key = os.path.join(state_dir, 'host_key')
+        port_file = os.path.join(state_dir, 'port')
+        process = group.start(self.name, [
+            script, 'ssh', '--state-dir', array_dir, '--listen', address,
+            '--port', '0', '--host-key', host_key, '--user', self.USER,
+            '--password', password, '--port-file', port_file, '--tgtd'],
+            stdout=subprocess.PIPE)
+        line = b''
+        deadline = time.monotonic() + START_TIMEOUT
+        while b'tgtd portal' not in line:
+            process.check_running()
+            ready, _w, _x = select.select([process.popen.stdout], [], [],
+                                          1)
+            if ready:
+                line = process.popen.stdout.readline()
+            if time.monotonic() > deadline:
+                raise processes.ProcessError('%s did not start: %s' % (
+                    self.name, process.log_tail()))
+        iscsi_port = int(line.decode().strip().rsplit(':', 1)[1])
+        processes.wait_for(lambda: os.path.exists(port_file) and open(
+            port_file).read().strip(), START_TIMEOUT, self.name + ' SSH',
+            processes=[process])
+        with open(port_file) as port:
+            ssh_port = int(port.read())
+        with open(host_key + '.pub') as key:
+            kind, blob = key.read().split()[:2]
+        known_hosts = os.path.join(state_dir, 'known_hosts')
+        with open(known_hosts, 'w') as out:
+            out.write('[%s]:%d %s %s\n' % (address, ssh_port, kind, blob))
+        common = {'san_ip': address, 'san_login': self.USER,
+                  'san_password': password, 'san_ssh_port': ssh_port,
+                  'infortrend_cli_transport': 'ssh',
+                  'infortrend_ssh_known_hosts_file': known_hosts,
+                  'infortrend_pools_name': list(self.POOLS),
+                  'infortrend_slots_a_channels_id': '0,1,2,3,4',
+                  'infortrend_slots_b_channels_id': '0,1,2,3,4',
+                  'infortrend_iscsi_port': iscsi_port,
+                  'infortrend_cli_timeout': 30,
+                  'infortrend_replica_timeout': 120}
+        return {
+            'eonstor-iscsi': dict(common, volume_driver='infortrend_cinder.'
+                                  'iscsi.InfortrendCLIISCSIDriver'),
+            'eonstor-fc': dict(common, volume_driver='infortrend_cinder.fc.'
+                               'InfortrendCLIFCDriver'),
+        }
+
+    def array_name(self, volume_id):
+        # The name the driver gives an unmanaged partition.
+        from infortrend_cinder import common
+        return common.UNMANAGED_PREFIX + volume_id[:19]
+
+
+VENDORS = [XIO(), Pure(), Infortrend()]
 
 
 def vendors(wanted=None):

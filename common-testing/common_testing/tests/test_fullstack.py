@@ -1,0 +1,139 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""The README demo as a functional test: real cinder services and glance
+on the vendor simulators, every operation through the API.
+
+Runs on DEFAULT_VENDORS that are installed in this environment (the tox
+``fullstack`` environment installs them); ``FULLSTACK_VENDORS``
+(comma-separated directory names) chooses others.  Skipped when no
+vendor package, glance, gunicorn or PyMySQL is installed.  On failure
+the run directory (every process's log, cinder.conf, array state) is kept
+and named in the output.
+"""
+
+import importlib.util
+import os
+import shutil
+import tempfile
+
+import fixtures
+import testtools
+
+from common_testing.fullstack import backends
+from common_testing.fullstack import demo
+from common_testing.fullstack import processes
+from common_testing.fullstack import stack as stack_mod
+
+TIMEOUT = 900     # seconds for bring-up, scenario and teardown
+# The vendors whose whole scenario passes; FULLSTACK_VENDORS overrides.
+DEFAULT_VENDORS = ['xio-cinder']
+
+
+def _missing_requirements():
+    missing = [module for module in ('glance', 'gunicorn', 'pymysql')
+               if importlib.util.find_spec(module) is None]
+    if os.geteuid() != 0:
+        missing.append('root (tgtd, FUSE)')
+    return missing
+
+
+def _wanted_vendors():
+    wanted = os.environ.get('FULLSTACK_VENDORS')
+    return ([name.strip() for name in wanted.split(',')] if wanted
+            else DEFAULT_VENDORS)
+
+
+class TestProcessGroup(testtools.TestCase):
+    """Stopping stops the whole process group, children included."""
+
+    def test_stop_all_kills_children_of_the_group(self):
+        log_dir = self.useFixture(fixtures.TempDir()).path
+        group = processes.ProcessGroup(log_dir)
+        self.addCleanup(group.stop_all)
+        parent = group.start('sleeper', [
+            'sh', '-c', 'sleep 300 & echo $! > %s/child; wait'
+            % log_dir])
+        child_file = os.path.join(log_dir, 'child')
+        child = processes.wait_for(
+            lambda: os.path.getsize(child_file) and int(open(
+                child_file).read()), 10, 'the child pid')
+        self.assertTrue(processes.pid_alive(child))
+        self.assertEqual([], group.stop_all())
+        self.assertFalse(processes.pid_alive(parent.pid))
+        self.assertFalse(processes.pid_alive(child))
+        self.assertEqual([], group.processes)
+
+    def test_wait_for_fails_naming_a_dead_process(self):
+        log_dir = self.useFixture(fixtures.TempDir()).path
+        group = processes.ProcessGroup(log_dir)
+        self.addCleanup(group.stop_all)
+        dead = group.start('quitter', ['sh', '-c', 'echo bye >&2; exit 3'])
+        dead.popen.wait()
+        error = self.assertRaises(processes.ProcessError,
+                                  processes.wait_for, lambda: False, 30,
+                                  'nothing', processes=[dead])
+        self.assertIn('quitter', str(error))
+        self.assertIn('exited with 3', str(error))
+        self.assertIn('bye', dead.log_tail())
+
+
+class TestFullStackDemo(testtools.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        missing = _missing_requirements()
+        if missing:
+            self.skipTest('full stack needs %s' % ', '.join(missing))
+        if not backends.vendors(_wanted_vendors()):
+            self.skipTest('no vendor package installed')
+        self.useFixture(fixtures.Timeout(TIMEOUT, gentle=True))
+
+    def _run_dir(self):
+        run_dir = tempfile.mkdtemp(prefix='cinder-fullstack-test-')
+        failed = []
+        self.addOnException(lambda exc_info: failed.append(exc_info))
+
+        def remove_unless_failed():
+            if failed:
+                self.addDetailUniqueName(
+                    'run-dir', testtools.content.text_content(run_dir))
+                print('full stack run kept in %s' % run_dir)
+            else:
+                shutil.rmtree(run_dir, ignore_errors=True)
+        self.addCleanup(remove_unless_failed)
+        return run_dir
+
+    def test_readme_scenario_on_every_backend(self):
+        progress = []
+        stack = self.useFixture(stack_mod.Stack(
+            vendors=_wanted_vendors(), run_dir=self._run_dir(),
+            progress=progress.append))
+        scenario = demo.Demo(stack, report=progress.append)
+        ok = scenario.run()
+        self.addDetail('table', testtools.content.text_content(
+            scenario.table()))
+        self.addDetail('progress', testtools.content.text_content(
+            '\n'.join(progress)))
+        self.assertTrue(ok, scenario.table())
+        for section, steps in scenario.results.items():
+            self.assertEqual(set(demo.OPERATIONS), set(steps), section)
+            data_path = stack.protocols[section] in demo.DATA_PROTOCOLS
+            for operation, (result, _s, detail) in steps.items():
+                expected = (demo.SKIPPED if not data_path and
+                            operation in demo.IMAGE_STEPS else demo.OK)
+                self.assertEqual(expected, result, '%s / %s: %s'
+                                 % (section, operation, detail))
+        # Everything cinder made on the backends is gone again.
+        client = stack.client()
+        self.assertEqual([], client.volumes.list())
+        self.assertEqual([], client.volume_snapshots.list())
+        stack.check_running()

@@ -160,6 +160,9 @@ class SimulatorServer(http.server.ThreadingHTTPServer):
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = 'HTTP/1.1'
     server_version = 'Purity'
+    # Headers and body go out in separate writes; without TCP_NODELAY
+    # every reply waits for the client's delayed ACK (~40 ms).
+    disable_nagle_algorithm = True
 
     def log_message(self, fmt, *args):  # quiet; tests read request_log
         pass

@@ -14,20 +14,28 @@
 
 A vendor's functional tests provide an :class:`ArrayUnderTest` (how to start
 its simulator, the cinder.conf section that points the driver at it, and a
-view of what the array holds) and subclass :class:`DriverConformanceTest`::
+view of what the array holds) and mix :class:`ConformanceTests` into a
+test case (a mixin, so that the scenarios only run where a vendor named its
+array)::
 
-    class FlashArraySimulator(conformance.ArrayUnderTest):
+    class FlashArrayISCSI(conformance.ArrayUnderTest):
         storage_protocol = 'iSCSI'
         ...
 
-    class TestFlashArrayISCSIConformance(conformance.DriverConformanceTest):
-        array_class = FlashArraySimulator
+    class TestFlashArrayISCSIConformance(conformance.ConformanceTests,
+                                         testtools.TestCase):
+        array_class = FlashArrayISCSI
+
+Each scenario is one test: it starts the simulator, loads the driver as
+cinder-volume does (driver_loader), fails on a secret in any log record
+(logcheck), works with cinder Volume/Snapshot objects, attaches iSCSI
+volumes for real (initiator, data) and ends by checking that the array holds
+nothing cinder does not know about.
 """
 
 import abc
 import contextlib
 import os
-import time
 import uuid
 
 import ddt
@@ -281,9 +289,6 @@ class ConformanceTests:
                 if name.startswith(cls.DATA_PATH_ONLY):
                     setattr(cls, name, None)
 
-    #: Seconds an unreachable or refusing array may take to give its error.
-    error_timeout = 60
-
     def setUp(self):
         super().setUp()
         from cinder import objects
@@ -482,10 +487,11 @@ class ConformanceTests:
     def assert_fc_connection(self, volume, info, connector):
         self.assertEqual('fibre_channel', info['driver_volume_type'])
         data = info['data']
-        ports = self.array.fc_target_wwpns()
+        ports = {port.lower() for port in self.array.fc_target_wwpns()}
         target_wwns = data['target_wwn']
         if isinstance(target_wwns, str):
             target_wwns = [target_wwns]
+        target_wwns = [wwn.lower() for wwn in target_wwns]
         self.assertTrue(target_wwns, 'no target_wwn in %s' % data)
         self.assertEqual(set(), set(target_wwns) - set(ports),
                          'target_wwn not among the array ports %s' % ports)
@@ -493,8 +499,8 @@ class ConformanceTests:
                          data['target_lun'])
         for initiator_wwpn, targets in (
                 data.get('initiator_target_map') or {}).items():
-            self.assertIn(initiator_wwpn, connector['wwpns'])
-            self.assertEqual(set(), set(targets) - set(ports))
+            self.assertIn(initiator_wwpn.lower(), connector['wwpns'])
+            self.assertEqual(set(), {t.lower() for t in targets} - ports)
 
     def write_pattern(self, volume, seed):
         """Write the pattern of ``seed`` through an attachment."""
@@ -592,7 +598,6 @@ class ConformanceTests:
     def _assert_setup_fails(self, overrides=None):
         """The driver fails setup or its first stats; returns the error."""
         loaded = self.load_driver(setup=False, **(overrides or {}))
-        started = time.monotonic()
         error = None
         try:
             loaded.init_host()
@@ -600,7 +605,6 @@ class ConformanceTests:
         except Exception as caught:
             error = caught
         self.assertIsNotNone(error, 'the driver did not report the fault')
-        self.assertLess(time.monotonic() - started, self.error_timeout)
         return error
 
     def test_unreachable_array_gives_a_clear_error(self):

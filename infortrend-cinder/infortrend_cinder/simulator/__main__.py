@@ -24,6 +24,7 @@ infortrend_cli_path = D, exactly as it would run the real jar.
 import argparse
 import json
 import os
+import signal
 import sys
 
 from infortrend_cinder.simulator import server
@@ -102,6 +103,8 @@ def _host_key(path):
 
 def _serve_ssh(args):
     import paramiko
+    # SIGTERM unwinds the with-blocks, so our own tgtd is stopped too.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     authorized = None
     if args.authorized_key:
         with open(args.authorized_key) as f:

@@ -46,6 +46,10 @@ def parse_args(argv=None):
         '(default: $PURE_SIM_API_TOKEN)')
     parser.add_argument('--tls-cert', help='PEM certificate (chain) to serve')
     parser.add_argument('--tls-key', help='PEM private key of --tls-cert')
+    parser.add_argument('--generate-cert', metavar='DIR',
+                        help='write a new CA (DIR/ca.pem, for '
+                             'driver_ssl_cert_path) and a certificate for '
+                             '--listen into DIR, and serve HTTPS with it')
     parser.add_argument('--http', action='store_true',
                         help='serve plain HTTP (quick tries only)')
     parser.add_argument('--name', default='sim-flasharray',
@@ -75,8 +79,14 @@ def parse_args(argv=None):
     args = parser.parse_args(argv)
     if not args.api_token:
         parser.error('--api-token (or $PURE_SIM_API_TOKEN) is required')
+    if args.generate_cert:
+        from pure_cinder.simulator import tls
+        os.makedirs(args.generate_cert, exist_ok=True)
+        _ca, args.tls_cert, args.tls_key = tls.write_ca_and_server_cert(
+            args.generate_cert, args.listen)
     if not args.http and not args.tls_cert:
-        parser.error('give --tls-cert/--tls-key, or --http for plain HTTP')
+        parser.error('give --tls-cert/--tls-key or --generate-cert, or '
+                     '--http for plain HTTP')
     return args
 
 

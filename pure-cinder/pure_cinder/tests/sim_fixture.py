@@ -12,79 +12,16 @@
 """Run the FlashArray simulator in the test process, over verifiable TLS."""
 
 import contextlib
-import datetime
-import ipaddress
 import os
 import secrets
 import types
 
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives import serialization
-from cryptography import x509
-from cryptography.x509.oid import NameOID
 import fixtures
 
 from common_testing import net
 from pure_cinder.simulator import __main__ as sim_main
 from pure_cinder.simulator import server
-
-
-def _name(common_name):
-    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-
-
-def write_ca_and_server_cert(directory, address):
-    """A throwaway CA and a server certificate for ``address``.
-
-    Returns (ca_path, cert_path, key_path).
-    """
-    now = datetime.datetime.now(datetime.timezone.utc)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_cert = (x509.CertificateBuilder()
-               .subject_name(_name('pure-cinder test CA'))
-               .issuer_name(_name('pure-cinder test CA'))
-               .public_key(ca_key.public_key())
-               .serial_number(x509.random_serial_number())
-               .not_valid_before(now - datetime.timedelta(minutes=5))
-               .not_valid_after(now + datetime.timedelta(days=1))
-               .add_extension(x509.BasicConstraints(ca=True, path_length=0),
-                              critical=True)
-               .add_extension(x509.KeyUsage(
-                   digital_signature=True, content_commitment=False,
-                   key_encipherment=False, data_encipherment=False,
-                   key_agreement=False, key_cert_sign=True, crl_sign=True,
-                   encipher_only=False, decipher_only=False), critical=True)
-               .add_extension(x509.SubjectKeyIdentifier.from_public_key(
-                   ca_key.public_key()), critical=False)
-               .sign(ca_key, hashes.SHA256()))
-    key = ec.generate_private_key(ec.SECP256R1())
-    cert = (x509.CertificateBuilder()
-            .subject_name(_name(address))
-            .issuer_name(ca_cert.subject)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(minutes=5))
-            .not_valid_after(now + datetime.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName(
-                [x509.IPAddress(ipaddress.ip_address(address))]),
-                critical=False)
-            .add_extension(x509.ExtendedKeyUsage(
-                [x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
-                ca_key.public_key()), critical=False)
-            .sign(ca_key, hashes.SHA256()))
-    paths = [os.path.join(directory, n) for n in ('ca.pem', 'server.pem',
-                                                  'server.key')]
-    with open(paths[0], 'wb') as f:
-        f.write(ca_cert.public_bytes(serialization.Encoding.PEM))
-    with open(paths[1], 'wb') as f:
-        f.write(cert.public_bytes(serialization.Encoding.PEM))
-    with open(paths[2], 'wb') as f:
-        f.write(key.private_bytes(serialization.Encoding.PEM,
-                                  serialization.PrivateFormat.PKCS8,
-                                  serialization.NoEncryption()))
-    return tuple(paths)
+from pure_cinder.simulator import tls
 
 
 class Simulator(fixtures.Fixture):
@@ -107,8 +44,8 @@ class Simulator(fixtures.Fixture):
         address = net.private_loopback()
         self.ca_path = cert = key = None
         if self.tls:
-            self.ca_path, cert, key = write_ca_and_server_cert(workdir,
-                                                               address)
+            self.ca_path, cert, key = tls.write_ca_and_server_cert(
+                workdir, address)
         tgt_admin = tgt_portal = None
         self.tgtd = None
         if self.iscsi:

@@ -351,3 +351,24 @@ class CrossProcessAttachTest(base.DriverAgainstSimulator):
         self.assertEqual(1, len(self.array.hosts))
         self.assertEqual(20, len(self.array.connections))
         self.assertEqual(20, len(set(luns)))
+
+
+class FCZoningTest(base.DriverAgainstSimulator):
+    protocol = 'FC'
+
+    def test_zones_added_on_attach_and_removed_on_last_detach(self):
+        from unittest import mock
+        one, two = self.create_volume(), self.create_volume()
+        connector = self.connector()
+        with mock.patch('cinder.zonemanager.utils.add_fc_zone') as add, \
+                mock.patch('cinder.zonemanager.utils.remove_fc_zone') as rm:
+            info = self.driver.initialize_connection(one, connector)
+            self.driver.initialize_connection(two, connector)
+            self.assertEqual(2, add.call_count)
+            add.assert_any_call(info)
+            self.driver.terminate_connection(one, connector)
+            rm.assert_not_called()
+            last = self.driver.terminate_connection(two, connector)
+            rm.assert_called_once_with(last)
+        self.assertEqual(info['data']['initiator_target_map'],
+                         last['data']['initiator_target_map'])

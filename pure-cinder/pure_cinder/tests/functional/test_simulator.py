@@ -15,9 +15,11 @@ import os
 import subprocess
 import sys
 
+import fixtures
 import testtools
 
 from common_testing import faults
+from common_testing import net
 from pure_cinder import client
 from pure_cinder.tests import sim_fixture
 
@@ -144,20 +146,35 @@ class SimulatorThroughClientTest(testtools.TestCase):
 
 class ConsoleScriptTest(testtools.TestCase):
 
-    def test_console_script_serves_plain_http(self):
-        from common_testing import net
-        state_dir = self.useFixture(__import__('fixtures').TempDir()).path
+    def _start(self, *options):
+        workdir = self.useFixture(fixtures.TempDir()).path
         address = net.private_loopback()
         port = net.free_port(address)
         proc = subprocess.Popen(
             [sys.executable, '-m', 'pure_cinder.simulator', '--listen',
-             address, '--port', str(port), '--state-dir', state_dir,
-             '--http'], env=dict(os.environ, PURE_SIM_API_TOKEN='tok'),
+             address, '--port', str(port), '--state-dir',
+             os.path.join(workdir, 'state')] + [
+                 o.replace('WORKDIR', workdir) for o in options],
+            env=dict(os.environ, PURE_SIM_API_TOKEN='tok'),
             stdout=subprocess.PIPE, text=True)
         self.addCleanup(proc.wait, 10)
         self.addCleanup(proc.terminate)
+        return proc, address, port, workdir
+
+    def test_console_script_serves_plain_http(self):
+        proc, address, port, _workdir = self._start('--http')
         line = proc.stdout.readline()
         self.assertIn('http://%s:%d' % (address, port), line)
         http_client = client.FlashArrayClient(
             'http://%s:%d' % (address, port), 'tok')
         self.assertEqual('sim-flasharray', http_client.get_array()['name'])
+
+    def test_console_script_generates_a_verifiable_certificate(self):
+        proc, address, port, workdir = self._start(
+            '--generate-cert', 'WORKDIR/tls')
+        line = proc.stdout.readline()
+        self.assertIn('https://%s:%d' % (address, port), line)
+        https_client = client.FlashArrayClient(
+            '%s:%d' % (address, port), 'tok',
+            verify=os.path.join(workdir, 'tls', 'ca.pem'))
+        self.assertEqual('sim-flasharray', https_client.get_array()['name'])

@@ -14,11 +14,12 @@
 from unittest import mock
 
 from cinder import exception
+import fixtures
 
 from common_testing import faults
 from pure_cinder import common
+from pure_cinder.simulator import tls
 from pure_cinder.tests.functional import base
-from pure_cinder.tests import sim_fixture
 
 GiB = base.GiB
 
@@ -54,9 +55,8 @@ class SetupTest(base.DriverAgainstSimulator):
         self.assertIn('pure_target', str(exc))
 
     def test_certificate_from_another_ca_is_refused(self):
-        other_dir = self.useFixture(
-            __import__('fixtures').TempDir()).path
-        other_ca, _cert, _key = sim_fixture.write_ca_and_server_cert(
+        other_dir = self.useFixture(fixtures.TempDir()).path
+        other_ca, _cert, _key = tls.write_ca_and_server_cert(
             other_dir, '127.0.0.1')
         loaded = self.load_driver(setup=False,
                                   driver_ssl_cert_path=other_ca)

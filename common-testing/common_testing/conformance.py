@@ -496,7 +496,9 @@ class ConformanceTests:
         self.assertEqual(set(), set(target_wwns) - set(ports),
                          'target_wwn not among the array ports %s' % ports)
         self.assertEqual(self.array.fc_lun(volume, connector['wwpns']),
-                         data['target_lun'])
+                         data['target_lun'],
+                         'target_lun differs from the LUN the array maps '
+                         '%s at' % volume.name)
         for initiator_wwpn, targets in (
                 data.get('initiator_target_map') or {}).items():
             self.assertIn(initiator_wwpn.lower(), connector['wwpns'])

@@ -28,6 +28,16 @@ class TestReferenceConformance(conformance.ConformanceTests,
     array_class = array.ReferenceArrayUnderTest
 
 
+class TestReferenceFCConformance(conformance.ConformanceTests,
+                                 testtools.TestCase):
+    array_class = array.ReferenceFCArrayUnderTest
+
+    def test_image_copies_are_not_scenarios_without_a_data_path(self):
+        self.assertIsNone(self.test_copy_volume_to_image)
+        self.assertTrue(callable(TestReferenceConformance
+                                 .test_copy_volume_to_image))
+
+
 # Drivers broken on purpose, one way each.
 
 class CloneWithoutData(driver.ReferenceISCSIDriver):
@@ -59,6 +69,13 @@ class OrphanOnLostResponse(driver.ReferenceISCSIDriver):
             'name': volume.name, 'size_gb': volume.size})
 
 
+class FCWrongLun(driver.ReferenceFCDriver):
+    def initialize_connection(self, volume, connector):
+        info = super().initialize_connection(volume, connector)
+        info['data']['target_lun'] += 1
+        return info
+
+
 class PasswordInLog(driver.ReferenceISCSIDriver):
     def do_setup(self, context):
         super().do_setup(context)
@@ -71,8 +88,11 @@ def conformance_class_for(driver_class):
 
     Made in a function so that test discovery does not collect it.
     """
+    base = (array.ReferenceFCArrayUnderTest
+            if issubclass(driver_class, driver.ReferenceFCDriver)
+            else array.ReferenceArrayUnderTest)
 
-    class BrokenArray(array.ReferenceArrayUnderTest):
+    class BrokenArray(base):
         driver_class_path = '%s.%s' % (driver_class.__module__,
                                        driver_class.__name__)
 
@@ -108,6 +128,7 @@ class TestConformanceCatchesBrokenDrivers(testtools.TestCase):
          'test_failed_create_leaves_no_orphan_2_lose_response',
          'volume'),
         (PasswordInLog, 'test_stats_match_the_array_pools', 'SecretLeaked'),
+        (FCWrongLun, 'test_attach_write_detach', 'target_lun'),
     )
     @ddt.unpack
     def test_scenario_fails(self, driver_class, test_name, reason):

@@ -61,3 +61,24 @@ class ReferenceArrayUnderTest(conformance.ArrayUnderTest):
 
     def inject_fault(self, rule):
         self.simulator.plan.add(rule)
+
+
+class ReferenceFCArrayUnderTest(ReferenceArrayUnderTest):
+    """The same array driven by the FC driver class: maps, no data path."""
+
+    storage_protocol = 'FC'
+    driver_class_path = (
+        'common_testing.tests.reference.driver.ReferenceFCDriver')
+
+    def fc_target_wwpns(self):
+        return set(simulator.FC_PORTS)
+
+    def fc_lun(self, volume, initiator_wwpns):
+        wanted = {wwpn.lower() for wwpn in initiator_wwpns}
+        array = self.simulator.array
+        with array.lock:
+            for (host, name), lun in array.connections.items():
+                if (name == volume.name
+                        and wanted & set(array.hosts[host]['wwpns'])):
+                    return lun
+        return None

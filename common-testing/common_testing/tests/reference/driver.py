@@ -125,9 +125,14 @@ class ReferenceClient:
                    self._error(reply)))
 
 
-def host_name(connector):
-    """The array's host name for a connector: one per initiator IQN."""
-    digest = hashlib.sha256(connector['initiator'].encode()).hexdigest()[:12]
+def host_name(connector, fc=False):
+    """The array's host name for a connector.
+
+    One per initiator IQN, or for FC one per set of initiator WWPNs.
+    """
+    key = (','.join(sorted(w.lower() for w in connector['wwpns'])) if fc
+           else connector['initiator'])
+    digest = hashlib.sha256(key.encode()).hexdigest()[:12]
     readable = re.sub(r'[^\w.-]', '-', connector.get('host') or 'host')[:40]
     return '%s-%s' % (readable, digest)
 
@@ -254,3 +259,42 @@ class ReferenceISCSIDriver(driver.VolumeDriver):
                        for c in connections):
                 self.client.request('DELETE', '/api/hosts/%s' % host,
                                     done_if=(404, 409))
+
+
+@interface.volumedriver
+class ReferenceFCDriver(ReferenceISCSIDriver):
+    """Fibre Channel driver of the reference array (maps only, no data)."""
+
+    def _update_volume_stats(self):
+        super()._update_volume_stats()
+        self._stats['storage_protocol'] = 'FC'
+
+    def initialize_connection(self, volume, connector):
+        host = host_name(connector, fc=True)
+        initiators = [w.lower() for w in connector['wwpns']]
+        self.client.request('POST', '/api/hosts', {
+            'name': host, 'wwpns': initiators}, done_if=(409,))
+        export = self.client.request('POST', '/api/connections', {
+            'host': host, 'volume': volume.name})
+        return {'driver_volume_type': 'fibre_channel',
+                'data': {'target_discovered': True,
+                         'target_lun': export['lun'],
+                         'target_wwn': export['wwpns'],
+                         'initiator_target_map': {
+                             initiator: export['wwpns']
+                             for initiator in initiators},
+                         'volume_id': volume.id,
+                         'discard': False}}
+
+    def terminate_connection(self, volume, connector, **kwargs):
+        if connector is None:
+            return super().terminate_connection(volume, None)
+        host = host_name(connector, fc=True)
+        connections = self.client.request('GET', '/api/connections')
+        self.client.request(
+            'DELETE', '/api/connections/%s/%s' % (host, volume.name),
+            done_if=(404,))
+        if not any(c['host'] == host and c['volume'] != volume.name
+                   for c in connections):
+            self.client.request('DELETE', '/api/hosts/%s' % host,
+                                done_if=(404, 409))

@@ -28,12 +28,17 @@ PUT    /api/volumes/<name>              {size_gb}  (grow only)
 DELETE /api/volumes/<name>
 POST   /api/snapshots                   {name, volume}
 DELETE /api/snapshots/<name>
-POST   /api/hosts                       {name, iqn}
+POST   /api/hosts                       {name, iqn} or {name, wwpns}
+GET    /api/ports                       -> [FC target WWPN, ...]
 DELETE /api/hosts/<name>
-POST   /api/connections                 {host, volume} -> {target, lun, portal}
+POST   /api/connections                 {host, volume}
+                                        -> {target, lun, portal, wwpns}
 GET    /api/connections                 -> [{host, volume, lun}]
 DELETE /api/connections/<host>/<volume>
 ====== ================================ ====================================
+
+Hosts with WWPNs are Fibre Channel hosts: their connections are LUN maps
+only (there is no FC data path here), numbered per host from 1.
 
 Errors are ``{"error": "<text>"}`` with 400, 401, 404, 409 or 500.
 """
@@ -58,6 +63,8 @@ from common_testing import tgt
 GiB = 1024 ** 3
 TARGET_PREFIX = 'iqn.2026-11.invalid.reference:'
 EXPORT_LUN = 1
+#: The array's simulated FC target ports.
+FC_PORTS = ('50060e8000c0ffe1', '50060e8000c0ffe2')
 
 
 def sparse_copy(source, destination):
@@ -98,7 +105,7 @@ class ReferenceArray:
         self.capacity_gb = capacity_gb
         self.volumes = {}        # name -> size in GiB
         self.snapshots = {}      # name -> (volume name, size in GiB)
-        self.hosts = {}          # name -> initiator IQN
+        self.hosts = {}          # name -> {'iqn': ..., 'wwpns': [...]}
         self.connections = {}    # (host, volume) -> LUN
         self.lock = threading.RLock()
 
@@ -190,12 +197,15 @@ class ReferenceArray:
             os.unlink(self._path(name))
             del self.snapshots[name]
 
-    def create_host(self, name, iqn):
+    def create_host(self, name, iqn=None, wwpns=()):
         with self.lock:
+            if bool(iqn) == bool(wwpns):
+                raise ArrayError(400, 'host %s needs an iqn or wwpns' % name)
             self._check_name(name)
             if name in self.hosts:
                 raise ArrayError(409, 'host %s already exists' % name)
-            self.hosts[name] = iqn
+            self.hosts[name] = {'iqn': iqn,
+                                'wwpns': [w.lower() for w in wwpns]}
 
     def delete_host(self, name):
         with self.lock:
@@ -211,16 +221,32 @@ class ReferenceArray:
                 raise ArrayError(404, 'host %s not found' % host)
             if volume not in self.volumes:
                 raise ArrayError(404, 'volume %s not found' % volume)
+            if self.hosts[host]['wwpns']:
+                return self._map_fc(host, volume)
             target = TARGET_PREFIX + volume
             if (host, volume) not in self.connections:
-                if not any(vol == volume for _h, vol in self.connections):
+                if not self._iscsi_connected(volume):
                     self.tgt_admin.create_target(target)
                     self.tgt_admin.add_lun(target, EXPORT_LUN,
                                            self._path(volume))
-                self.tgt_admin.allow_initiator(target, self.hosts[host])
+                self.tgt_admin.allow_initiator(target,
+                                               self.hosts[host]['iqn'])
                 self.connections[(host, volume)] = EXPORT_LUN
             return {'target': target, 'lun': EXPORT_LUN,
                     'portal': self.portal}
+
+    def _iscsi_connected(self, volume):
+        return any(vol == volume and self.hosts[host]['iqn']
+                   for host, vol in self.connections)
+
+    def _map_fc(self, host, volume):
+        lun = self.connections.get((host, volume))
+        if lun is None:
+            used = {lun for (h, _v), lun in self.connections.items()
+                    if h == host}
+            lun = min(set(range(1, len(used) + 2)) - used)
+            self.connections[(host, volume)] = lun
+        return {'lun': lun, 'wwpns': list(FC_PORTS)}
 
     def disconnect(self, host, volume):
         with self.lock:
@@ -228,9 +254,11 @@ class ReferenceArray:
                 raise ArrayError(404, 'host %s has no connection to %s'
                                  % (host, volume))
             del self.connections[(host, volume)]
+            if self.hosts[host]['wwpns']:
+                return
             target = TARGET_PREFIX + volume
-            self.tgt_admin.disallow_initiator(target, self.hosts[host])
-            if not any(vol == volume for _h, vol in self.connections):
+            self.tgt_admin.disallow_initiator(target, self.hosts[host]['iqn'])
+            if not self._iscsi_connected(volume):
                 self.tgt_admin.delete_target(target)
 
     def list_connections(self):
@@ -361,6 +389,8 @@ class ReferenceSimulator(fixtures.Fixture):
             return 401, {'error': 'authentication required'}
         array = self.array
         kind, name = parts[1], '/'.join(parts[2:]) or None
+        if kind == 'ports' and method == 'GET':
+            return 200, list(FC_PORTS)
         if kind == 'pools' and method == 'GET':
             return 200, array.pools()
         if kind == 'volumes' and method == 'POST' and name is None:
@@ -381,7 +411,8 @@ class ReferenceSimulator(fixtures.Fixture):
             array.delete_snapshot(name)
             return 200, {}
         if kind == 'hosts' and method == 'POST' and name is None:
-            array.create_host(body['name'], body['iqn'])
+            array.create_host(body['name'], iqn=body.get('iqn'),
+                              wwpns=body.get('wwpns') or ())
             return 201, {'name': body['name']}
         if kind == 'hosts' and method == 'DELETE' and name:
             array.delete_host(name)

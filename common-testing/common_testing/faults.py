@@ -97,10 +97,10 @@ class FaultRule:
         return cls(**data)
 
     def to_dict(self):
+        """The JSON form that from_dict reads back."""
         return {'match': self.match, 'action': self.action, 'nth': self.nth,
                 'count': self.count, 'seconds': self.seconds,
-                'status': self.status, 'message': self.message,
-                'seen': self.seen, 'fired': self.fired}
+                'status': self.status, 'message': self.message}
 
     def _hit(self, key):
         """Count a request; True if this request is one the rule fires on."""
@@ -154,7 +154,8 @@ class FaultPlan:
     def rules(self):
         """The current rules in JSON form, with their counters."""
         with self._lock:
-            return [rule.to_dict() for rule in self._rules]
+            return [dict(rule.to_dict(), seen=rule.seen, fired=rule.fired)
+                    for rule in self._rules]
 
     def before(self, key):
         """Consult the plan before handling the request named ``key``."""

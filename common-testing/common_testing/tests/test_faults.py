@@ -85,6 +85,12 @@ class TestFaultPlan(testtools.TestCase):
         self.assertEqual([], plan.rules())
         self.assertEqual('ok', self._run(plan, 'delete vol'))
 
+    def test_a_rule_survives_its_json_round_trip(self):
+        rule = faults.FaultRule('^DELETE ', 'delay', nth=3, count=None,
+                                seconds=0.5, status=503, message='slow')
+        self.assertEqual(rule.to_dict(),
+                         faults.FaultRule.from_dict(rule.to_dict()).to_dict())
+
     @ddt.data({'match': 'x', 'action': 'explode'},
               {'match': 'x', 'action': 'fail', 'nth': 0},
               {'match': 'x', 'action': 'fail', 'count': 0},

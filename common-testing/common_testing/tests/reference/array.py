@@ -12,6 +12,8 @@
 
 """The reference array as the conformance suite sees it."""
 
+import requests
+
 from common_testing import conformance
 from common_testing.tests.reference import simulator
 
@@ -60,7 +62,10 @@ class ReferenceArrayUnderTest(conformance.ArrayUnderTest):
         return [self.simulator.password]
 
     def inject_fault(self, rule):
-        self.simulator.plan.add(rule)
+        # Through the control interface, as a test of another process would.
+        reply = requests.post(self.simulator.url + simulator.CONTROL_FAULTS,
+                              json=rule.to_dict(), timeout=10)
+        reply.raise_for_status()
 
 
 class ReferenceFCArrayUnderTest(ReferenceArrayUnderTest):

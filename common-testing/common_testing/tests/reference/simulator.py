@@ -41,6 +41,8 @@ Hosts with WWPNs are Fibre Channel hosts: their connections are LUN maps
 only (there is no FC data path here), numbered per host from 1.
 
 Errors are ``{"error": "<text>"}`` with 400, 401, 404, 409 or 500.
+``/control/faults`` (no login) reads and sets the fault rules at run time
+(common_testing.faults JSON).
 """
 
 import errno
@@ -63,6 +65,9 @@ from common_testing import tgt
 GiB = 1024 ** 3
 TARGET_PREFIX = 'iqn.2026-11.invalid.reference:'
 EXPORT_LUN = 1
+#: Where tests read (GET), add (POST a rule), replace (PUT a list) and
+#: clear (DELETE) the fault rules while the simulator runs.
+CONTROL_FAULTS = '/control/faults'
 #: The array's simulated FC target ports.
 FC_PORTS = ('50060e8000c0ffe1', '50060e8000c0ffe2')
 
@@ -316,6 +321,14 @@ class _Handler(http_server.BaseHTTPRequestHandler):
         key = '%s %s' % (method, path)
         length = int(self.headers.get('Content-Length') or 0)
         raw = self.rfile.read(length) if length else b''
+        if path == CONTROL_FAULTS:
+            # The test's control interface: not subject to faults.
+            try:
+                self._reply(*server.control_faults(
+                    method, json.loads(raw) if raw else None))
+            except ValueError as error:
+                self._reply(400, {'error': str(error)})
+            return
         try:
             server.plan.before(key)
             body = json.loads(raw) if raw else {}
@@ -373,6 +386,17 @@ class ReferenceSimulator(fixtures.Fixture):
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+
+    def control_faults(self, method, body):
+        if method == 'POST':
+            self.plan.add(body)
+        elif method == 'PUT':
+            self.plan.load(body)
+        elif method == 'DELETE':
+            self.plan.clear()
+        elif method != 'GET':
+            return 405, {'error': 'use GET, POST, PUT or DELETE'}
+        return 200, self.plan.rules()
 
     def dispatch(self, method, path, body, token):
         parts = path.split('/')[1:]   # ['api', 'volumes', 'name']

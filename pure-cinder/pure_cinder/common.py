@@ -48,6 +48,7 @@ HOST_NAMESPACE = uuid.UUID('1b3c56a2-8a0e-4e53-9c43-2f1d0b5e7c11')
 # Purity's NAA prefix: the device WWN is this plus the volume serial.
 WWN_PREFIX = '3624a9370'
 HOST_CREATE_ATTEMPTS = 5
+CONTROLLER_PORT_RE = re.compile(r'^CT\d+\.', re.IGNORECASE)
 QOS_IOPS_RANGE = (100, 100000000)
 QOS_BWS_MB_RANGE = (1, 524288)
 
@@ -630,13 +631,20 @@ class PureBaseVolumeDriver(driver.VolumeDriver):
     def _attach(self, volume, connector):
         """Host + connection; returns (host, lun, volume name)."""
         name = self._volume_name(volume)
-        host = self._ensure_host(connector)
-        try:
-            lun = self._connect(host['name'], name)
-        except client.PureError:
-            self._delete_host_if_unused(host['name'])
-            raise
-        return host, lun, name
+        for attempt in range(2):
+            host = self._ensure_host(connector)
+            try:
+                return host, self._connect(host['name'], name), name
+            except client.PureError as exc:
+                # Another cinder-volume (another backend on this array) may
+                # have deleted the idle host between lookup and connect.
+                if (not attempt and isinstance(exc, client.NotFound) and
+                        'host does not exist' in exc.message.lower()):
+                    LOG.info('Host %s vanished before the connection; '
+                             'looking it up again.', host['name'])
+                    continue
+                self._delete_host_if_unused(host['name'])
+                raise
 
     def _wwn(self, volume, name):
         serial = volume.provider_location
@@ -720,8 +728,11 @@ class PureBaseVolumeDriver(driver.VolumeDriver):
             if self._port_cache is None or refresh:
                 ready = {c['name'] for c in self.client.list(
                     'controllers', {'filter': "status='ready'"})}
+                # Ports of a controller that is not ready are left out;
+                # ports named without a controller (LACP bonds, VIFs) stay.
                 ports = [p for p in self.client.list_ports()
-                         if p['name'].split('.')[0] in ready]
+                         if not CONTROLLER_PORT_RE.match(p['name']) or
+                         p['name'].split('.')[0] in ready]
                 self._port_cache = ports
             return list(self._port_cache)
 

@@ -223,3 +223,24 @@ class CommonLogicTest(testtools.TestCase):
                          "wwns='10000090FA000002' and is_local", expression)
         self.assertEqual({'wwns': ['10000090FA000001', '10000090FA000002']},
                          fields)
+
+    def test_ports_of_a_controller_not_ready_are_left_out(self):
+        driver = self.make()
+        driver.client.list.return_value = [{'name': 'CT0'}]
+        driver.client.list_ports.return_value = [
+            {'name': 'CT0.ETH4'}, {'name': 'CT1.ETH4'}, {'name': 'LACP0'}]
+        self.assertEqual(['CT0.ETH4', 'LACP0'],
+                         [p['name'] for p in driver._ports()])
+        driver._ports()
+        driver.client.list_ports.assert_called_once_with()
+
+    def test_connect_retries_once_when_the_host_vanished(self):
+        driver = self.make()
+        driver.client.find_hosts.side_effect = [[{'name': 'h-old'}], [],
+                                                []]
+        driver.client.create_host.return_value = {'name': 'h-new'}
+        driver.client.connect.side_effect = [
+            client.NotFound('Host does not exist.'), {'lun': 4}]
+        host, lun, _name = driver._attach(volume(), {
+            'host': 'c', 'initiator': 'iqn.x'})
+        self.assertEqual(('h-new', 4), (host['name'], lun))

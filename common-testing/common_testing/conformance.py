@@ -34,6 +34,7 @@ nothing cinder does not know about.
 """
 
 import abc
+from concurrent import futures
 import contextlib
 import os
 import uuid
@@ -565,6 +566,19 @@ class ConformanceTests:
         self.driver.extend_volume(volume, 2)
         volume.size = 2
         self.assert_pattern(volume, 'extend', size_gb=2)
+
+    def test_concurrent_creates_and_deletes(self):
+        # cinder-volume runs driver calls in parallel threads.
+        volumes = [self.new_volume() for _ in range(4)]
+        before = self.array_volumes()
+        for volume in volumes:
+            self.addCleanup(self.driver.delete_volume, volume)
+        with futures.ThreadPoolExecutor(len(volumes)) as pool:
+            list(pool.map(self.driver.create_volume, volumes))
+        self.assertEqual(len(volumes), len(self.array_volumes() - before))
+        with futures.ThreadPoolExecutor(len(volumes)) as pool:
+            list(pool.map(self.driver.delete_volume, volumes))
+        self.assertEqual(before, self.array_volumes())
 
     @ddt.data('volume', 'snapshot')
     def test_delete_of_an_object_already_gone_succeeds(self, kind):

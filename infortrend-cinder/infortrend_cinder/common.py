@@ -173,6 +173,12 @@ class InfortrendCommon(object):
         self.pools = {p: lvs[p] for p in self._conf('infortrend_pools_name')}
         host = self.client.show_host()
         self.max_lun = int(host.get('Max LUN per ID', DEFAULT_MAX_LUN))
+        if '0x7f' not in host.get('Peripheral device type', '0x7f'):
+            # Hosts then see a phantom device on LUNs without a map.
+            LOG.warning('Array %s: set "Peripheral device type" to "No '
+                        'Device Present (Type=0x7f)"; it is %r',
+                        self._conf('san_ip'),
+                        host.get('Peripheral device type'))
         devices = self.client.show_device()
         for device in devices:
             if device.get('Connected-IP') == self._conf('san_ip'):

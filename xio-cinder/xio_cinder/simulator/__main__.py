@@ -20,6 +20,7 @@ stdout once both controllers listen, then serves until SIGTERM/SIGINT.
 
 import argparse
 import contextlib
+import ipaddress
 import json
 import logging
 import os
@@ -28,6 +29,8 @@ import sys
 import tempfile
 import threading
 
+from oslo_concurrency import processutils
+
 from xio_cinder.simulator import server
 from xio_cinder.simulator import state
 
@@ -35,13 +38,13 @@ from xio_cinder.simulator import state
 class TgtExporter(state.Exporter):
     """Exports allocations through the targets of this tgtd's data ports."""
 
-    def __init__(self, admin, address, chap=None):
+    def __init__(self, admin, addresses, chap=None):
         self.admin = admin
-        self.address = address
+        self.addresses = set(addresses)   # where this tgtd listens
         self.chap = chap
 
     def _ours(self, port):
-        return port.ip == self.address
+        return port.ip in self.addresses
 
     def add(self, port, lun, path, initiators):
         if not self._ours(port):
@@ -63,6 +66,23 @@ class TgtExporter(state.Exporter):
     def resize(self, port, lun):
         if self._ours(port):
             self.admin.resize_lun(port.iqn, lun)
+
+
+def same_subnet(ip, other, prefix=24):
+    network = ipaddress.ip_network('%s/%d' % (other, prefix), strict=False)
+    return ipaddress.ip_address(ip) in network
+
+
+def add_portal(control_port, ip, port):
+    """Let tgtd also listen on data port ``ip``.
+
+    tgtd answers SendTargets with all of its portals, so a discovery on
+    any data port lists the ports of its subnet, as an ISE does for
+    OpenStack hosts; ports outside the subnet are never added.
+    """
+    processutils.execute('tgtadm', '-C', str(control_port), '--lld',
+                         'iscsi', '--op', 'new', '--mode', 'portal',
+                         '--param', 'portal=%s:%d' % (ip, port))
 
 
 def _pool(text):
@@ -162,9 +182,14 @@ def main(argv=None):
             from common_testing import tgt
             tgtd = stack.enter_context(tgt.Tgtd(address=args.tgtd_address))
             iscsi_ips.insert(0, tgtd.address)
-            exporter = TgtExporter(tgtd.admin, tgtd.address, chap)
             portal = tgtd.portal
             control_port = tgtd.control_port
+            listening = [tgtd.address]
+            for ip in iscsi_ips[1:]:
+                if same_subnet(ip, tgtd.address):
+                    add_portal(control_port, ip, tgtd.port)
+                    listening.append(ip)
+            exporter = TgtExporter(tgtd.admin, listening, chap)
         array = state.ArrayState(
             state_dir, globalid=args.globalid, pools=args.pool,
             iscsi_ips=iscsi_ips or [args.listen], chap=chap,

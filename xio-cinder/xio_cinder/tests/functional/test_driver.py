@@ -31,6 +31,7 @@ from common_testing import initiator
 from common_testing import logcheck
 from common_testing import net
 from common_testing import tgt
+from oslo_concurrency import processutils
 import testtools
 
 from xio_cinder.tests.functional import simulator_fixture
@@ -451,9 +452,22 @@ class ISCSIMultipathAndCHAPTest(ISCSIMixin, DriverBase, testtools.TestCase):
                           data['auth_password']))
         user_space = initiator.UserSpaceInitiator(name=INITIATOR)
         self.addCleanup(user_space.detach_all)
-        attachment = user_space.attach(data)
-        self.assertEqual(GB, os.path.getsize(attachment.path))
-        user_space.detach(attachment.path)
+        # Every listed path works, the second one included.
+        for portal, iqn in zip(data['target_portals'], data['target_iqns']):
+            attachment = user_space.attach(dict(
+                data, target_portal=portal, target_iqn=iqn,
+                target_portals=[portal], target_iqns=[iqn],
+                target_luns=[data['target_lun']]))
+            self.assertEqual(GB, os.path.getsize(attachment.path))
+            user_space.detach(attachment.path)
+        # Each in-subnet data port answers a SendTargets discovery with the
+        # targets of the subnet's ports; the port outside it is not there.
+        for portal in data['target_portals']:
+            out, _err = processutils.execute(
+                'iscsi-ls', '-i', INITIATOR, 'iscsi://%s' % portal)
+            for iqn in data['target_iqns']:
+                self.assertIn('Target:%s ' % iqn, out)
+            self.assertNotIn('127.99.0.1', out)
         wrong = dict(data, auth_password='not-the-chap-secret')
         self.logs.add_secret('not-the-chap-secret')
         self.assertRaises(initiator.InitiatorError, user_space.attach, wrong)

@@ -11,6 +11,7 @@
 #    under the License.
 """FlashArray-specific cases: setup errors, TLS, faults and the extras."""
 
+import time
 from unittest import mock
 
 from cinder import exception
@@ -251,3 +252,19 @@ class ExtrasTest(base.DriverAgainstSimulator):
         self.assertTrue(stats['thin_provisioning_support'])
         self.assertFalse(stats['thick_provisioning_support'])
         self.assertIn('data_reduction', stats)
+
+
+class ShortSessionTest(base.DriverAgainstSimulator):
+    simulator_options = {'iscsi_portal': ['127.0.0.1:3260'],
+                         'session_ttl': 0.3}
+
+    def test_expired_sessions_are_renewed_transparently(self):
+        volume = self.create_volume()
+        logins_before = self.sim.server.request_log.count(
+            'POST /api/2.36/login')
+        time.sleep(0.5)
+        self.driver.extend_volume(volume, 2)
+        self.assertEqual(2 * GiB, self.array_volume(volume)['provisioned'])
+        self.assertEqual(logins_before + 1,
+                         self.sim.server.request_log.count(
+                             'POST /api/2.36/login'))

@@ -22,6 +22,7 @@ from cinder import exception
 from cinder.i18n import _
 from cinder.volume import volume_types
 from cinder.volume import volume_utils
+import defusedxml
 import defusedxml.ElementTree as ElementTree
 from oslo_log import log as logging
 from oslo_utils import units
@@ -66,7 +67,8 @@ def read_legacy_xml(path):
     """
     try:
         root = ElementTree.parse(path).getroot()
-    except (OSError, ElementTree.ParseError) as exc:
+    except (OSError, ElementTree.ParseError,
+            defusedxml.DefusedXmlException) as exc:
         raise exception.InvalidConfigurationValue(
             option='cinder_huawei_sds_conf_file', value=path) from exc
     settings = {'addresses': [], 'port': None, 'pools': [], 'policy': {},

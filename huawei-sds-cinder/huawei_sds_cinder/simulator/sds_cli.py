@@ -15,17 +15,23 @@ os-brick calls ``sds_cli -c attach|detach|querydev -v <volume name>`` and
 reads ``ret_code=``, ``ret_desc=`` and ``dev_addr=`` lines from stdout; the
 exit status must be 0 or os-brick raises before reading them. This one asks
 the (simulated) local VBS, named by --vbs or $HUAWEI_SDS_CLI_VBS
-(``address:port[,address:port...]``), and reports the volume's data file as
-the device: a plain file that cinder's image copy reads and writes.
+(``address:port[,address:port...]``), and presents the volume's data file
+as a loop device (``losetup``), so the host sees a block device of the
+volume's size, as with the real VBS. Where the kernel allows no loop device
+(or $HUAWEI_SDS_CLI_DEVICE=file), the data file itself is the device; note
+that a tool which recreates its output file (``qemu-img convert`` without
+``-n``) then shrinks the volume to the image's size.
 """
 
 import argparse
 import os
+import subprocess
 import sys
 
 from huawei_sds_cinder import client
 
 VBS_ENV = 'HUAWEI_SDS_CLI_VBS'
+DEVICE_ENV = 'HUAWEI_SDS_CLI_DEVICE'     # auto (default), loop or file
 
 # The codes os-brick knows (reference 2.1).
 RET_OK = 0
@@ -61,7 +67,41 @@ def _request(vbs, request_type, volume_name):
     raise error or client.VbsConnectionError('no VBS configured')
 
 
-def run(command, volume_name, vbs):
+def _loop_devices(path):
+    """Loop devices backed by path (empty when losetup is unusable)."""
+    try:
+        out = subprocess.run(['losetup', '--noheadings', '--output', 'NAME',
+                              '--associated', path], capture_output=True,
+                             text=True, timeout=30, check=True).stdout
+    except (OSError, subprocess.SubprocessError):
+        return []
+    return [line.strip() for line in out.splitlines() if line.strip()]
+
+
+def _device_for(path, mode):
+    """The device path the host uses for the data file at path."""
+    if mode == 'file':
+        return path
+    existing = _loop_devices(path)
+    if existing:
+        return existing[0]
+    try:
+        return subprocess.run(['losetup', '--find', '--show', path],
+                              capture_output=True, text=True, timeout=30,
+                              check=True).stdout.strip()
+    except (OSError, subprocess.SubprocessError) as exc:
+        if mode == 'loop':
+            raise RuntimeError('losetup failed: %s' % exc)
+        return path
+
+
+def _release_devices(path):
+    for device in _loop_devices(path):
+        subprocess.run(['losetup', '--detach', device], capture_output=True,
+                       timeout=30)
+
+
+def run(command, volume_name, vbs, mode='auto'):
     """Return the stdout lines for one command."""
     if not vbs:
         return ['ret_code=%d' % RET_VBS_ABNORMAL,
@@ -72,8 +112,12 @@ def run(command, volume_name, vbs):
             code = (RET_HAS_BEEN_ATTACHED
                     if reply.fields.get('already_attached') == '1'
                     else RET_OK)
+            _device_for(reply.fields['dev_addr'], mode)
             return ['ret_code=%d' % code]
         if command == 'detach':
+            query = _request(vbs, 'QUERY_DEV_REQ', volume_name)
+            if query.fields.get('dev_addr'):
+                _release_devices(query.fields['dev_addr'])
             reply = _request(vbs, 'DETACH_VOLUME_REQ', volume_name)
             if reply.fields.get('was_attached') == '1':
                 return ['ret_code=%d' % RET_OK]
@@ -84,13 +128,13 @@ def run(command, volume_name, vbs):
             return ['ret_code=%d' % RET_NOT_ATTACHED,
                     'ret_desc=volume %s is not attached' % volume_name]
         return ['ret_code=%d' % RET_OK,
-                'dev_addr=%s' % reply.fields['dev_addr']]
+                'dev_addr=%s' % _device_for(reply.fields['dev_addr'], mode)]
     except client.VbsInvalidValue as exc:
         return ['ret_code=%d' % RET_BAD_ARGUMENT, 'ret_desc=%s' % exc]
     except client.VbsObjectNotFound:
         return ['ret_code=%d' % RET_VOLUME_NOT_EXIST,
                 'ret_desc=volume %s does not exist' % volume_name]
-    except client.VbsError as exc:
+    except (client.VbsError, RuntimeError) as exc:
         return ['ret_code=%d' % RET_VBS_ABNORMAL,
                 'ret_desc=%s' % str(exc).replace('\n', ' ')]
 
@@ -103,8 +147,13 @@ def main(argv=None):
     parser.add_argument('-v', dest='volume', required=True)
     parser.add_argument('--vbs', default=os.environ.get(VBS_ENV),
                         help='address:port[,address:port] of the VBS')
+    parser.add_argument('--device', choices=('auto', 'loop', 'file'),
+                        default=os.environ.get(DEVICE_ENV) or 'auto',
+                        help='present the volume as a loop device or as its '
+                             'data file (auto: loop when possible)')
     args = parser.parse_args(argv)
-    lines = run(args.command, args.volume, _vbs_clients(args.vbs))
+    lines = run(args.command, args.volume, _vbs_clients(args.vbs),
+                args.device)
     sys.stdout.write('\n'.join(lines) + '\n')
     return 0
 

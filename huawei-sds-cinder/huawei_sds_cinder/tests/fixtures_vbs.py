@@ -12,6 +12,7 @@
 """Test fixtures: a VBS simulator on this test process's own addresses."""
 
 import os
+import subprocess
 import sys
 
 from common_testing import net
@@ -21,6 +22,22 @@ from huawei_sds_cinder.simulator import server
 from huawei_sds_cinder.simulator import state
 
 SDS_CLI = os.path.join(os.path.dirname(sys.executable), 'sds_cli')
+
+
+def release_loop_devices(state_dir):
+    """Detach loop devices sds_cli left on files under state_dir."""
+    try:
+        out = subprocess.run(['losetup', '--noheadings', '--raw', '--list',
+                              '--output', 'NAME,BACK-FILE'],
+                             capture_output=True, text=True, timeout=30,
+                             check=True).stdout
+    except (OSError, subprocess.SubprocessError):
+        return
+    for line in out.splitlines():
+        name, _, back_file = line.partition(' ')
+        if back_file.startswith(state_dir + os.sep):
+            subprocess.run(['losetup', '--detach', name],
+                           capture_output=True, timeout=30)
 
 
 def second_loopback():
@@ -43,6 +60,7 @@ class VbsSimulatorFixture(fixtures.Fixture):
 
     def _setUp(self):
         self.state_dir = self.useFixture(fixtures.TempDir()).path
+        self.addCleanup(release_loop_devices, self.state_dir)
         self.array = state.VbsState(self.state_dir, self.pool_sizes,
                                     delete_seconds=self.delete_seconds)
         self.addresses = [net.private_loopback(), second_loopback()]

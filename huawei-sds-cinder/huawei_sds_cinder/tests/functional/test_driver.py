@@ -1,0 +1,430 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+"""The real driver, loaded by class path, against the VBS simulator."""
+
+import io
+import os
+import shutil
+import uuid
+
+from cinder import context
+from cinder import exception
+from cinder.interface import util as interface_util
+from cinder.interface import volume_driver as volume_interface
+from cinder import objects
+from cinder import privsep as cinder_privsep
+from cinder.volume import configuration
+from cinder.volume import driver as cinder_driver
+from common_testing import faults
+import fixtures
+import os_brick
+from os_brick.initiator import connector as brick_connector
+from os_brick import privileged as brick_privileged
+from oslo_concurrency import lockutils
+from oslo_config import cfg
+from oslo_config import fixture as config_fixture
+from oslo_utils import importutils
+from oslo_utils import units
+import testtools
+
+from huawei_sds_cinder import options
+from huawei_sds_cinder.tests import fixtures_vbs
+
+# cinder.volume.manager needs the object classes registered at import.
+objects.register_all()
+from cinder.volume import manager as volume_manager  # noqa: E402
+
+CONF = cfg.CONF
+DRIVER_CLASS = 'huawei_sds_cinder.driver.HuaweiSDSHypervisorDriver'
+
+
+class ImageService(object):
+    """Stand-in for glance: raw images as files in a directory."""
+
+    def __init__(self, directory):
+        self.directory = directory
+        self.temp_images = None     # cinder's TemporaryImages hooks here
+
+    def path(self, image_id):
+        return os.path.join(self.directory, image_id)
+
+    def show(self, ctxt, image_id):
+        return {'id': image_id, 'status': 'active',
+                'size': os.path.getsize(self.path(image_id)),
+                'disk_format': 'raw', 'container_format': 'bare',
+                'properties': {}, 'min_disk': 0}
+
+    def download(self, ctxt, image_id, data=None, dst_path=None):
+        with open(self.path(image_id), 'rb') as image:
+            shutil.copyfileobj(image, data, units.Mi)
+
+    def update(self, ctxt, image_id, metadata, data=None, **kwargs):
+        with open(self.path(image_id), 'wb') as image:
+            shutil.copyfileobj(data, image, units.Mi)
+        return self.show(ctxt, image_id)
+
+
+def load_driver(conf_fixture, backend, options_dict):
+    """Build the driver the way cinder-volume does for one backend."""
+    CONF.register_opts(volume_manager.volume_backend_opts, group=backend)
+    CONF.register_opts(cinder_driver.volume_opts, group=backend)
+    CONF.register_opts(options.ALL_OPTS, group=backend)
+    conf_fixture.config(group=backend, **options_dict)
+    config = configuration.Configuration(volume_manager.volume_backend_opts,
+                                         config_group=backend)
+    return importutils.import_object(
+        config.volume_driver, configuration=config, db=None,
+        host='cinder@%s' % backend, is_vol_db_empty=False,
+        active_backend_id=None)
+
+
+class DriverFunctionalTest(testtools.TestCase):
+    """Plain testtools: cinder's own test base monkey-patches eventlet."""
+
+    def setUp(self):
+        super().setUp()
+        self.conf = self.useFixture(config_fixture.Config(CONF))
+        # os-brick serialises connect_volume with an external lock.
+        lock_path = self.useFixture(fixtures.TempDir()).path
+        lockutils.set_defaults(lock_path)
+        self.conf.config(lock_path=lock_path, group='oslo_concurrency')
+        os_brick.setup(CONF)
+        # We run as root: os-brick's privileged calls (connector
+        # properties) run in-process instead of through sudo + privsep.
+        for privileged in (brick_privileged.default,
+                           cinder_privsep.sys_admin_pctxt):
+            privileged.set_client_mode(False)
+            self.addCleanup(privileged.set_client_mode, True)
+        self.vbs = self.useFixture(fixtures_vbs.VbsSimulatorFixture())
+        # os-brick's HuaweiStorHyperConnector finds sds_cli only through
+        # this variable (default /usr/local/bin/sds/sds_cli).
+        self.useFixture(fixtures.EnvironmentVariable(
+            'HUAWEISDSHYPERVISORCLI_PATH', fixtures_vbs.SDS_CLI))
+        self.useFixture(fixtures.EnvironmentVariable(
+            'HUAWEI_SDS_CLI_VBS', self.vbs.cli_vbs))
+        self.ctxt = context.get_admin_context()
+        self.backend_options = {
+            'volume_driver': DRIVER_CLASS,
+            'volume_backend_name': 'sds',
+            'huawei_sds_vbs_addresses': self.vbs.addresses,
+            'huawei_sds_vbs_port': self.vbs.port,
+            'huawei_sds_pools': ['16384', '16385'],
+            'huawei_sds_connect_timeout': 1.0,
+            'huawei_sds_read_timeout': 3.0,
+            'huawei_sds_delete_timeout': 5,
+        }
+        self.driver = self._load()
+
+    def _load(self, **overrides):
+        opts = dict(self.backend_options, **overrides)
+        driver = load_driver(self.conf, 'sds', opts)
+        driver.do_setup(self.ctxt)
+        driver.check_for_setup_error()
+        return driver
+
+    def _volume(self, size=1, pool='16384', **kwargs):
+        return objects.Volume(
+            self.ctxt, id=str(uuid.uuid4()), size=size,
+            host='cinder@sds#%s' % pool, volume_type_id=None,
+            provider_location=None, status='available',
+            encryption_key_id=None, _name_id=None, **kwargs)
+
+    def _create(self, size=1, **kwargs):
+        volume = self._volume(size, **kwargs)
+        volume.update(self.driver.create_volume(volume) or {})
+        return volume
+
+    def _snapshot(self, volume):
+        snapshot = objects.Snapshot(
+            self.ctxt, id=str(uuid.uuid4()), volume_id=volume.id,
+            volume_size=volume.size, provider_location=None)
+        snapshot.volume = volume
+        snapshot.update(self.driver.create_snapshot(snapshot) or {})
+        return snapshot
+
+    def _inventory(self):
+        return self.vbs.array.inventory()
+
+    def _attach(self, volume):
+        """Attach through os-brick's own connector; returns (path, detach)."""
+        info = self.driver.initialize_connection(volume, {})
+        brick = brick_connector.InitiatorConnector.factory(
+            info['driver_volume_type'], None)
+        device = brick.connect_volume(info['data'])
+        return device['path'], lambda: brick.disconnect_volume(
+            info['data'], device)
+
+    def _write(self, volume, offset, data):
+        path, detach = self._attach(volume)
+        try:
+            with open(path, 'r+b') as device:
+                device.seek(offset)
+                device.write(data)
+        finally:
+            detach()
+
+    def _read(self, volume, offset, length):
+        path, detach = self._attach(volume)
+        try:
+            with open(path, 'rb') as device:
+                device.seek(offset)
+                return device.read(length)
+        finally:
+            detach()
+
+    # -- compliance --------------------------------------------------------
+
+    def test_cinder_compliance(self):
+        drivers = [d for d in interface_util.get_volume_drivers()
+                   if d.class_fqn == DRIVER_CLASS]
+        self.assertEqual(1, len(drivers))
+        self.assertTrue(issubclass(drivers[0].cls,
+                                   volume_interface.VolumeDriverCore))
+        self.assertTrue(drivers[0].version)
+        self.assertTrue(drivers[0].cls.CI_WIKI_NAME)
+
+    # -- seed operations ---------------------------------------------------
+
+    def test_create_and_delete_volume(self):
+        before = self._inventory()
+        volume = self._create(2, pool='16385')
+        array_volume = self.vbs.array.volumes[volume.name]
+        self.assertEqual('16385', array_volume.pool_id)
+        self.assertEqual(2 * units.Gi, os.path.getsize(array_volume.path))
+        self.assertEqual('100', array_volume.policy['iops'])
+        self.driver.delete_volume(volume)
+        # delete waits until the volume is really gone, not just deleting
+        self.assertEqual(before, self._inventory())
+        self.assertFalse(os.path.exists(array_volume.path))
+
+    def test_delete_is_idempotent(self):
+        volume = self._create()
+        self.driver.delete_volume(volume)
+        self.driver.delete_volume(volume)
+        self.assertNotIn(volume.name, self._inventory()['volume'])
+
+    def test_attach_detach_real_data(self):
+        volume = self._create()
+        self._write(volume, units.Mi, b'written through sds_cli')
+        self.assertEqual(b'written through sds_cli',
+                         self._read(volume, units.Mi, 23))
+        self.assertEqual(set(), self._inventory()['attachment'])
+        self.assertEqual({'driver_volume_type': 'HUAWEISDSHYPERVISOR',
+                          'data': {'volume_id': volume.name,
+                                   'access_mode': 'rw',
+                                   'qos_specs': None}},
+                         self.driver.initialize_connection(volume, {}))
+
+    def test_extend(self):
+        volume = self._create()
+        self._write(volume, 0, b'keep me')
+        self.driver.extend_volume(volume, 3)
+        self.assertEqual(3 * units.Gi, os.path.getsize(
+            self.vbs.array.volumes[volume.name].path))
+        self.assertEqual(b'keep me', self._read(volume, 0, 7))
+
+    def test_snapshot_and_larger_volume_from_snapshot(self):
+        before = self._inventory()
+        volume = self._create()
+        self._write(volume, 4096, b'at snapshot time')
+        snapshot = self._snapshot(volume)
+        self._write(volume, 4096, b'after  snapshot!')
+        clone = self._volume(2)
+        clone.update(self.driver.create_volume_from_snapshot(clone, snapshot))
+        self.assertEqual(b'at snapshot time', self._read(clone, 4096, 16))
+        self.assertEqual(2 * units.Gi, os.path.getsize(
+            self.vbs.array.volumes[clone.name].path))
+        # A linked clone holds its snapshot: cinder is told it is busy.
+        self.assertRaises(exception.SnapshotIsBusy,
+                          self.driver.delete_snapshot, snapshot)
+        self.driver.delete_volume(clone)
+        self.driver.delete_snapshot(snapshot)
+        self.driver.delete_snapshot(snapshot)      # idempotent
+        self.driver.delete_volume(volume)
+        self.assertEqual(before, self._inventory())
+
+    def test_larger_clone_leaves_no_temporary_snapshot(self):
+        source = self._create()
+        self._write(source, 0, b'source data')
+        clone = self._volume(2)
+        clone.update(self.driver.create_cloned_volume(clone, source))
+        self.assertEqual(set(), self._inventory()['snapshot'])
+        self.assertEqual(b'source data', self._read(clone, 0, 11))
+        self.assertEqual(2 * units.Gi, os.path.getsize(
+            self.vbs.array.volumes[clone.name].path))
+        # The clone is independent: the source can go first.
+        self.driver.delete_volume(source)
+        self.assertEqual(b'source data', self._read(clone, 0, 11))
+
+    def test_clone_failure_removes_temporary_snapshot(self):
+        source = self._create()
+        self.vbs.plan.add(faults.FaultRule(
+            '^CREATE_FULLVOLUME_FROM_SNAPSHOT_REQ', faults.FAIL))
+        clone = self._volume(1)
+        self.assertRaises(exception.VolumeBackendAPIException,
+                          self.driver.create_cloned_volume, clone, source)
+        self.assertEqual({source.name}, self._inventory()['volume'])
+        self.assertEqual(set(), self._inventory()['snapshot'])
+
+    def test_stats_one_round_trip_for_all_pools(self):
+        self._create(3, pool='16384')
+        trips = self.driver.common.client.round_trips
+        stats = self.driver.get_volume_stats(refresh=True)
+        self.assertEqual(1, self.driver.common.client.round_trips - trips)
+        pools = {p['pool_name']: p for p in stats['pools']}
+        self.assertEqual({'16384', '16385'}, set(pools))
+        self.assertEqual(20, pools['16384']['total_capacity_gb'])
+        self.assertEqual(17, pools['16384']['free_capacity_gb'])
+        self.assertEqual(10, pools['16385']['free_capacity_gb'])
+        self.assertEqual('Huawei', stats['vendor_name'])
+        self.assertEqual('StorageHypervisor', stats['storage_protocol'])
+        self.assertEqual('sds', stats['volume_backend_name'])
+
+    def test_copy_image_to_volume_and_back_byte_for_byte(self):
+        images = ImageService(self.useFixture(fixtures.TempDir()).path)
+        pattern = os.urandom(3 * units.Mi + 123)
+        with open(images.path('img-in'), 'wb') as image:
+            image.write(pattern)
+        volume = self._create()
+        self.driver.copy_image_to_volume(self.ctxt, volume, images, 'img-in')
+        self.assertEqual(pattern, self._read(volume, 0, len(pattern)))
+        # A block device keeps the volume's size (qemu-img cannot shrink it)
+        self.assertEqual(units.Gi, os.path.getsize(
+            self.vbs.array.volumes[volume.name].path))
+        # upload reads the type's image_service:store_id extra spec
+        volume.volume_type = objects.VolumeType(
+            self.ctxt, id=str(uuid.uuid4()), name='plain', extra_specs={})
+        volume.glance_metadata = {}     # not created from an image
+        self.driver.copy_volume_to_image(
+            self.ctxt, volume, images,
+            {'id': 'img-out', 'disk_format': 'raw',
+             'container_format': 'bare'})
+        self.assertEqual(units.Gi, os.path.getsize(images.path('img-out')))
+        with open(images.path('img-out'), 'rb') as uploaded:
+            self.assertEqual(pattern, uploaded.read(len(pattern)))
+        self.assertEqual(set(), self._inventory()['attachment'])
+
+    # -- faults and bad input ----------------------------------------------
+
+    def test_create_with_lost_reply_is_confirmed(self):
+        self.vbs.plan.add(faults.FaultRule('^CREATE_VOLUME_REQ',
+                                           faults.LOSE_RESPONSE))
+        volume = self._create()
+        self.assertIn(volume.name, self._inventory()['volume'])
+
+    def test_failed_create_leaves_nothing(self):
+        before = self._inventory()
+        self.vbs.plan.add(faults.FaultRule('^CREATE_VOLUME_REQ',
+                                           faults.DROP))
+        self.assertRaises(exception.VolumeBackendAPIException,
+                          self._create)
+        self.assertEqual(before, self._inventory())
+
+    def test_create_fails_over_when_one_address_down(self):
+        self.vbs.simulator.address_down(self.vbs.addresses[0])
+        volume = self._create()
+        self.assertIn(volume.name, self._inventory()['volume'])
+        # sds_cli gets both addresses too and fails over the same way.
+        self._write(volume, 0, b'x')
+
+    def test_unreachable_backend_clear_error(self):
+        self.vbs.simulator.stop()
+        error = self.assertRaises(exception.VolumeBackendAPIException,
+                                  self.driver.get_volume_stats, True)
+        self.assertIn('no VBS reachable', str(error))
+
+    def test_unknown_pool_names_option(self):
+        error = self.assertRaises(exception.InvalidConfigurationValue,
+                                  self._load, huawei_sds_pools=['404'])
+        self.assertIn('huawei_sds_pools', str(error))
+
+    def test_missing_addresses_names_option(self):
+        error = self.assertRaises(exception.InvalidConfigurationValue,
+                                  self._load, huawei_sds_vbs_addresses=[])
+        self.assertIn('huawei_sds_vbs_addresses', str(error))
+
+    def test_framing_injection_through_policy_rejected_before_sending(self):
+        error = self.assertRaises(
+            exception.InvalidConfigurationValue, self._load,
+            huawei_sds_volume_policy={'cache_size': '0\nvol_size=1'})
+        self.assertIn('cache_size', str(error))
+
+    def test_framing_injection_through_manage_ref_rejected(self):
+        volume = self._volume()
+        trips = self.driver.common.client.round_trips
+        self.assertRaises(exception.ManageExistingInvalidReference,
+                          self.driver.manage_existing, volume,
+                          {'source-name': 'v\n[DELETE_VOLUME_REQ]'})
+        self.assertEqual(trips, self.driver.common.client.round_trips)
+
+    # -- manage / unmanage -------------------------------------------------
+
+    def test_manage_and_unmanage(self):
+        self.vbs.array.create_volume('legacy-vol', '16384', 1536)
+        volume = self._volume()
+        ref = {'source-name': 'legacy-vol'}
+        self.assertEqual(2, self.driver.manage_existing_get_size(volume, ref))
+        volume.update(self.driver.manage_existing(volume, ref))
+        self.assertEqual('legacy-vol', volume.provider_location)
+        self._write(volume, 0, b'managed')
+        self.driver.extend_volume(volume, 2)
+        self.assertEqual(2048, self.vbs.array.volumes['legacy-vol'].size_mb)
+        self.driver.unmanage(volume)
+        self.assertIn('legacy-vol', self._inventory()['volume'])
+        self.assertRaises(exception.ManageExistingInvalidReference,
+                          self.driver.manage_existing_get_size, volume,
+                          {'source-name': 'nope'})
+
+    # -- legacy XML --------------------------------------------------------
+
+    def test_legacy_xml_configuration(self):
+        path = os.path.join(self.useFixture(fixtures.TempDir()).path,
+                            'storac.xml')
+        with io.open(path, 'w') as xml:
+            xml.write(
+                '<?xml version="1.0" encoding="UTF-8"?><config>'
+                '<controller><vbs_url>%s, bogus ,%s</vbs_url>'
+                '<vbs_port>%d</vbs_port><UserName>u</UserName>'
+                '<UserPassword>p</UserPassword></controller>'
+                '<pools><pool><pool_id>16385</pool_id></pool></pools>'
+                '<policy><iops>500</iops><repicate_num>2</repicate_num>'
+                '<QoS_support>1</QoS_support></policy>'
+                '<capability><reserved_percentage>5</reserved_percentage>'
+                '</capability></config>'
+                % (self.vbs.addresses[0], self.vbs.addresses[1],
+                   self.vbs.port))
+        driver = self._load(huawei_sds_vbs_addresses=[],
+                            huawei_sds_pools=[], huawei_sds_vbs_port=1,
+                            cinder_huawei_sds_conf_file=path)
+        self.assertEqual(self.vbs.addresses,
+                         driver.common.client.addresses)
+        stats = driver.get_volume_stats(refresh=True)
+        self.assertEqual(['16385'], [p['pool_name'] for p in stats['pools']])
+        self.assertEqual(5, stats['pools'][0]['reserved_percentage'])
+        self.driver = driver
+        volume = self._create(pool='16385')
+        policy = self.vbs.array.volumes[volume.name].policy
+        self.assertEqual(('500', '2'), (policy['iops'],
+                                        policy['repicate_num']))
+        self.assertNotIn('QoS_support', policy)
+
+    def test_legacy_xml_entity_attack_rejected(self):
+        path = os.path.join(self.useFixture(fixtures.TempDir()).path,
+                            'evil.xml')
+        with io.open(path, 'w') as xml:
+            xml.write('<?xml version="1.0"?><!DOCTYPE c [<!ENTITY e '
+                      '"boom">]><config><controller><vbs_url>&e;'
+                      '</vbs_url></controller></config>')
+        error = self.assertRaises(exception.InvalidConfigurationValue,
+                                  self._load,
+                                  cinder_huawei_sds_conf_file=path)
+        self.assertIn('cinder_huawei_sds_conf_file', str(error))

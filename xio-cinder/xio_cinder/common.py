@@ -446,6 +446,10 @@ class XIOISEDriver(driver.VolumeDriver):
             for alloc in self.client.list_allocations(
                     volume_name=volume.name, host_name=host.name):
                 self.client.delete_allocation(alloc.url)
+            if host.name != name:
+                # Found by initiator but named by someone else: an
+                # operator's host, not one this driver created.
+                return False
             if self.client.list_allocations(host_name=host.name):
                 return False
             self.client.delete_host(host.url)

@@ -232,6 +232,17 @@ class DriverTest(base.BaseTestCase):
         self.client.delete_allocation.assert_called_once_with('a-url')
         self.client.delete_host.assert_not_called()
 
+    def test_detach_keeps_a_host_the_driver_did_not_name(self):
+        initiator = ('iqn.init' if self.driver_class is iscsi.XIOISCSIDriver
+                     else '21000024ff000001')
+        self.client.list_hosts.return_value = [client.Host(
+            'admin-made', 'host-url', 'OPENSTACK', [initiator])]
+        self.client.list_allocations.return_value = []
+        self.driver.terminate_connection(
+            self.volume(), {'host': 'compute-1', 'initiator': initiator,
+                            'wwpns': [initiator]})
+        self.client.delete_host.assert_not_called()
+
     def test_force_detach_removes_every_allocation(self):
         self.client.list_allocations.return_value = [
             client.Allocation('a', 'v', 'h1', 1),

@@ -68,6 +68,9 @@ class Simulator:
         self.faults = faults.FaultPlan()
         self.tls = tls            # (certfile, keyfile) or None
         self.addresses = list(addresses)   # [(host, port)] x 2
+        # [(regex, status, raw body)]: the next matching request gets this
+        # reply verbatim (tests of malformed or hostile XML).
+        self.raw_replies = []
         self.servers = [None, None]
         self.threads = [None, None]
         self._lock = threading.Lock()
@@ -237,6 +240,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if path.startswith('/_sim/'):
             return self._control(path)
         key = '%s %s' % (self.command, path)
+        raw = self._raw_reply(key)
+        if raw is not None:
+            return self._send(raw[1], raw[2].encode('utf-8'))
         try:
             self.sim.faults.before(key)
             reply = self._route(path, params)
@@ -255,6 +261,15 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                    headers)
 
     do_GET = do_POST = do_PUT = do_DELETE = _handle
+
+    def _raw_reply(self, key):
+        with self.sim._lock:
+            for index, (pattern, status, body) in enumerate(
+                    self.sim.raw_replies):
+                if re.search(pattern, key):
+                    del self.sim.raw_replies[index]
+                    return pattern, status, body
+        return None
 
     # -- routes -------------------------------------------------------------
 
@@ -547,6 +562,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             return self.sim.faults.rules()
         if parts == ['faults'] and self.command == 'GET':
             return self.sim.faults.rules()
+        if parts == ['replies'] and self.command == 'POST':
+            re.compile(data['match'])
+            with self.sim._lock:
+                self.sim.raw_replies.append(
+                    (data['match'], int(data.get('status', 200)),
+                     data['body']))
+            return {'queued': len(self.sim.raw_replies)}
         if parts == ['delays'] and self.command == 'PUT':
             unknown = set(data) - set(self.array.delays)
             if unknown:

@@ -267,6 +267,26 @@ class DriverTestMixin(DriverBase):
         state = self.sim.state()
         self.assertEqual(({}, []), (state['hosts'], state['allocations']))
 
+    def test_hostile_xml_from_the_array_is_refused(self):
+        laughs = ('<?xml version="1.0"?><!DOCTYPE lolz ['
+                  '<!ENTITY lol "lol">'
+                  '<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'
+                  '<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">'
+                  ']><pools><pool><name>&lol3;</name></pool></pools>')
+        self.sim.control('POST', 'replies', {
+            'match': '^GET /storage/pools$', 'body': laughs})
+        error = self.assertRaises(exception.VolumeBackendAPIException,
+                                  self.driver.get_volume_stats, True)
+        self.assertIn('forbidden XML', str(error))
+        self.sim.control('POST', 'replies', {
+            'match': '^GET /storage/pools$', 'body': '<pools><pool>'})
+        error = self.assertRaises(exception.VolumeBackendAPIException,
+                                  self.driver.get_volume_stats, True)
+        self.assertIn('not well-formed', str(error))
+        # The next reply is the array's own again.
+        self.assertEqual('Pool 1', self.driver.get_volume_stats(
+            True)['pools'][0]['pool_name'])
+
     def test_unreachable_array_is_a_clear_error(self):
         self.sim.stop_controllers()
         driver = self.load(setup=False)

@@ -18,7 +18,9 @@ Only package and service resources are stubbed (the sandbox_stub module's
 providers keep their state in files), because they need a real host.
 """
 
+import grp
 import os
+import pwd
 import stat
 
 import fixtures
@@ -39,12 +41,14 @@ class PuppetSandbox(fixtures.Fixture):
 
     def _setUp(self):
         self.root = self.useFixture(fixtures.TempDir()).path
-        for name in ('etc', 'code', 'var', 'log', 'run', 'state',
+        for name in ('etc', 'code', 'var', 'log', 'run', 'public', 'state',
                      'hieradata', 'etc/cinder', 'lib'):
             os.makedirs(self.path(name), exist_ok=True)
         self.cinder_conf = self.path('etc/cinder/cinder.conf')
         self.state_dir = self.path('lib/fuel-plugin-datera-cinder')
         self.cib_file = None
+        self.user = pwd.getpwuid(os.getuid()).pw_name
+        self.group = grp.getgrgid(os.getgid()).gr_name
         with open(self.path('hiera.yaml'), 'w') as f:
             yaml.safe_dump({
                 'version': 5,
@@ -63,7 +67,10 @@ class PuppetSandbox(fixtures.Fixture):
             base.PLUGIN_NAME: settings,
             'fuel_version': fuel_version,
             'datera_cinder::controller::cinder_conf_path': self.cinder_conf,
-            'datera_cinder::controller::cinder_conf_group': 'root',
+            # Whoever runs the tests owns the sandbox's files.
+            'datera_cinder::controller::cinder_conf_owner': self.user,
+            'datera_cinder::controller::cinder_conf_group': self.group,
+            'datera_cinder::pacemaker::state_owner': self.user,
             'datera_cinder::controller::package_provider': 'sandbox',
             'datera_cinder::controller::service_provider': 'sandbox',
             'datera_cinder::pacemaker::state_dir': self.state_dir,
@@ -85,7 +92,7 @@ class PuppetSandbox(fixtures.Fixture):
             'puppet', 'apply', '--detailed-exitcodes', '--color=false',
             '--confdir', self.path('etc'), '--codedir', self.path('code'),
             '--vardir', self.path('var'), '--logdir', self.path('log'),
-            '--rundir', self.path('run'),
+            '--rundir', self.path('run'), '--publicdir', self.path('public'),
             '--hiera_config', self.path('hiera.yaml'),
             '--modulepath', ':'.join([base.PLUGIN_MODULES,
                                       base.SYSTEM_MODULES,

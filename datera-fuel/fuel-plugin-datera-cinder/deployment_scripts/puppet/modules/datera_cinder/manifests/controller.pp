@@ -6,6 +6,7 @@
 # sandbox points them at providers that do not touch the host.
 class datera_cinder::controller (
   $cinder_conf_path = $datera_cinder::params::cinder_conf_path,
+  $cinder_conf_owner = $datera_cinder::params::cinder_conf_owner,
   $cinder_conf_group = $datera_cinder::params::cinder_conf_group,
   $packages = $datera_cinder::params::packages,
   $volume_service = $datera_cinder::params::volume_service,
@@ -29,7 +30,7 @@ class datera_cinder::controller (
   # cinder.conf holds san_password: root and the cinder group only.
   file { $cinder_conf_path:
     ensure  => file,
-    owner   => 'root',
+    owner   => $cinder_conf_owner,
     group   => $cinder_conf_group,
     mode    => '0640',
     require => Package[$packages],

@@ -7,6 +7,7 @@
 # stage or test the configuration; Pacemaker's tools honour CIB_file).
 class datera_cinder::pacemaker (
   $state_dir = $datera_cinder::params::state_dir,
+  $state_owner = 'root',
   $volume_service = $datera_cinder::params::volume_service,
   $resource_class = undef,
   $stickiness = 100,
@@ -34,13 +35,13 @@ class datera_cinder::pacemaker (
 
   file { $state_dir:
     ensure => directory,
-    owner  => 'root',
+    owner  => $state_owner,
     mode   => '0700',
   }
 
   file { "${state_dir}/${resource_id}.xml":
     ensure  => file,
-    owner   => 'root',
+    owner   => $state_owner,
     mode    => '0600',
     content => template('datera_cinder/primitive.xml.erb'),
   }

@@ -53,6 +53,7 @@ class datera_cinder::params {
   $volume_service = 'cinder-volume'
   $packages = ['cinder-volume', 'open-iscsi']
   $cinder_conf_path = '/etc/cinder/cinder.conf'
+  $cinder_conf_owner = 'root'
   $cinder_conf_group = 'cinder'
   $state_dir = '/var/lib/fuel-plugin-datera-cinder'
 }

@@ -84,6 +84,9 @@ def _device_for(path, mode):
         return path
     existing = _loop_devices(path)
     if existing:
+        # The volume may have been extended since: re-read its size.
+        subprocess.run(['losetup', '--set-capacity', existing[0]],
+                       capture_output=True, timeout=30)
         return existing[0]
     try:
         return subprocess.run(['losetup', '--find', '--show', path],

@@ -1,0 +1,264 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""python -m common_testing.cert <backend>: one certification run.
+
+Brings up Keystone and the full stack with only ``<backend>`` (a backend
+section of the launcher, e.g. ise-iscsi), generates tempest.conf from what
+the backend supports, runs Tempest's volume API tests and
+cinder-tempest-plugin's with the skip list, and writes to the output
+directory: ``tempest.subunit`` (the stream), ``report.txt``,
+``certification.rst`` (the README table), ``tempest.conf``,
+``exclude-list.txt`` and the services' ``logs/``.  ``--readme`` also puts
+the table into a README between its certification markers.
+
+Exit status: 0 all run tests passed, 1 a test failed, 2 the run did not
+happen (stack, Keystone or Tempest setup failed).
+"""
+
+import argparse
+import datetime
+import importlib.metadata
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+from common_testing.cert import identity
+from common_testing.cert import report
+from common_testing.cert import skiplist
+from common_testing.cert import stack as cert_stack
+from common_testing.cert import tempest_conf
+from common_testing.cert import tempest_env
+from common_testing.fullstack import backends
+
+REGEX = '^tempest.api.volume|^cinder_tempest_plugin.api.volume'
+TEMPEST_TIMEOUT = 3 * 3600
+
+
+def backend_vendors():
+    """{backend section: Vendor} of every vendor the launcher knows."""
+    return {section: vendor for vendor in backends.VENDORS
+            for section in vendor.protocols}
+
+
+def parse_args(argv):
+    known = sorted(backend_vendors())
+    parser = argparse.ArgumentParser(
+        prog='python -m common_testing.cert',
+        description='Driver certification: Tempest volume API tests '
+                    'against the full stack with one backend.')
+    parser.add_argument('backend', choices=known, metavar='BACKEND',
+                        help='one of: %s' % ', '.join(known))
+    parser.add_argument('--output', default=None,
+                        help='artefact directory (default: '
+                             'cert-results/<backend>)')
+    parser.add_argument('--keystone-bin', default=None,
+                        help='bin directory holding keystone-manage and '
+                             'gunicorn (default: this Python\'s)')
+    parser.add_argument('--skips-dir', default=skiplist.SKIPS_DIR)
+    parser.add_argument('--concurrency', type=int, default=2)
+    parser.add_argument('--regex', default=REGEX)
+    parser.add_argument('--readme', default=None,
+                        help='README.rst whose certification section for '
+                             'this backend gets the generated table')
+    return parser.parse_args(argv)
+
+
+def _version(distribution, bin_dir=None):
+    if bin_dir:
+        python = os.path.join(bin_dir, 'python')
+        try:
+            return subprocess.run(
+                [python, '-c', 'import importlib.metadata as m; '
+                 'print(m.version(%r))' % distribution], check=True,
+                capture_output=True, text=True, timeout=60).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            return 'unknown'
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return 'unknown'
+
+
+def _volume_name_format(vendor):
+    """The vendor's name for an unmanaged volume as a '%s' format.
+
+    None when the driver's naming is not a plain substitution of the id.
+    """
+    sample = '0d5b0b2e-1d0c-4c43-9e4f-3f4c1f1d6a77'
+    template = vendor.array_name('%s')
+    try:
+        if template % sample == vendor.array_name(sample):
+            return template
+    except (TypeError, ValueError):
+        pass
+    return None
+
+
+class Run(object):
+
+    def __init__(self, args, progress):
+        self.args = args
+        self.progress = progress
+        self.backend = args.backend
+        self.vendor = backend_vendors()[self.backend]
+        self.output = os.path.abspath(
+            args.output or os.path.join('cert-results', self.backend))
+
+    def prepare(self):
+        os.makedirs(self.output, exist_ok=True)
+        self.skips = skiplist.for_backend(self.backend, self.args.skips_dir)
+        self.exclude_list = skiplist.write_exclude_list(
+            self.skips, os.path.join(self.output, 'exclude-list.txt'))
+        self.progress('Tempest virtualenv')
+        self.tempest_venv = tempest_env.ensure(log=self.progress)
+
+    def up(self, stack_holder):
+        run_dir = os.path.join(self.output, 'stack')
+        if os.path.exists(run_dir):
+            shutil.rmtree(run_dir)
+        self.progress('Keystone')
+        self.keystone = identity.Keystone(
+            run_dir, bin_dir=self.args.keystone_bin)
+        self.keystone.setUp()
+        stack_holder.append(self.keystone)
+        self.stack = cert_stack.CertStack(
+            self.backend, self.vendor, self.keystone, run_dir=run_dir,
+            progress=lambda m: self.progress('starting ' + m))
+        self.stack.setUp()
+        stack_holder.append(self.stack)
+        self.progress('catalog: block-storage %s, image %s'
+                      % (self.stack.api_url, self.stack.glance_url))
+        for service_type, name in (('block-storage', 'cinder'),
+                                   ('volumev3', 'cinderv3')):
+            self.keystone.endpoint(service_type, name, self.stack.api_url)
+        self.keystone.endpoint('image', 'glance', self.stack.glance_url)
+
+    def capabilities(self):
+        from oslo_utils import importutils
+        driver_path = self.stack.sections[self.backend]['volume_driver']
+        driver_cls = importutils.import_class(driver_path)
+        pool = self.stack.pool_capabilities()
+        caps = tempest_conf.from_driver(
+            driver_cls, pool, self.backend,
+            volume_name_format=_volume_name_format(self.vendor))
+        if _volume_name_format(self.vendor) is None:
+            # Tempest can only format the full id into the name.
+            caps.manage_volume = False
+        return caps
+
+    def tempest(self, caps):
+        workspace = os.path.join(self.output, 'tempest')
+        if os.path.exists(workspace):
+            shutil.rmtree(workspace)
+        tempest = os.path.join(self.tempest_venv, 'bin', 'tempest')
+        subprocess.run([tempest, 'init', workspace], check=True,
+                       capture_output=True, timeout=300)
+        text = tempest_conf.render(caps, tempest_conf.Deployment(
+            self.keystone.uri_v3, identity.ADMIN,
+            self.keystone.admin_password))
+        for path in (os.path.join(workspace, 'etc', 'tempest.conf'),
+                     os.path.join(self.output, 'tempest.conf')):
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, 'w') as conf:
+                conf.write(text)
+        stream = os.path.join(self.output, 'tempest.subunit')
+        self.progress('tempest run --regex %r (concurrency %d); stream in %s'
+                      % (self.args.regex, self.args.concurrency, stream))
+        errors = os.path.join(self.output, 'tempest-stderr.log')
+        with open(stream, 'wb') as out, open(errors, 'wb') as err:
+            subprocess.run([tempest, 'run', '--subunit',
+                            '--regex', self.args.regex,
+                            '--exclude-list', self.exclude_list,
+                            '--concurrency', str(self.args.concurrency)],
+                           cwd=workspace, stdout=out, stderr=err,
+                           timeout=TEMPEST_TIMEOUT)
+        return stream
+
+    def versions(self):
+        found = {name: _version(name) for name in
+                 ('cinder', 'glance', self.vendor.name.replace(
+                     '-simulator', ''))}
+        found['keystone'] = _version('keystone', self.args.keystone_bin)
+        found.update(tempest_env.versions(self.tempest_venv))
+        return found
+
+    def write_report(self, stream, seconds):
+        with open(stream, 'rb') as data:
+            results = report.parse(data)
+        summary = report.Summary(
+            self.backend, results, self.skips,
+            datetime.datetime.now(datetime.timezone.utc).date().isoformat(),
+            self.versions(), seconds)
+        with open(os.path.join(self.output, 'report.txt'), 'w') as out:
+            out.write(report.text_report(summary))
+        table = report.rst_table(summary)
+        with open(os.path.join(self.output, 'certification.rst'), 'w') as out:
+            out.write(table)
+        if self.args.readme:
+            with open(self.args.readme) as readme:
+                text = readme.read()
+            with open(self.args.readme, 'w') as readme:
+                readme.write(report.update_readme(text, self.backend, table))
+        return summary
+
+
+def _terminate(signum, frame):
+    raise KeyboardInterrupt()
+
+
+def main(argv=None):
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    signal.signal(signal.SIGTERM, _terminate)
+    started = time.monotonic()
+
+    def progress(message):
+        print('[%6.1fs] %s' % (time.monotonic() - started, message),
+              flush=True)
+
+    run = Run(args, progress)
+    started_fixtures = []
+    code = 2
+    try:
+        run.prepare()
+        run.up(started_fixtures)
+        caps = run.capabilities()
+        progress('capabilities: %s' % caps)
+        tempest_started = time.monotonic()
+        stream = run.tempest(caps)
+        summary = run.write_report(stream,
+                                   time.monotonic() - tempest_started)
+        progress('%d run, %d passed, %d skipped, %d failed; report in %s'
+                 % (len(summary.results), len(summary.passed),
+                    len(summary.skipped), len(summary.failed),
+                    run.output))
+        code = 0 if summary.ok else 1
+    except KeyboardInterrupt:
+        progress('interrupted')
+        code = 130
+    except Exception as exc:
+        progress('FAILED: %s: %s' % (type(exc).__name__, exc))
+    finally:
+        progress('stopping')
+        for fixture in reversed(started_fixtures):
+            try:
+                fixture.cleanUp()
+            except Exception as exc:
+                progress('cleanup: %s' % exc)
+        progress('logs in %s' % os.path.join(run.output, 'stack', 'logs'))
+    return code
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,47 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+import io
+
+import fixtures
+import testtools
+
+from common_testing.cert import __main__ as runner
+
+
+class _Vendor(object):
+    def __init__(self, array_name):
+        self.array_name = array_name
+
+
+class TestRunnerHelpers(testtools.TestCase):
+
+    def test_every_launcher_backend_is_a_choice(self):
+        vendors = runner.backend_vendors()
+        self.assertIn('ise-iscsi', vendors)
+        self.assertEqual('ise-fc', runner.parse_args(['ise-fc']).backend)
+        self.assertEqual(runner.REGEX, runner.parse_args(['ise-fc']).regex)
+
+    def test_unknown_backend_is_refused(self):
+        self.useFixture(fixtures.MonkeyPatch(
+            'sys.stderr', io.StringIO()))
+        self.assertRaises(SystemExit, runner.parse_args, ['nosuch'])
+
+    def test_plain_volume_naming_becomes_a_tempest_format(self):
+        vendor = _Vendor(lambda volume_id: 'volume-%s-cinder' % volume_id)
+        self.assertEqual('volume-%s-cinder',
+                         runner._volume_name_format(vendor))
+
+    def test_truncating_naming_cannot_be_a_format(self):
+        vendor = _Vendor(lambda volume_id: 'cinder-unmanaged-'
+                         + volume_id[:19])
+        self.assertIsNone(runner._volume_name_format(vendor))

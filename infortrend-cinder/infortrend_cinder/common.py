@@ -38,6 +38,7 @@ DEFAULT_MAX_LUN = 128
 UNMANAGED_PREFIX = 'cinder-unmanaged-'
 REPLICA_CLONE = 'Cinder-Cloned'
 REPLICA_SNAPSHOT = 'Cinder-Snapshot'
+REPLICA_MIGRATE = 'Cinder-Migrate'
 
 
 def translate_errors(func):
@@ -288,7 +289,7 @@ class InfortrendCommon(object):
                      part.get('LV-ID') == lv_id]
         except Exception:
             with excutils.save_and_reraise_exception():
-                self._remove_named_parts(name)
+                self._remove_named_parts(name, lv_id)
         if not found:
             raise exception.VolumeBackendAPIException(
                 data='Partition for volume %s not found after create part'
@@ -300,11 +301,11 @@ class InfortrendCommon(object):
             self._delete_part(extra)
         return found[0]
 
-    def _remove_named_parts(self, name):
+    def _remove_named_parts(self, name, lv_id):
         """Best effort: no partition of a failed create stays behind."""
         try:
             for part in self.client.show_part():
-                if part.get('Name') == name:
+                if part.get('Name') == name and part.get('LV-ID') == lv_id:
                     self._delete_part(part['ID'])
         except client.InfortrendError:
             LOG.exception('Could not check for partitions named %s after a '
@@ -466,6 +467,35 @@ class InfortrendCommon(object):
         except client.InfortrendError:
             LOG.exception('Could not remove partition %s after a failed '
                           'copy', part_id)
+
+    # -- migration ----------------------------------------------------------
+    @translate_errors
+    def migrate_volume(self, volume, host):
+        """Move a detached volume to another pool of this array.
+
+        A mirror replica job copies the partition into the destination LV
+        (ref 1.7 migrate); anything else is left to cinder's generic
+        migration by returning (False, None).
+        """
+        location = host.get('capabilities', {}).get('location_info')
+        pool = volume_utils.extract_host(host.get('host', ''), 'pool')
+        if (location != 'Infortrend:%s' % self.system_id
+                or pool not in self.pools or volume.status != 'available'
+                or pool == volume_utils.extract_host(volume.host, 'pool')):
+            return False, None
+        src_id = self._part_id(volume)
+        target = volume.obj_clone()
+        target.host = host['host']
+        dst_id = self._create_part(target, volume.size)
+        try:
+            self.client.create_replica(REPLICA_MIGRATE, 'part', src_id,
+                                       dst_id, mirror=True)
+            self._wait_replica(dst_id)
+        except Exception:
+            with excutils.save_and_reraise_exception():
+                self._abandon_copy(dst_id)
+        self._delete_part(src_id)
+        return True, self._model_update(dst_id)
 
     # -- stats ------------------------------------------------------------
     @translate_errors

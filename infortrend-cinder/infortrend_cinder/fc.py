@@ -97,6 +97,9 @@ class InfortrendCLIFCDriver(driver.FibreChannelDriver):
         self._stats = self.common.get_volume_stats(refresh)
         return self._stats
 
+    def migrate_volume(self, context, volume, host):
+        return self.common.migrate_volume(volume, host)
+
     def manage_existing(self, volume, existing_ref):
         return self.common.manage_existing(volume, existing_ref)
 

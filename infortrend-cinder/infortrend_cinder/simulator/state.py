@@ -462,7 +462,8 @@ class Array(object):
             percent = 37
         else:
             percent = min(99, int(100 * elapsed / max(job['seconds'], 1e-6)))
-        return job['type'], '%d%%' % percent
+        # Both kinds copy first; a mirror shows "Mirror" once in sync.
+        return 'Copy', '%d%%' % percent
 
     def delete_replica(self, pair_id):
         if self.data['replicas'].pop(pair_id.upper(), None) is None:

@@ -645,3 +645,54 @@ class ConcurrencyTest(DriverTestBase):
         for volume, lun in zip(volumes, luns):
             self.assertEqual(lun, self.array.fc_lun(
                 volume, self.connector()['wwpns']))
+
+
+class MigrateTest(DriverTestBase):
+    array_class = sim.SimulatedFCArray
+
+    def _host(self, pool, system_id='57068'):
+        return {'host': '%s#%s' % (self.loaded.host, pool),
+                'capabilities': {'location_info':
+                                 'Infortrend:%s' % system_id}}
+
+    def test_migrate_to_another_pool_moves_the_data(self):
+        driver = self.load()
+        volume = self.create(driver)
+        old_part = volume.provider_location.split('^')[1].split('@')[0]
+        with state_mod.Array.open(self.array.state_dir) as array:
+            with open(array.part_path(old_part), 'r+b') as f:
+                f.seek(7 * state_mod.MB)
+                f.write(b'migrate-me')
+        moved, update = driver.migrate_volume(self.loaded.context, volume,
+                                              self._host('LV-2'))
+        self.assertTrue(moved)
+        volume.provider_location = update['provider_location']
+        state = self.array.read()
+        [(part_id, part)] = state['parts'].items()
+        self.assertIn(part_id, update['provider_location'])
+        lv_name = state['lvs'][part['lv']]['name']
+        self.assertEqual(('LV-2', volume.id), (lv_name, part['name']))
+        self.assertEqual({}, state['replicas'])
+        with state_mod.Array.open(self.array.state_dir) as array:
+            with open(array.part_path(part_id), 'rb') as f:
+                f.seek(7 * state_mod.MB)
+                self.assertEqual(b'migrate-me', f.read(10))
+
+    def test_other_arrays_and_same_pool_are_left_to_cinder(self):
+        driver = self.load()
+        volume = self.create(driver)
+        for host in (self._host('LV-2', system_id='1'),
+                     self._host('LV-1'), self._host('LV-9')):
+            self.assertEqual((False, None), driver.migrate_volume(
+                self.loaded.context, volume, host))
+        self.assertEqual(1, len(self.array.read()['parts']))
+
+    def test_failed_migration_keeps_the_source_and_no_orphan(self):
+        driver = self.load(infortrend_replica_timeout=1)
+        volume = self.create(driver)
+        before = self.array.inventory()
+        self.array.update(replica_seconds=-1)
+        self.assertRaises(exception.VolumeBackendAPIException,
+                          driver.migrate_volume, self.loaded.context, volume,
+                          self._host('LV-2'))
+        self.assertEqual(before, self.array.inventory())

@@ -1,0 +1,81 @@
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+"""The huawei-sds-cinder-simulator console script, run as a process."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from common_testing import net
+import fixtures
+import testtools
+
+from huawei_sds_cinder import client
+
+SIMULATOR = os.path.join(os.path.dirname(sys.executable),
+                         'huawei-sds-cinder-simulator')
+
+
+class ConsoleScriptTest(testtools.TestCase):
+
+    def _start(self, *args):
+        address = net.private_loopback()
+        port = net.free_port(address)
+        state_dir = self.useFixture(fixtures.TempDir()).path
+        process = subprocess.Popen(
+            [SIMULATOR, '--listen', address, '--port', str(port),
+             '--state-dir', state_dir, '--pool', '7:3'] + list(args),
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.addCleanup(self._stop, process)
+        deadline = time.monotonic() + 20
+        while not net.is_listening(address, port):
+            self.assertIsNone(process.poll(), 'simulator exited')
+            self.assertLess(time.monotonic(), deadline, 'never listened')
+            time.sleep(0.1)
+        return client.VbsClient([address], port, read_timeout=5), state_dir
+
+    def _stop(self, process):
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        process.stdout.close()
+
+    def test_serves_real_state_and_data_files(self):
+        vbs, state_dir = self._start()
+        vbs.request('CREATE_VOLUME_REQ', [('vol_name', 'v1'),
+                                          ('vol_size', 2048),
+                                          ('pool_id', '7')])
+        pool = vbs.request('QUERY_POOLS_CAPABILITY_REQ',
+                           [('pool_num', 1), ('pool_id', '7')])
+        self.assertEqual({'total_capacity': '3', 'usable_capacity': '1'},
+                         {k: pool.records('pool')[0][k] for k in
+                          ('total_capacity', 'usable_capacity')})
+        self.assertEqual(2048 * 1024 * 1024, os.path.getsize(
+            os.path.join(state_dir, 'volumes', 'v1.img')))
+        self.assertRaises(client.VbsNoSpace, vbs.request,
+                          'CREATE_VOLUME_REQ', [('vol_name', 'v2'),
+                                                ('vol_size', 2048),
+                                                ('pool_id', '7')])
+
+    def test_fault_rule_from_command_line(self):
+        vbs, _ = self._start(
+            '--fault', '{"match": "^CREATE_VOLUME_REQ", "action": "fail"}')
+        self.assertRaises(client.VbsRequestError, vbs.request,
+                          'CREATE_VOLUME_REQ', [('vol_name', 'v1'),
+                                                ('vol_size', 1),
+                                                ('pool_id', '7')])

@@ -107,6 +107,7 @@ class PuppetSandbox(fixtures.Fixture):
         env = dict(os.environ,
                    DATERA_SANDBOX_STATE=self.path('state'),
                    FACTER_hostname=self.hostname,
+                   FACTER_fqdn=self.hostname,
                    PATH=os.environ.get('PATH', '') + ':/usr/sbin:/sbin')
         proc = base.run(argv, env=env, check=False)
         if expect is not None and proc.returncode != expect:

@@ -3,6 +3,8 @@
 # stickiness higher than the preference for the primary controller, so
 # the instance stays where it runs after a failover.
 #
+# primary_node: this node's name in Pacemaker (Fuel's corosync uses the
+# FQDN, e.g. node-1.domain.tld).
 # cib_file: edit this offline CIB file instead of the live cluster (used to
 # stage or test the configuration; Pacemaker's tools honour CIB_file).
 class datera_cinder::pacemaker (
@@ -11,7 +13,7 @@ class datera_cinder::pacemaker (
   $volume_service = $datera_cinder::params::volume_service,
   $resource_class = undef,
   $stickiness = 100,
-  $primary_node = $::hostname,
+  $primary_node = $::fqdn,
   $primary_score = 50,
   $monitor_interval = '20s',
   $monitor_timeout = '10s',

@@ -273,7 +273,8 @@ class ISEClient:
                               (None, '')]
         elif params:
             kwargs['params'] = [(k, v) for k, v in params if v is not None]
-        self.request_count += 1
+        with self._lock:
+            self.request_count += 1
         return self._session.request(method, url, **kwargs)
 
     def _send_to(self, address, method, path, params):
@@ -335,7 +336,7 @@ class ISEClient:
             message = (parse_xml(response.text).text or '').strip() or text
         except ISEMalformedReply:
             message = text
-        message = message[:500]
+        message = strutils.mask_password(message)[:500]
         if status in (401, 403):
             raise ISEAuthError(method, path, status,
                                'credentials refused (check san_login and '

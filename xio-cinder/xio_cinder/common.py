@@ -22,7 +22,6 @@ by prepare-then-commit (reference part 2.5).
 
 import functools
 
-from cinder.common import constants
 from cinder import exception
 from cinder.i18n import _
 from cinder.volume import driver
@@ -504,7 +503,3 @@ class XIOISEDriver(driver.VolumeDriver):
             'pools': pool_stats,
         }
         return self._stats
-
-
-PROTOCOL_ISCSI = constants.ISCSI
-PROTOCOL_FC = constants.FC

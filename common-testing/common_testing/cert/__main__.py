@@ -44,6 +44,7 @@ from common_testing.fullstack import backends
 
 REGEX = '^tempest.api.volume|^cinder_tempest_plugin.api.volume'
 TEMPEST_TIMEOUT = 3 * 3600
+IMAGE_SIZE = 1024 * 1024
 
 
 def backend_vendors():
@@ -144,6 +145,32 @@ class Run(object):
                                    ('volumev3', 'cinderv3')):
             self.keystone.endpoint(service_type, name, self.stack.api_url)
         self.keystone.endpoint('image', 'glance', self.stack.glance_url)
+        self.image_ref = self.upload_image()
+
+    def upload_image(self):
+        """Upload a public raw image; returns its id.
+
+        Tests that create volumes from an image need one (devstack's cirros
+        image plays this part elsewhere).
+        """
+        import requests
+        headers = {'X-Auth-Token': self.keystone.token()}
+        response = requests.post(
+            self.stack.glance_url + '/v2/images', headers=headers,
+            json={'name': 'cert-image', 'disk_format': 'raw',
+                  'container_format': 'bare', 'visibility': 'public'},
+            timeout=60)
+        response.raise_for_status()
+        image_id = response.json()['id']
+        pattern = b'cinder certification image\n'
+        data = (pattern * (IMAGE_SIZE // len(pattern) + 1))[:IMAGE_SIZE]
+        response = requests.put(
+            self.stack.glance_url + '/v2/images/%s/file' % image_id,
+            headers=dict(headers, **{
+                'Content-Type': 'application/octet-stream'}),
+            data=data, timeout=300)
+        response.raise_for_status()
+        return image_id
 
     def capabilities(self):
         from oslo_utils import importutils
@@ -167,7 +194,7 @@ class Run(object):
                        capture_output=True, timeout=300)
         text = tempest_conf.render(caps, tempest_conf.Deployment(
             self.keystone.uri_v3, identity.ADMIN,
-            self.keystone.admin_password))
+            self.keystone.admin_password, image_ref=self.image_ref))
         for path in (os.path.join(workspace, 'etc', 'tempest.conf'),
                      os.path.join(self.output, 'tempest.conf')):
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

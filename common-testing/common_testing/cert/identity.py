@@ -94,6 +94,10 @@ class Keystone(fixtures.Fixture):
             'credential': {'key_repository':
                            os.path.join(conf_dir, 'credential-keys')},
             'cache': {'enabled': False},
+            # bcrypt's minimum cost: Tempest creates and authenticates
+            # hundreds of throwaway users; the default cost (12) makes each
+            # token request take seconds on a loaded machine.
+            'identity': {'password_hash_rounds': 4},
         })
         manage = [self._program('keystone-manage'), '--config-file', conf]
         user = ['--keystone-user', str(os.getuid()),

@@ -53,6 +53,7 @@ class Deployment:
     admin_domain: str = 'Default'
     region: str = 'RegionOne'
     glance: bool = True
+    image_ref: str = ''             # a Glance image volume tests copy
 
 
 def _overrides(driver_cls, method, *bases):
@@ -157,6 +158,9 @@ def sections(caps, deployment):
             'consistency_group': 'False',
             'cluster_active_active': 'False',
         },
+        # Volume tests read the image to copy from the compute section.
+        'compute': {'image_ref': deployment.image_ref,
+                    'image_ref_alt': deployment.image_ref},
         'compute-feature-enabled': {
             'attach_encrypted_volume': 'False',
             'volume_multiattach': 'False',  # a Nova feature

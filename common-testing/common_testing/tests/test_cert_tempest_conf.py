@@ -37,7 +37,7 @@ class _Full(cinder_driver.VolumeDriver):
 POOL = {'storage_protocol': 'iSCSI', 'vendor_name': 'X-IO',
         'multiattach': True}
 DEPLOYMENT = tempest_conf.Deployment('http://127.0.0.1:5000/v3', 'admin',
-                                     's3cret')
+                                     's3cret', image_ref='img-1')
 
 
 def _parse(text):
@@ -106,3 +106,4 @@ class TestRender(testtools.TestCase):
                          conf.get('identity', 'uri_v3'))
         self.assertEqual('s3cret', conf.get('auth', 'admin_password'))
         self.assertEqual('True', conf.get('auth', 'use_dynamic_credentials'))
+        self.assertEqual('img-1', conf.get('compute', 'image_ref'))

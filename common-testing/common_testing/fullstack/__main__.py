@@ -23,6 +23,8 @@ import signal
 import sys
 import time
 
+import fixtures
+
 from common_testing.fullstack import backends
 from common_testing.fullstack import demo as demo_mod
 from common_testing.fullstack import stack as stack_mod
@@ -67,8 +69,11 @@ def main(argv=None):
     stack = stack_mod.Stack(vendors=args.vendor, run_dir=args.run_dir,
                             progress=lambda m: progress('starting ' + m))
     code = 2
+    set_up = False
     try:
+        # A failed (or interrupted) setUp has run every cleanup already.
         stack.setUp()
+        set_up = True
         progress('stack up: %s; logs in %s'
                  % (', '.join(sorted(stack.sections)), stack.log_dir))
         progress('cinder API %s, glance %s' % (stack.api_url,
@@ -87,12 +92,15 @@ def main(argv=None):
         progress('interrupted')
         code = 130 if code == 2 else code
     except Exception as exc:
+        if isinstance(exc, fixtures.MultipleExceptions):
+            exc = exc.args[0][1]     # the setUp error, not the SetupError
         progress('FAILED: %s: %s' % (type(exc).__name__, exc))
     finally:
         run_dir = getattr(stack, 'run_dir', None)
         progress('stopping')
         try:
-            stack.cleanUp()
+            if set_up:
+                stack.cleanUp()
         except Exception as exc:
             progress('cleanup: %s' % exc)
             code = code or 2

@@ -56,6 +56,10 @@ class Vendor(object):
     package = None          # the python package; vendor skipped if absent
     protocols = {}          # section name -> storage protocol
 
+    def host_env(self):
+        """Environment a host (cinder-volume, the demo) attaches with."""
+        return {}
+
     def available(self):
         import importlib.util
         return importlib.util.find_spec(self.package) is not None
@@ -259,7 +263,48 @@ class Infortrend(Vendor):
         return common.UNMANAGED_PREFIX + volume_id[:19]
 
 
-VENDORS = [XIO(), Pure(), Infortrend()]
+class HuaweiSDS(Vendor):
+    """Huawei SDSHypervisor: VBS key-value socket protocol.
+
+    Hosts attach through os-brick's HuaweiStorHyperConnector running the
+    package's sds_cli.
+    """
+
+    name = 'huawei-sds-cinder-simulator'
+    package = 'huawei_sds_cinder'
+    protocols = {'sds': 'SDSHypervisor'}
+    POOLS = ('16384', '16385')
+
+    def start(self, group, address, state_dir):
+        script = _console_script(self.name) or self.name
+        args = [script, '--listen', address, '--port', '0',
+                '--state-dir', state_dir]
+        for pool in self.POOLS:
+            args += ['--pool', '%s:100' % pool]
+        process = group.start(self.name, args, stdout=subprocess.PIPE)
+        ready, _w, _x = select.select([process.popen.stdout], [], [],
+                                      START_TIMEOUT)
+        line = (process.popen.stdout.readline() if ready else b'').decode()
+        match = re.search(r' on (\S+) port (\d+)', line)
+        if not match:
+            raise processes.ProcessError(
+                '%s did not start: %s' % (self.name, process.log_tail()))
+        self._vbs = '%s:%s' % (match.group(1).rstrip(','), match.group(2))
+        return {'sds': {
+            'volume_driver':
+                'huawei_sds_cinder.driver.HuaweiSDSHypervisorDriver',
+            'huawei_sds_vbs_addresses': match.group(1).rstrip(','),
+            'huawei_sds_vbs_port': int(match.group(2)),
+            'huawei_sds_pools': list(self.POOLS)}}
+
+    def host_env(self):
+        # os-brick finds sds_cli only through this variable; sds_cli finds
+        # the (simulated) local VBS through the second.
+        return {'HUAWEISDSHYPERVISORCLI_PATH': _console_script('sds_cli'),
+                'HUAWEI_SDS_CLI_VBS': self._vbs}
+
+
+VENDORS = [XIO(), Pure(), Infortrend(), HuaweiSDS()]
 
 
 def vendors(wanted=None):

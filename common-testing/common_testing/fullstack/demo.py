@@ -24,6 +24,7 @@ cinder-volume to attach the volume over FC) are reported as skipped.
 
 import hashlib
 import os
+import re
 import time
 
 import requests
@@ -40,9 +41,14 @@ GIB = 1024 ** 3
 HOST_NAME = 'fullstack-demo'
 FC_WWPN = '10000090fa0d6c01'
 FC_WWNN = '20000090fa0d6c01'
-DATA_PROTOCOLS = ('iSCSI',)
+# Protocols with a data path on this machine: iSCSI through the kit's
+# user-space initiator, SDSHypervisor through os-brick's own connector
+# and the package's sds_cli.
+DATA_PROTOCOLS = ('iSCSI', 'SDSHypervisor')
 
 
+# What cinder's manage API accepts as a host (host@backend#pool).
+MANAGE_HOST_RE = re.compile(r'^[a-zA-Z0-9-._#@:/+\[\]]*$')
 IMAGE_STEPS = ('upload to image', 'create from image')
 
 
@@ -83,12 +89,16 @@ def wait_status(get, wanted, what, timeout=TIMEOUT):
 def wait_gone(get, what, timeout=TIMEOUT):
     from cinderclient import exceptions
     deadline = time.monotonic() + timeout
+    seen = set()
     while True:
         try:
             obj = get()
         except exceptions.NotFound:
             return
-        if obj.status.startswith('error'):
+        seen.add(obj.status)
+        if obj.status.startswith('error') or (
+                obj.status in ('available', 'in-use') and 'deleting' in seen):
+            # cinder puts back what the driver refused to delete.
             raise StepFailed('%s went to status %s' % (what, obj.status))
         if time.monotonic() > deadline:
             raise StepFailed('%s still %s after %ds'
@@ -108,6 +118,12 @@ def digest_file(path, size):
             digest.update(block)
             left -= len(block)
     return digest.hexdigest()
+
+
+def device_size(path):
+    """Size of a file or block device."""
+    with open(path, 'rb') as device:
+        return device.seek(0, os.SEEK_END)
 
 
 def pattern(seed, size):
@@ -231,25 +247,26 @@ class Demo(object):
             attachments.append(attachment['id'])
             state['attachment'] = attachment['id']
             info = attachment['connection_info']
-            if protocol == 'iSCSI':
-                attached = self.initiator.attach(connection_data(info))
-                state['path'] = attached.path
-                if attached.size() != GIB:
-                    raise StepFailed('LUN of %s is %d bytes, not 1 GiB'
-                                     % (volume.id, attached.size()))
+            if protocol in DATA_PROTOCOLS:
+                path, state['detach'] = self._attach_local(info)
+                size = device_size(path)
+                if size != GIB:
+                    raise StepFailed('%s of %s is %d bytes, not 1 GiB'
+                                     % (path, volume.id, size))
                 data = pattern(section.encode(), CHUNK)
-                with open(attached.path, 'r+b') as lun:
+                with open(path, 'r+b') as lun:
                     for offset in (0, GIB // 2, GIB - CHUNK):
                         lun.seek(offset)
                         lun.write(data)
                     lun.flush()
                     os.fsync(lun.fileno())
-                state['digest'] = digest_file(attached.path, GIB)
-                with open(attached.path, 'rb') as lun:
+                state['digest'] = digest_file(path, GIB)
+                with open(path, 'rb') as lun:
                     lun.seek(GIB // 2)
                     if lun.read(CHUNK) != data:
-                        raise StepFailed('data read back over iSCSI from '
-                                         '%s differs' % volume.id)
+                        raise StepFailed('data read back over %s from '
+                                         '%s differs' % (protocol,
+                                                         volume.id))
             elif protocol == 'FC':
                 if info.get('driver_volume_type') != 'fibre_channel' or \
                         not info.get('target_wwn'):
@@ -260,8 +277,8 @@ class Demo(object):
                         'volume %s' % volume.id)
 
         def detach():
-            if 'path' in state:
-                self.initiator.detach(state.pop('path'))
+            if 'detach' in state:
+                state.pop('detach')()
             self.client.attachments.delete(state['attachment'])
             attachments.remove(state['attachment'])
             wait_status(lambda: v.get(state['b'].id), 'available',
@@ -296,12 +313,12 @@ class Demo(object):
             attachment = self.client.attachments.create(
                 volume.id, self.connector(section), mode='ro')
             attachments.append(attachment['id'])
-            attached = self.initiator.attach(
-                connection_data(attachment['connection_info']))
+            path, local_detach = self._attach_local(
+                attachment['connection_info'])
             try:
-                digest = digest_file(attached.path, GIB)
+                digest = digest_file(path, GIB)
             finally:
-                self.initiator.detach(attached.path)
+                local_detach()
                 self.client.attachments.delete(attachment['id'])
                 attachments.remove(attachment['id'])
             if digest != state['digest']:
@@ -311,10 +328,12 @@ class Demo(object):
 
         def unmanage():
             volume = v.get(state['c'].id)
-            # host@backend: pool names may hold characters (spaces) that
-            # the manage API refuses; the scheduler finds the pool.
-            state['c_host'] = getattr(volume, 'os-vol-host-attr:host'
-                                      ).split('#')[0]
+            host = getattr(volume, 'os-vol-host-attr:host')
+            if not MANAGE_HOST_RE.match(host):
+                # A pool name the manage API refuses (X-IO's "Pool 1"):
+                # give host@backend and let the scheduler choose the pool.
+                host = host.split('#')[0]
+            state['c_host'] = host
             v.unmanage(volume)
             wait_gone(lambda: v.get(volume.id), 'volume %s' % volume.id)
             created.remove(volume.id)
@@ -331,16 +350,24 @@ class Demo(object):
         def delete():
             for attachment_id in attachments:
                 self.client.attachments.delete(attachment_id)
-            if 'path' in state:
-                self.initiator.detach(state.pop('path'))
-            if 'snap' in state:
-                self.client.volume_snapshots.delete(state['snap'].id)
-                wait_gone(lambda: self.client.volume_snapshots.get(
-                    state['snap'].id), 'snapshot %s' % state['snap'].id)
-            for volume_id in reversed(created):
-                v.delete(volume_id)
-            for volume_id in reversed(created):
-                wait_gone(lambda: v.get(volume_id), 'volume %s' % volume_id)
+            if 'detach' in state:
+                state.pop('detach')()
+            # Volumes made from the snapshot go first (some arrays keep a
+            # snapshot busy while a volume depends on it), then the
+            # snapshot, then its source.
+            source = [state['a'].id] if 'a' in state else []
+            first = [i for i in created if i not in source]
+            for group in (first, source):
+                for volume_id in group:
+                    v.delete(volume_id)
+                for volume_id in group:
+                    wait_gone(lambda: v.get(volume_id),
+                              'volume %s' % volume_id)
+                if 'snap' in state:
+                    snap = state.pop('snap')
+                    self.client.volume_snapshots.delete(snap.id)
+                    wait_gone(lambda: self.client.volume_snapshots.get(
+                        snap.id), 'snapshot %s' % snap.id)
             if 'image' in state:
                 requests.delete('%s/v2/images/%s' % (
                     self.stack.glance_url, state['image']), timeout=60)
@@ -367,6 +394,27 @@ class Demo(object):
                                          self.results[section][operation][0]))
                 continue
             self._step(section, operation, function)
+
+    def _attach_local(self, info):
+        """Attach on this host; (path, a function detaching it)."""
+        data = connection_data(info)
+        if info.get('driver_volume_type') == 'iscsi':
+            attached = self.initiator.attach(data)
+            return attached.path, lambda: self.initiator.detach(
+                attached.path)
+        from os_brick.initiator import connector
+        from oslo_concurrency import lockutils
+        # os-brick serialises connects with an external lock.
+        lockutils.set_defaults(os.path.join(self.stack.run_dir,
+                                            'demo-locks'))
+        import os_brick
+        from oslo_config import cfg
+        os_brick.setup(cfg.CONF)
+        os.environ.update(self.stack.host_env)
+        brick = connector.InitiatorConnector.factory(
+            info['driver_volume_type'], None)
+        device = brick.connect_volume(data)
+        return device['path'], lambda: brick.disconnect_volume(data, device)
 
     # -- glance ------------------------------------------------------------
 

@@ -18,6 +18,8 @@ they are not running they are started as the Debian packages install them
 installs rabbitmq-server and mariadb-server.
 """
 
+import os
+import secrets
 import shutil
 import subprocess
 import time
@@ -116,30 +118,58 @@ class RabbitVhost(object):
 
 
 class Database(object):
-    """A MariaDB database of one run."""
+    """A MariaDB database of one run, and a user of its own for it.
+
+    The admin connection is root over TCP with an empty password (as on
+    these machines) or, failing that, root over the unix socket (Debian's
+    default unix_socket authentication when we are root); the services
+    connect over TCP as the run's own user.
+    """
+
+    SOCKETS = ('/run/mysqld/mysqld.sock', '/var/run/mysqld/mysqld.sock')
 
     def __init__(self, name):
         self.name = name
+        self.user = name[:32]
+        self.password = secrets.token_hex(12)
 
-    def _sql(self, statement):
+    def _connect(self):
         import pymysql
-        connection = pymysql.connect(host=MYSQL_HOST, port=MYSQL_PORT,
-                                     user=MYSQL_USER, password='',
-                                     connect_timeout=10)
+        try:
+            return pymysql.connect(host=MYSQL_HOST, port=MYSQL_PORT,
+                                   user=MYSQL_USER, password='',
+                                   connect_timeout=10)
+        except pymysql.err.OperationalError as exc:
+            for socket_path in self.SOCKETS:
+                if os.path.exists(socket_path):
+                    return pymysql.connect(unix_socket=socket_path,
+                                           user=MYSQL_USER,
+                                           connect_timeout=10)
+            raise ServiceError('cannot connect to MariaDB as %s: %s'
+                               % (MYSQL_USER, exc))
+
+    def _sql(self, *statements):
+        connection = self._connect()
         try:
             with connection.cursor() as cursor:
-                cursor.execute(statement)
+                for statement in statements:
+                    cursor.execute(statement)
             connection.commit()
         finally:
             connection.close()
 
     def create(self):
-        self._sql('CREATE DATABASE `%s` CHARACTER SET utf8mb4' % self.name)
+        self._sql('CREATE DATABASE `%s` CHARACTER SET utf8mb4' % self.name,
+                  "CREATE USER '%s'@'127.0.0.1' IDENTIFIED BY '%s'"
+                  % (self.user, self.password),
+                  "GRANT ALL PRIVILEGES ON `%s`.* TO '%s'@'127.0.0.1'"
+                  % (self.name, self.user))
 
     def drop(self):
-        self._sql('DROP DATABASE IF EXISTS `%s`' % self.name)
+        self._sql('DROP DATABASE IF EXISTS `%s`' % self.name,
+                  "DROP USER IF EXISTS '%s'@'127.0.0.1'" % self.user)
 
     @property
     def url(self):
-        return 'mysql+pymysql://%s@%s:%d/%s?charset=utf8mb4' % (
-            MYSQL_USER, MYSQL_HOST, MYSQL_PORT, self.name)
+        return 'mysql+pymysql://%s:%s@%s:%d/%s?charset=utf8mb4' % (
+            self.user, self.password, MYSQL_HOST, MYSQL_PORT, self.name)

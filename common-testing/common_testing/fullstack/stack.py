@@ -83,6 +83,7 @@ class Stack(fixtures.Fixture):
     ``glance_url``, ``sections`` ({backend section: options}),
     ``protocols`` ({section: 'iSCSI'|'FC'|...}), ``vendors``
     ({section: Vendor}), ``volume_types`` ({section: type id}),
+    ``host_env`` (environment for attaching on this host),
     ``client()`` a python-cinderclient Client.
     """
 
@@ -125,6 +126,7 @@ class Stack(fixtures.Fixture):
         self.addCleanup(self._stop_processes)
 
         self.sections, self.protocols, self.vendors = {}, {}, {}
+        self.host_env = {}
         for vendor in backends_mod.vendors(self._wanted):
             self.progress('simulator %s' % vendor.name)
             state_dir = os.path.join(self.run_dir, 'arrays', vendor.name)
@@ -135,6 +137,7 @@ class Stack(fixtures.Fixture):
                 self.sections[section] = options
                 self.protocols[section] = vendor.protocols[section]
                 self.vendors[section] = vendor
+            self.host_env.update(vendor.host_env())
         if not self.sections:
             raise processes.ProcessError('no vendor package installed '
                                          '(wanted: %s)' % (self._wanted,))
@@ -268,7 +271,8 @@ class Stack(fixtures.Fixture):
         volume = self.group.start(
             'cinder-volume',
             [sys.executable, '-m', 'common_testing.fullstack.volume_service']
-            + conf + log('cinder-volume'), env=dict(os.environ, TMPDIR=tmp))
+            + conf + log('cinder-volume'),
+            env=dict(os.environ, TMPDIR=tmp, **self.host_env))
         self.cinder_processes = [api, scheduler, volume]
         self.api_url = 'http://127.0.0.1:%d/v3' % self.api_port
         processes.wait_for(

@@ -184,9 +184,10 @@ class SimulatedArray(conformance.ArrayUnderTest):
         return [PASSWORD]
 
     def inject_fault(self, rule):
+        # The JSON form; counters (if any) start again in the simulator.
         data = rule.to_dict()
-        data.pop('seen')
-        data.pop('fired')
+        data.pop('seen', None)
+        data.pop('fired', None)
         with state_mod.Array.open(self.state_dir) as array:
             array.data['faults'].append(data)
 

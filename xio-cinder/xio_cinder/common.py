@@ -344,6 +344,50 @@ class XIOISEDriver(driver.VolumeDriver):
     def extend_volume(self, volume, new_size):
         self._extend(volume.name, new_size)
 
+    # -- retype --------------------------------------------------------------
+
+    @ise_errors
+    def retype(self, context, volume, new_type, diff, host):
+        """Change QoS IOPS in place; anything else needs a migration.
+
+        ISE modifies size, name and IOPS limits of a volume (PUT), not its
+        RAID level, pool, affinity or allocation type.
+        """
+        iops = {}
+        for key, (_old, new) in (diff or {}).get('extra_specs', {}).items():
+            key = key.lower()
+            if not key.startswith('qos:'):
+                return False
+            iops[key[4:]] = new
+        for key, (_old, new) in (diff or {}).get('qos_specs', {}).items():
+            if key.lower() in QOS_KEYS:
+                iops[key.lower()] = new
+            elif key not in ('consumer', 'id', 'name', 'created_at'):
+                return False
+        if host and volume_utils.extract_host(
+                host.get('host'), 'pool') != volume_utils.extract_host(
+                volume.host, 'pool'):
+            return False
+        limits = {}
+        for key, value in iops.items():
+            if key not in QOS_KEYS or value in (None, ''):
+                return False    # ISE cannot drop a limit in place
+            try:
+                limits['IOPS%s' % QOS_KEYS[key]] = int(value)
+            except ValueError:
+                raise exception.InvalidInput(reason=_(
+                    'QoS %(key)s must be an integer, not %(value)r')
+                    % {'key': key, 'value': value})
+        if limits:
+            if not self.client.query().has(client.CAP_QOS):
+                return False
+            current = self.client.find_volume(volume.name)
+            if current is None:
+                raise XIODriverException(data=_('volume %s not found on the '
+                                                'ISE') % volume.name)
+            self.client.modify_volume(current.url, **limits)
+        return True
+
     # -- manage / unmanage ---------------------------------------------------
 
     def _existing(self, existing_ref):

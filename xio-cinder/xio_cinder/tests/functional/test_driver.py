@@ -174,6 +174,22 @@ class DriverTestMixin(DriverBase):
         self.assertEqual({'IOPSmin': '100', 'IOPSmax': '5000',
                           'IOPSburst': '9000'}, on_array['iops'])
 
+    def test_retype_changes_qos_in_place_only(self):
+        volume = self.volume(extra_specs={'QoS:maxIOPS': '5000'})
+        self.driver.create_volume(volume)
+        host = {'host': volume.host}
+        diff = {'extra_specs': {'QoS:maxIOPS': ('5000', '800')},
+                'qos_specs': {'minIOPS': (None, '50')}}
+        self.assertTrue(self.driver.retype(self.ctxt, volume, {}, diff,
+                                           host))
+        self.assertEqual({'IOPSmax': '800', 'IOPSmin': '50'},
+                         self.array_volumes()[volume.name]['iops'])
+        raid = {'extra_specs': {'Feature:Raid': ('1', '5')}}
+        self.assertFalse(self.driver.retype(self.ctxt, volume, {}, raid,
+                                            host))
+        self.assertFalse(self.driver.retype(
+            self.ctxt, volume, {}, diff, {'host': 'h@xio#Pool 2'}))
+
     def test_stats_per_pool_and_raid(self):
         stats = self.driver.get_volume_stats(refresh=True)
         self.assertEqual('X-IO', stats['vendor_name'])

@@ -139,6 +139,25 @@ class DriverTest(base.BaseTestCase):
                                   self.typed_volume({'QoS:maxIOPS': '5'}))
         self.assertIn('QoS', str(error))
 
+    @ddt.data({'extra_specs': {'QoS:maxIOPS': ('10', None)}},
+              {'extra_specs': {'Alloc:Type': ('0', '1')}},
+              {'qos_specs': {'maxIOPS': ('10', '20')},
+               'extra_specs': {'Affinity:Type': ('hdd', 'flash')}})
+    def test_retype_needs_migration(self, diff):
+        self.assertFalse(self.driver.retype(
+            self.ctxt, self.volume(), {}, diff, {'host': 'h@b#Pool 1'}))
+        self.client.modify_volume.assert_not_called()
+
+    def test_retype_qos_only(self):
+        self.client.find_volume.return_value = _volume()
+        self.assertTrue(self.driver.retype(
+            self.ctxt, self.volume(), {},
+            {'qos_specs': {'burstIOPS': (None, '300'),
+                           'consumer': ('back-end', 'back-end')}},
+            {'host': 'h@b#Pool 1'}))
+        self.client.modify_volume.assert_called_once_with(
+            _volume().url, IOPSburst=300)
+
     def test_failed_create_discards_the_volume(self):
         self.client.wait_for_volume.side_effect = [
             client.ISETimeout('v did not become operational'), None]

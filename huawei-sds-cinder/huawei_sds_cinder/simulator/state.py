@@ -132,6 +132,7 @@ class VbsState(object):
         self.snapshots = {}
         self.attached = set()
         self._lock = threading.RLock()
+        self._deleting = 0      # objects in a transitional delete status
         for sub in ('volumes', 'snapshots'):
             os.makedirs(os.path.join(state_dir, sub), exist_ok=True)
 
@@ -139,11 +140,14 @@ class VbsState(object):
 
     def _reap(self):
         """Finish deletes whose transitional period is over."""
+        if not self._deleting:
+            return
         now = time.monotonic()
         for table in (self.volumes, self.snapshots):
             for name, obj in list(table.items()):
                 if obj.deleted_at is not None and now >= obj.deleted_at:
                     del table[name]
+                    self._deleting -= 1
                     try:
                         os.unlink(obj.path)
                     except FileNotFoundError:
@@ -247,6 +251,7 @@ class VbsState(object):
             volume.status = (STATUS_CLONE_DELETING if volume.father_name
                              else STATUS_DELETING)
             volume.deleted_at = time.monotonic() + self.delete_seconds
+            self._deleting += 1
             return volume
 
     def extend_volume(self, name, size_mb):
@@ -298,6 +303,7 @@ class VbsState(object):
                     % (name, ' '.join(sorted(snapshot.clones))))
             snapshot.status = STATUS_DELETING
             snapshot.deleted_at = time.monotonic() + self.delete_seconds
+            self._deleting += 1
             return snapshot
 
     def create_volume_from_snapshot(self, name, snapshot_name, size_mb,

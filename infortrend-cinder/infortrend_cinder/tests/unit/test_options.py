@@ -46,3 +46,14 @@ class ListOptsTest(testtools.TestCase):
         self.assertEqual('ssh', conf.eonstor.infortrend_cli_transport)
         self.assertRaises(ValueError, conf.set_override,
                           'infortrend_cli_transport', 'telnet', 'eonstor')
+
+
+class DriverOptionsTest(testtools.TestCase):
+
+    def test_both_drivers_declare_every_option(self):
+        from infortrend_cinder import fc
+        from infortrend_cinder import iscsi
+        names = {o.name for o in options.san_opts + options.infortrend_opts}
+        for cls in (iscsi.InfortrendCLIISCSIDriver, fc.InfortrendCLIFCDriver):
+            self.assertEqual(names,
+                             {o.name for o in cls.get_driver_options()})

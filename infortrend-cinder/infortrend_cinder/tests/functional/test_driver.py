@@ -143,8 +143,8 @@ class FaultsTest(DriverTestBase):
         self.assertEqual(1, self.fired()['^create si'])
 
     def test_slow_output_times_out_and_the_command_is_retried(self):
-        driver = self.load(infortrend_cli_timeout=1)
-        self.fault('^show license', 'delay', seconds=2.5)
+        driver = self.load(infortrend_cli_timeout=2)
+        self.fault('^show license', 'delay', seconds=4)
         stats = driver.get_volume_stats(refresh=True)
         self.assertTrue(stats['pools'][0]['thin_provisioning_support'])
 

@@ -148,17 +148,18 @@ class Run(object):
         self.image_ref = self.upload_image()
 
     def upload_image(self):
-        """Upload a public raw image; returns its id.
+        """Upload a community raw image; returns its id.
 
         Tests that create volumes from an image need one (devstack's cirros
-        image plays this part elsewhere).
+        image plays this part elsewhere). Community, not public: Glance
+        without auth may not publicize.
         """
         import requests
         headers = {'X-Auth-Token': self.keystone.token()}
         response = requests.post(
             self.stack.glance_url + '/v2/images', headers=headers,
             json={'name': 'cert-image', 'disk_format': 'raw',
-                  'container_format': 'bare', 'visibility': 'public'},
+                  'container_format': 'bare', 'visibility': 'community'},
             timeout=60)
         response.raise_for_status()
         image_id = response.json()['id']
@@ -190,8 +191,17 @@ class Run(object):
         if os.path.exists(workspace):
             shutil.rmtree(workspace)
         tempest = os.path.join(self.tempest_venv, 'bin', 'tempest')
-        subprocess.run([tempest, 'init', workspace], check=True,
-                       capture_output=True, timeout=300)
+        # A registry of its own: ~/.tempest's would refuse a second
+        # workspace of the same name.
+        registry = os.path.join(self.output, 'tempest-workspaces.yaml')
+        if os.path.exists(registry):
+            os.unlink(registry)
+        init = subprocess.run([tempest, 'init', '--workspace-path',
+                               registry, workspace], capture_output=True,
+                              text=True, timeout=300)
+        if init.returncode != 0:
+            raise RuntimeError('tempest init failed: %s'
+                               % (init.stderr or init.stdout)[-2000:])
         text = tempest_conf.render(caps, tempest_conf.Deployment(
             self.keystone.uri_v3, identity.ADMIN,
             self.keystone.admin_password, image_ref=self.image_ref))

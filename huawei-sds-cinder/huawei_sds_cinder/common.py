@@ -194,8 +194,15 @@ class SdsCommon(object):
         except client.VbsInvalidValue as exc:
             raise exception.InvalidInput(
                 reason=_('%(what)s: %(err)s') % {'what': what, 'err': exc})
+        except client.VbsReplyLost as exc:
+            if request_type.startswith('QUERY_'):
+                # Already re-sent to every address: nothing left to try.
+                raise exception.VolumeBackendAPIException(
+                    data=_('%(what)s failed: %(err)s')
+                    % {'what': what, 'err': exc})
+            raise
         except (client.VbsObjectNotFound, client.VbsObjectBusy,
-                client.VbsObjectExists, client.VbsReplyLost):
+                client.VbsObjectExists):
             raise
         except client.VbsError as exc:
             raise exception.VolumeBackendAPIException(
@@ -243,7 +250,8 @@ class SdsCommon(object):
 
     def _exists(self, request_type, key, name, prefix):
         try:
-            reply = self.client.request(request_type, [(key, name)])
+            reply = self._request(request_type, [(key, name)],
+                                  'Query %s' % name)
         except client.VbsObjectNotFound:
             return None
         records = reply.records(prefix)
@@ -284,7 +292,7 @@ class SdsCommon(object):
                     {'name': name, 'err': exc})
         try:
             record = self._exists(request_type, key, name, prefix)
-        except client.VbsError:
+        except (client.VbsError, exception.VolumeBackendAPIException):
             record = None
         if record is None or record.get('status') != '0':
             raise exception.VolumeBackendAPIException(
@@ -480,7 +488,7 @@ class SdsCommon(object):
         try:
             record = self._exists('QUERY_VOLUME_REQ', 'vol_name', name,
                                   'volume')
-        except client.VbsInvalidValue as exc:
+        except exception.InvalidInput as exc:
             raise exception.ManageExistingInvalidReference(
                 existing_ref=existing_ref, reason=str(exc))
         if record is None or record.get('status') != '0':

@@ -25,6 +25,7 @@ from cinder import privsep as cinder_privsep
 from cinder.volume import configuration
 from cinder.volume import driver as cinder_driver
 from common_testing import faults
+from common_testing import logcheck
 import fixtures
 import os_brick
 from os_brick.initiator import connector as brick_connector
@@ -37,6 +38,7 @@ from oslo_utils import units
 import testtools
 
 from huawei_sds_cinder import options
+from huawei_sds_cinder.simulator import server
 from huawei_sds_cinder.tests import fixtures_vbs
 
 # cinder.volume.manager needs the object classes registered at import.
@@ -342,6 +344,15 @@ class DriverFunctionalTest(testtools.TestCase):
                                   self.driver.get_volume_stats, True)
         self.assertIn('no VBS reachable', str(error))
 
+    def test_garbage_stats_reply_on_every_address_is_clear_error(self):
+        self.vbs.simulator.add_reply_fault('^QUERY_POOLS', server.GARBAGE,
+                                           count=2)
+        error = self.assertRaises(exception.VolumeBackendAPIException,
+                                  self.driver.get_volume_stats, True)
+        self.assertIn('QUERY_POOLS_CAPABILITY_REQ', str(error))
+        # Two addresses, each asked once; then it answers again.
+        self.assertEqual(2, len(self.driver.get_volume_stats(True)['pools']))
+
     def test_unknown_pool_names_option(self):
         error = self.assertRaises(exception.InvalidConfigurationValue,
                                   self._load, huawei_sds_pools=['404'])
@@ -394,7 +405,7 @@ class DriverFunctionalTest(testtools.TestCase):
                 '<?xml version="1.0" encoding="UTF-8"?><config>'
                 '<controller><vbs_url>%s, bogus ,%s</vbs_url>'
                 '<vbs_port>%d</vbs_port><UserName>u</UserName>'
-                '<UserPassword>p</UserPassword></controller>'
+                '<UserPassword>xml-pass-word</UserPassword></controller>'
                 '<pools><pool><pool_id>16385</pool_id></pool></pools>'
                 '<policy><iops>500</iops><repicate_num>2</repicate_num>'
                 '<QoS_support>1</QoS_support></policy>'
@@ -402,6 +413,7 @@ class DriverFunctionalTest(testtools.TestCase):
                 '</capability></config>'
                 % (self.vbs.addresses[0], self.vbs.addresses[1],
                    self.vbs.port))
+        self.useFixture(logcheck.SecretsNotLogged(['xml-pass-word']))
         driver = self._load(huawei_sds_vbs_addresses=[],
                             huawei_sds_pools=[], huawei_sds_vbs_port=1,
                             cinder_huawei_sds_conf_file=path)

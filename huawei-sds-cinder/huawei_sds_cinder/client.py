@@ -267,7 +267,8 @@ class VbsClient(object):
 
     def _exchange(self, sock, payload):
         """Send payload, then read until the peer closes."""
-        self.round_trips += 1
+        with self._lock:
+            self.round_trips += 1
         deadline = time.monotonic() + self.read_timeout
         chunks = []
         size = 0

@@ -499,7 +499,13 @@ class SdsCommon(object):
         return name, record
 
     def manage_existing(self, volume, existing_ref):
-        name, _record = self._existing_volume(existing_ref)
+        name, record = self._existing_volume(existing_ref)
+        # cinder rounded the size up to whole GB; make the VBS agree.
+        if int(record['vol_size']) < _size_mb(volume.size):
+            self._request('EXTEND_VOLUME_REQ',
+                          [('vol_name', name),
+                           ('vol_size', _size_mb(volume.size))],
+                          'Extend managed volume %s' % name)
         return {'provider_location': name}
 
     def manage_existing_get_size(self, volume, existing_ref):

@@ -384,11 +384,15 @@ class DriverFunctionalTest(testtools.TestCase):
         volume = self._volume()
         ref = {'source-name': 'legacy-vol'}
         self.assertEqual(2, self.driver.manage_existing_get_size(volume, ref))
+        volume.size = 2     # what cinder does with that size
         volume.update(self.driver.manage_existing(volume, ref))
         self.assertEqual('legacy-vol', volume.provider_location)
-        self._write(volume, 0, b'managed')
-        self.driver.extend_volume(volume, 2)
+        # 1.5 GB on the VBS was grown to the 2 GB cinder accounts for
         self.assertEqual(2048, self.vbs.array.volumes['legacy-vol'].size_mb)
+        self._write(volume, 0, b'managed')
+        self.driver.extend_volume(volume, 3)
+        self.assertEqual(3072, self.vbs.array.volumes['legacy-vol'].size_mb)
+        self.assertEqual(b'managed', self._read(volume, 0, 7))
         self.driver.unmanage(volume)
         self.assertIn('legacy-vol', self._inventory()['volume'])
         self.assertRaises(exception.ManageExistingInvalidReference,

@@ -22,7 +22,7 @@ started=$(date +%s)
 "$tools_venv/bin/tox" run "$@"
 tox_rc=$?
 
-python3 common-testing/tools/summarise-stestr.py "$tools_venv/bin/subunit-stats" "$started" \
+python3 common-testing/tools/summarise-stestr.py "$tools_venv/bin" "$started" \
     common-testing pure-cinder xio-cinder infortrend-cinder huawei-sds-cinder datera-fuel
 summary_rc=$?
 

@@ -12,7 +12,10 @@
 
 """Add up the latest stestr run of each package into one closing line.
 
-Usage: summarise-stestr.py SUBUNIT_STATS STARTED_EPOCH DIR [DIR ...]
+Usage: summarise-stestr.py SUBUNIT_BIN_DIR STARTED_EPOCH DIR [DIR ...]
+
+stestr's file repository keeps each run as a subunit v1 stream, so it is
+converted to v2 (subunit-1to2) before subunit-stats counts it.
 
 Only runs newer than STARTED_EPOCH count, so a stale .stestr repository
 from an earlier run cannot pass for this one. Exits 1 when any test failed
@@ -35,10 +38,14 @@ def latest_run(repo_dir):
     return os.path.join(stestr_dir, max(runs, key=int))
 
 
-def stats(subunit_stats, stream_path):
+def stats(subunit_bin, stream_path):
     with open(stream_path, 'rb') as stream:
-        out = subprocess.run([subunit_stats, '--no-passthrough'], stdin=stream,
-                             capture_output=True, text=True).stdout
+        v2 = subprocess.run([os.path.join(subunit_bin, 'subunit-1to2')],
+                            stdin=stream, capture_output=True,
+                            check=True).stdout
+    out = subprocess.run([os.path.join(subunit_bin, 'subunit-stats'),
+                          '--no-passthrough'], input=v2,
+                         capture_output=True, check=True).stdout.decode()
     counts = {}
     for line in out.splitlines():
         key, _, value = line.partition(':')
@@ -49,7 +56,7 @@ def stats(subunit_stats, stream_path):
 
 
 def main(argv):
-    subunit_stats, started, dirs = argv[1], float(argv[2]), argv[3:]
+    subunit_bin, started, dirs = argv[1], float(argv[2]), argv[3:]
     total = [0, 0, 0]
     missing = []
     for package_dir in dirs:
@@ -57,7 +64,7 @@ def main(argv):
         if run is None or os.path.getmtime(run) < started:
             missing.append(package_dir)
             continue
-        passed, failed, skipped = stats(subunit_stats, run)
+        passed, failed, skipped = stats(subunit_bin, run)
         print('%-20s %d passed, %d failed, %d skipped'
               % (package_dir + ':', passed, failed, skipped))
         total = [total[0] + passed, total[1] + failed, total[2] + skipped]

@@ -268,11 +268,13 @@ class Stack(fixtures.Fixture):
             [_program('cinder-scheduler')] + conf + log('cinder-scheduler'))
         tmp = os.path.join(self.run_dir, 'tmp')
         os.makedirs(tmp, exist_ok=True)
-        volume = self.group.start(
-            'cinder-volume',
-            [sys.executable, '-m', 'common_testing.fullstack.volume_service']
+        self._volume_command = dict(
+            name='cinder-volume',
+            args=[sys.executable, '-m',
+                  'common_testing.fullstack.volume_service']
             + conf + log('cinder-volume'),
             env=dict(os.environ, TMPDIR=tmp, **self.host_env))
+        volume = self.group.start(**self._volume_command)
         self.cinder_processes = [api, scheduler, volume]
         self.api_url = 'http://127.0.0.1:%d/v3' % self.api_port
         processes.wait_for(
@@ -316,6 +318,17 @@ class Stack(fixtures.Fixture):
                                          endpoint=self.api_url)
         session = ks_session.Session(auth=auth)
         return cinder_client.Client(API_VERSION, session=session)
+
+    def restart_volume_service(self):
+        """Stop cinder-volume by PID and start it again.
+
+        SIGTERM, waiting for the process group to end, as an operator's
+        restart does.
+        """
+        old = self.cinder_processes.pop()
+        self.group.stop(old)
+        self.cinder_processes.append(
+            self.group.start(**self._volume_command))
 
     def check_running(self):
         for process in self.cinder_processes:

@@ -24,6 +24,7 @@ import importlib.util
 import os
 import shutil
 import tempfile
+import time
 
 import fixtures
 import testtools
@@ -36,6 +37,8 @@ from common_testing.fullstack import stack as stack_mod
 TIMEOUT = 900     # seconds for bring-up, scenario and teardown
 # The vendors whose whole scenario passes; FULLSTACK_VENDORS overrides.
 DEFAULT_VENDORS = ['xio-cinder']
+RESTART_VOLUMES = 6
+RESTART_TIMEOUT = 300
 
 
 def _missing_requirements():
@@ -113,6 +116,10 @@ class TestFullStackDemo(testtools.TestCase):
         return run_dir
 
     def test_readme_scenario_on_every_backend(self):
+        """The demo on every backend, then a restart under load.
+
+        One stack for both phases: bringing it up is the expensive part.
+        """
         progress = []
         stack = self.useFixture(stack_mod.Stack(
             vendors=_wanted_vendors(), run_dir=self._run_dir(),
@@ -136,4 +143,44 @@ class TestFullStackDemo(testtools.TestCase):
         client = stack.client()
         self.assertEqual([], client.volumes.list())
         self.assertEqual([], client.volume_snapshots.list())
+        stack.check_running()
+        self._restart_in_the_middle_of_creates(stack)
+
+    def _restart_in_the_middle_of_creates(self, stack):
+        """cinder-volume restarted under creates: nothing stays stuck."""
+        client = stack.client()
+        section = sorted(stack.sections)[-1]
+        vtype = stack.volume_types[section]
+        ids = [client.volumes.create(1, volume_type=vtype,
+                                     name='restart-%d' % index).id
+               for index in range(RESTART_VOLUMES)]
+        stack.restart_volume_service()
+        final = {}
+        deadline = time.monotonic() + RESTART_TIMEOUT
+        while len(final) < len(ids):
+            for volume_id in set(ids) - set(final):
+                status = client.volumes.get(volume_id).status
+                if status in ('available', 'error'):
+                    final[volume_id] = status
+            if time.monotonic() > deadline:
+                self.fail('volumes still transitional %ds after a '
+                          'cinder-volume restart: %s' % (
+                              RESTART_TIMEOUT, {
+                                  i: client.volumes.get(i).status
+                                  for i in set(ids) - set(final)}))
+            time.sleep(1)
+        self.addDetail('after-restart', testtools.content.text_content(
+            repr(final)))
+        # The restarted service serves new requests...
+        after = client.volumes.create(1, volume_type=vtype)
+        ids.append(after.id)
+        demo.wait_status(lambda: client.volumes.get(after.id), 'available',
+                         'volume %s after the restart' % after.id)
+        # ...and deletes every volume, also those that ended in error.
+        for volume_id in ids:
+            client.volumes.delete(volume_id)
+        for volume_id in ids:
+            demo.wait_gone(lambda: client.volumes.get(volume_id),
+                           'volume %s' % volume_id)
+        self.assertEqual([], client.volumes.list())
         stack.check_running()

@@ -44,10 +44,11 @@ def second_loopback():
     """A second 127.x.y.z of this process (for fail-over between agents).
 
     common_testing.net gives each pid one address with a second octet of
-    100..163; this one uses 200.. with the same pid bits, so it is ours too.
+    100..163; this one uses 164..227 with the same pid bits, so it is ours
+    too.
     """
     first = net.private_loopback().split('.')
-    return '127.%d.%s.%s' % (int(first[1]) + 100, first[2], first[3])
+    return '127.%d.%s.%s' % (int(first[1]) + 64, first[2], first[3])
 
 
 class VbsSimulatorFixture(fixtures.Fixture):

@@ -149,3 +149,38 @@ class DeleteWaitTest(testtools.TestCase):
             'DELETE_VOLUME_REQ', -900020)
         self.assertRaises(exception.VolumeIsBusy, self.common.delete_volume,
                           volume())
+
+
+@ddt.ddt
+class LegacyXmlTest(testtools.TestCase):
+
+    def _write(self, body):
+        path = self.useFixture(fixtures.TempDir()).path + '/storac.xml'
+        with open(path, 'w') as xml:
+            xml.write('<?xml version="1.0"?><config>%s</config>' % body)
+        return path
+
+    def test_addresses_port_pools_policy(self):
+        settings = common.read_legacy_xml(self._write(
+            '<controller><vbs_url>10.0.0.1,,300.1.1.1, 10.0.0.2 '
+            '</vbs_url><vbs_port>10599</vbs_port></controller>'
+            '<pools><pool><pool_id>1</pool_id></pool><pool><pool_id>2'
+            '</pool_id></pool></pools><policy><iops>7</iops>'
+            '<QoS_support>1</QoS_support></policy>'))
+        self.assertEqual(['10.0.0.1', '10.0.0.2'], settings['addresses'])
+        self.assertEqual(10599, settings['port'])
+        self.assertEqual(['1', '2'], settings['pools'])
+        self.assertEqual({'iops': '7'}, settings['policy'])
+
+    @ddt.data('<controller><vbs_port>http</vbs_port></controller>',
+              '<controller><vbs_port>70000</vbs_port></controller>',
+              '<controller><vbs_url>')
+    def test_bad_file_names_the_option(self, body):
+        error = self.assertRaises(exception.InvalidConfigurationValue,
+                                  common.read_legacy_xml, self._write(body))
+        self.assertIn('cinder_huawei_sds_conf_file', str(error))
+
+    def test_missing_file_names_the_option(self):
+        error = self.assertRaises(exception.InvalidConfigurationValue,
+                                  common.read_legacy_xml, '/nonexistent.xml')
+        self.assertIn('cinder_huawei_sds_conf_file', str(error))

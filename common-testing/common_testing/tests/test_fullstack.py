@@ -89,6 +89,38 @@ class TestProcessGroup(testtools.TestCase):
         self.assertIn('bye', dead.log_tail())
 
 
+class TestFailedStart(testtools.TestCase):
+    """A stack that fails to start leaves no vhost, database or process."""
+
+    def test_cleanup_after_a_failed_start(self):
+        missing = [m for m in _missing_requirements() if m != 'glance']
+        if missing:
+            self.skipTest('needs %s' % ', '.join(missing))
+        from common_testing.fullstack import services
+        from common_testing import net
+        if not (net.is_listening(services.RABBIT_HOST, services.RABBIT_PORT)
+                and net.is_listening(services.MYSQL_HOST,
+                                     services.MYSQL_PORT)):
+            self.skipTest('RabbitMQ and MariaDB are not running')
+        run_dir = self.useFixture(fixtures.TempDir()).path
+        stack = stack_mod.Stack(vendors=['no-such-vendor'], run_dir=run_dir)
+        error = self.assertRaises(fixtures.MultipleExceptions, stack.setUp)
+        self.assertIn('no vendor package installed', str(error.args[0][1]))
+        database = services.Database(stack.run_id)
+        connection = database._connect()
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SHOW DATABASES LIKE '%s%%'" % stack.run_id)
+                self.assertEqual((), cursor.fetchall())
+                cursor.execute("SELECT user FROM mysql.user WHERE user "
+                               "LIKE '%s%%'" % stack.run_id)
+                self.assertEqual((), cursor.fetchall())
+        finally:
+            connection.close()
+        vhosts = services._run('rabbitmqctl', '-q', 'list_vhosts')
+        self.assertNotIn(stack.run_id, vhosts)
+
+
 class TestFullStackDemo(testtools.TestCase):
 
     def setUp(self):

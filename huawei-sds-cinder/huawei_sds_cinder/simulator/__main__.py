@@ -65,6 +65,10 @@ def build_parser():
                         help='a common_testing fault rule as JSON, e.g. '
                              '\'{"match": "^CREATE_VOLUME_REQ", '
                              '"action": "delay", "seconds": 3}\'')
+    parser.add_argument('--control-port', type=int,
+                        help='serve the JSON control interface (fault '
+                             'rules, addresses up/down, inventory) on the '
+                             'first address at this port (0: a free one)')
     parser.add_argument('--reply-fault', action='append', type=_reply_fault,
                         metavar='REGEX:MODE', default=[],
                         help='mangle the next reply to a matching request: '
@@ -87,13 +91,23 @@ def main(argv=None):
     for match, mode in args.reply_fault:
         simulator.add_reply_fault(match, mode, count=None)
     simulator.start()
+    control = None
+    if args.control_port is not None:
+        control = server.ControlServer(simulator, simulator.addresses[0],
+                                       args.control_port).start()
+    # The first line is parsed by launchers: keep its shape.
     print('VBS simulator on %s port %d, state in %s'
           % (', '.join(simulator.addresses), simulator.port, state_dir),
           flush=True)
+    if control is not None:
+        print('control interface on %s port %d'
+              % (control.address, control.port), flush=True)
     stopped = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stopped.set())
     stopped.wait()
+    if control is not None:
+        control.stop()
     simulator.stop()
     return 0
 

@@ -17,6 +17,8 @@ carries one request; the reply is written and the connection closed, which
 is how the peer knows the reply is complete.
 """
 
+import http.server
+import json
 import os
 import re
 import select
@@ -339,3 +341,101 @@ class VbsSimulator(object):
             line = b'filler=' + b'x' * 65536 + b'\n'
             for _ in range(200):
                 sock.sendall(line)
+
+
+class ControlServer(object):
+    """JSON over HTTP for tests driving a simulator process at run time.
+
+    GET/POST/DELETE /control/faults: the common_testing fault rules (read,
+    add one, clear). POST /control/reply-faults: {"match", "mode",
+    "count"}. POST /control/addresses/<address>: {"up": true|false}.
+    GET /control/inventory: the names of volumes, snapshots, attachments.
+    It is not the VBS protocol and not subject to faults.
+    """
+
+    def __init__(self, simulator, address, port=0):
+        self.simulator = simulator
+        control = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def _body(self):
+                length = int(self.headers.get('Content-Length') or 0)
+                return json.loads(self.rfile.read(length) or b'null')
+
+            def _answer(self, status, payload):
+                data = json.dumps(payload).encode('utf-8')
+                self.send_response(status)
+                self.send_header('Content-Type', 'application/json')
+                self.send_header('Content-Length', str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def _dispatch(self, method):
+                try:
+                    body = self._body() if method == 'POST' else None
+                    self._answer(200, control.handle(method, self.path,
+                                                     body))
+                except KeyError as exc:
+                    self._answer(404, {'error': 'no such resource %s'
+                                       % exc})
+                except (TypeError, ValueError, OSError) as exc:
+                    self._answer(400, {'error': str(exc)})
+
+            def do_GET(self):
+                self._dispatch('GET')
+
+            def do_POST(self):
+                self._dispatch('POST')
+
+            def do_DELETE(self):
+                self._dispatch('DELETE')
+
+        self.httpd = http.server.ThreadingHTTPServer((address, port), Handler)
+        self.httpd.daemon_threads = True
+        self.address, self.port = self.httpd.server_address[:2]
+        self.thread = threading.Thread(target=self.httpd.serve_forever,
+                                       kwargs={'poll_interval': 0.05},
+                                       daemon=True)
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join(5)
+
+    def handle(self, method, path, body):
+        simulator = self.simulator
+        if path == '/control/faults':
+            if method == 'GET':
+                return simulator.plan.rules()
+            if method == 'POST':
+                return simulator.plan.add(body).to_dict()
+            if method == 'DELETE':
+                simulator.plan.clear()
+                return []
+        if path == '/control/reply-faults' and method == 'POST':
+            simulator.add_reply_fault(body['match'], body['mode'],
+                                      body.get('count', 1),
+                                      body.get('seconds', 5.0))
+            return body
+        if path == '/control/inventory' and method == 'GET':
+            return {kind: sorted(names) for kind, names in
+                    simulator.array.inventory().items()}
+        prefix = '/control/addresses/'
+        if path.startswith(prefix) and method == 'POST':
+            address = path[len(prefix):]
+            if address not in simulator.addresses:
+                raise KeyError(address)
+            listening = address in simulator.listening()
+            if body.get('up') and not listening:
+                simulator.address_up(address)
+            elif not body.get('up') and listening:
+                simulator.address_down(address)
+            return {'listening': simulator.listening()}
+        raise KeyError(path)

@@ -12,6 +12,8 @@
 """The huawei-sds-cinder-simulator console script, run as a process."""
 
 import os
+import re
+import select
 import signal
 import subprocess
 import sys
@@ -19,6 +21,7 @@ import time
 
 from common_testing import net
 import fixtures
+import requests
 import testtools
 
 from huawei_sds_cinder import client
@@ -43,6 +46,7 @@ class ConsoleScriptTest(testtools.TestCase):
             self.assertIsNone(process.poll(), 'simulator exited')
             self.assertLess(time.monotonic(), deadline, 'never listened')
             time.sleep(0.1)
+        self.process = process
         return client.VbsClient([address], port, read_timeout=5), state_dir
 
     def _stop(self, process):
@@ -79,3 +83,43 @@ class ConsoleScriptTest(testtools.TestCase):
                           'CREATE_VOLUME_REQ', [('vol_name', 'v1'),
                                                 ('vol_size', 1),
                                                 ('pool_id', '7')])
+
+    def test_control_interface(self):
+        vbs, _ = self._start('--control-port', '0')
+        # Raw reads: a buffered readline would hide the second line from
+        # select.
+        output = b''
+        deadline = time.monotonic() + 20
+        while output.count(b'\n') < 2 and time.monotonic() < deadline:
+            fd = self.process.stdout.fileno()
+            if select.select([fd], [], [], 1)[0]:
+                output += os.read(fd, 4096)
+        match = re.search(r'control interface on (\S+) port (\d+)',
+                          output.decode())
+        self.assertIsNotNone(match, output)
+        control = 'http://%s:%s/control' % match.groups()
+        rule = requests.post(control + '/faults', timeout=5, json={
+            'match': '^CREATE_VOLUME_REQ', 'action': 'fail'})
+        self.assertEqual(200, rule.status_code)
+        self.assertRaises(client.VbsRequestError, vbs.request,
+                          'CREATE_VOLUME_REQ', [('vol_name', 'v1'),
+                                                ('vol_size', 1),
+                                                ('pool_id', '7')])
+        self.assertEqual(1, requests.get(control + '/faults',
+                                         timeout=5).json()[0]['fired'])
+        requests.delete(control + '/faults', timeout=5)
+        vbs.request('CREATE_VOLUME_REQ', [('vol_name', 'v1'),
+                                          ('vol_size', 1), ('pool_id', '7')])
+        self.assertEqual(['v1'], requests.get(
+            control + '/inventory', timeout=5).json()['volume'])
+        bad = requests.post(control + '/faults', timeout=5,
+                            json={'match': 'x', 'action': 'explode'})
+        self.assertEqual(400, bad.status_code)
+        down = requests.post(control + '/addresses/' + vbs.addresses[0],
+                             timeout=5, json={'up': False})
+        self.assertEqual([], down.json()['listening'])
+        self.assertRaises(client.VbsConnectionError, vbs.request,
+                          'QUERY_VOLUME_REQ', [('vol_name', 'v1')])
+        requests.post(control + '/addresses/' + vbs.addresses[0],
+                      timeout=5, json={'up': True})
+        vbs.request('QUERY_VOLUME_REQ', [('vol_name', 'v1')])

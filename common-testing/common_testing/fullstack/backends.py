@@ -60,6 +60,10 @@ class Vendor(object):
         """Environment a host (cinder-volume, the demo) attaches with."""
         return {}
 
+    def array_volumes(self):
+        """Names of the volumes on the array, or None if not observable."""
+        return None
+
     def available(self):
         import importlib.util
         return importlib.util.find_spec(self.package) is not None
@@ -89,6 +93,8 @@ class XIO(Vendor):
         process = group.start(self.name, args, env=env,
                               stdout=subprocess.PIPE)
         info = read_ready_line(process, self.name)
+        self._control = ('http://%s/_sim/state' % info['controllers'][0],
+                         ('admin', password))
         common = {'san_ip': info['san_ip'], 'san_login': 'admin',
                   'san_password': password,
                   'ise_connection_retries': 3,
@@ -101,6 +107,13 @@ class XIO(Vendor):
                      target_port=int(info['iscsi_portal'].rsplit(':', 1)[1]))
         fc = dict(common, volume_driver='xio_cinder.fc.XIOFCDriver')
         return {'ise-iscsi': iscsi, 'ise-fc': fc}
+
+    def array_volumes(self):
+        import requests
+        url, auth = self._control
+        response = requests.get(url, auth=auth, timeout=30)
+        response.raise_for_status()
+        return sorted(response.json()['volumes'])
 
 
 def self_signed_certificate(directory, address):

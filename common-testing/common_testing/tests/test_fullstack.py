@@ -175,6 +175,7 @@ class TestFullStackDemo(testtools.TestCase):
         client = stack.client()
         self.assertEqual([], client.volumes.list())
         self.assertEqual([], client.volume_snapshots.list())
+        self._assert_arrays_empty(stack)
         stack.check_running()
         self._restart_in_the_middle_of_creates(stack)
 
@@ -215,4 +216,12 @@ class TestFullStackDemo(testtools.TestCase):
             demo.wait_gone(lambda: client.volumes.get(volume_id),
                            'volume %s' % volume_id)
         self.assertEqual([], client.volumes.list())
+        self._assert_arrays_empty(stack)
         stack.check_running()
+
+    def _assert_arrays_empty(self, stack):
+        """Nothing is left on a simulator that can be looked into."""
+        for vendor in set(stack.vendors.values()):
+            volumes = vendor.array_volumes()
+            if volumes is not None:
+                self.assertEqual([], volumes, vendor.name)

@@ -19,9 +19,9 @@ import types
 import fixtures
 
 from common_testing import net
+from common_testing import tls
 from pure_cinder.simulator import __main__ as sim_main
 from pure_cinder.simulator import server
-from pure_cinder.simulator import tls
 
 
 class Simulator(fixtures.Fixture):
@@ -44,8 +44,10 @@ class Simulator(fixtures.Fixture):
         address = net.private_loopback()
         self.ca_path = cert = key = None
         if self.tls:
-            self.ca_path, cert, key = tls.write_ca_and_server_cert(
-                workdir, address)
+            # The self-signed certificate is its own CA.
+            cert, key = tls.write_self_signed_cert(
+                workdir, address, common_name='pure-cinder simulator')
+            self.ca_path = cert
         tgt_admin = tgt_portal = None
         self.tgtd = None
         if self.iscsi:

@@ -18,8 +18,8 @@ from cinder import exception
 import fixtures
 
 from common_testing import faults
+from common_testing import tls
 from pure_cinder import common
-from pure_cinder.simulator import tls
 from pure_cinder.tests.functional import base
 
 GiB = base.GiB
@@ -57,8 +57,7 @@ class SetupTest(base.DriverAgainstSimulator):
 
     def test_certificate_from_another_ca_is_refused(self):
         other_dir = self.useFixture(fixtures.TempDir()).path
-        other_ca, _cert, _key = tls.write_ca_and_server_cert(
-            other_dir, '127.0.0.1')
+        other_ca, _key = tls.write_self_signed_cert(other_dir, '127.0.0.1')
         loaded = self.load_driver(setup=False,
                                   driver_ssl_cert_path=other_ca)
         exc = self.assertRaises(common.PureDriverException,

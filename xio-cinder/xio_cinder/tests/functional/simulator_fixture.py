@@ -26,6 +26,7 @@ import fixtures
 import requests
 
 from common_testing import net
+from common_testing import tls
 
 PASSWORD = 'sim-Pa55word-9f3k'
 CHAP_SECRET = 'chapSecret12345x'
@@ -62,8 +63,9 @@ class Simulator(fixtures.Fixture):
         if self.tgtd:
             args += ['--tgtd', '--tgtd-address', address]
         if self.tls:
-            self.ca_path, key_path = self_signed_certificate(state_dir,
-                                                             address)
+            self.ca_path, key_path = tls.write_self_signed_cert(
+                state_dir, address, common_name='ISE simulator',
+                basename='ise')
             args += ['--tls-cert', self.ca_path, '--tls-key', key_path]
         if self.chap:
             args += ['--chap-user', 'chapuser']
@@ -131,41 +133,3 @@ class Simulator(fixtures.Fixture):
             if all(v['status'] == 'Operational' for v in volumes.values()):
                 return
             time.sleep(0.05)
-
-
-def self_signed_certificate(directory, address):
-    """A certificate for ``address`` (its own CA) and its key, as files."""
-    import datetime
-    import ipaddress
-
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives import serialization
-    from cryptography import x509
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME,
-                                         'ISE simulator')])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (x509.CertificateBuilder()
-            .subject_name(name).issuer_name(name)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(minutes=5))
-            .not_valid_after(now + datetime.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName(
-                [x509.IPAddress(ipaddress.ip_address(address))]),
-                critical=False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None),
-                           critical=True)
-            .sign(key, hashes.SHA256()))
-    cert_path = os.path.join(directory, 'ise-cert.pem')
-    key_path = os.path.join(directory, 'ise-key.pem')
-    with open(cert_path, 'wb') as f:
-        f.write(cert.public_bytes(serialization.Encoding.PEM))
-    with open(key_path, 'wb') as f:
-        f.write(key.private_bytes(serialization.Encoding.PEM,
-                                  serialization.PrivateFormat.PKCS8,
-                                  serialization.NoEncryption()))
-    return cert_path, key_path

@@ -20,6 +20,8 @@ packages=(
     pcs                 # datera-fuel: pcs -f edits/inspects the offline CIB in the Pacemaker test
     rpm                 # datera-fuel: rpmbuild builds the installable plugin package
     createrepo-c        # datera-fuel: fuel-plugin-builder's createrepo step (createrepo_c)
+    rabbitmq-server     # fullstack: cinder's message bus (one vhost per run)
+    mariadb-server      # fullstack: cinder's and glance's databases (one per run)
 )
 missing=()
 for pkg in "${packages[@]}"; do

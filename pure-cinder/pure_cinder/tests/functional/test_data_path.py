@@ -12,20 +12,15 @@
 """The iSCSI data path: real iSCSI sessions to the simulator's tgtd."""
 
 import os
-import unittest
+
+from common_testing import images
+from common_testing import initiator
 
 from pure_cinder.tests.functional import base
 
 MiB = 1024 * 1024
 
-try:
-    from common_testing import images
-    from common_testing import initiator
-except ImportError:  # the kit's initiator has not landed
-    initiator = images = None
 
-
-@unittest.skipIf(initiator is None, 'common_testing.initiator missing')
 class ISCSIDataPathTest(base.DriverAgainstSimulator):
 
     protocol = 'iSCSI'
@@ -88,7 +83,6 @@ class ISCSIDataPathTest(base.DriverAgainstSimulator):
                           self.user_space.initiator.attach, info)
 
 
-@unittest.skipIf(images is None, 'common_testing.images missing')
 class ImageCopyTest(base.DriverAgainstSimulator):
     """cinder's generic copy_image_to_volume / copy_volume_to_image."""
 

@@ -12,7 +12,8 @@
 """InfortrendCommon: the array logic shared by the iSCSI and FC drivers.
 
 It talks to the array only through client.RaidcmdClient; it never builds a
-command line itself.
+command line itself.  InfortrendBaseVolumeDriver is the part of the two
+cinder driver classes that does not depend on the protocol.
 """
 
 import functools
@@ -20,6 +21,7 @@ import math
 import time
 
 from cinder import exception
+from cinder.volume import driver
 from cinder.volume import volume_utils
 from oslo_concurrency import lockutils
 from oslo_log import log as logging
@@ -966,3 +968,81 @@ class InfortrendCommon(object):
                     data='Tier migration of partition %s did not finish '
                          'within %ss' % (part_id, timeout))
             time.sleep(self._conf('infortrend_replica_poll_interval'))
+
+
+class InfortrendBaseVolumeDriver(driver.VolumeDriver):
+    """What the iSCSI and FC drivers share: delegation to InfortrendCommon.
+
+    A concrete driver also inherits cinder's protocol base class, sets
+    PROTOCOL ('iSCSI' or 'FC'), VERSION and CI_WIKI_NAME, and implements
+    initialize_connection and terminate_connection.
+    """
+
+    PROTOCOL = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.configuration.append_config_values(options.san_opts)
+        self.configuration.append_config_values(options.infortrend_opts)
+        self.common = InfortrendCommon(self.PROTOCOL, self.configuration,
+                                       self.VERSION)
+
+    @staticmethod
+    def get_driver_options():
+        return options.san_opts + options.infortrend_opts
+
+    def do_setup(self, context):
+        self.common.do_setup()
+
+    def check_for_setup_error(self):
+        self.common.check_for_setup_error()
+
+    def create_volume(self, volume):
+        return self.common.create_volume(volume)
+
+    def create_volume_from_snapshot(self, volume, snapshot):
+        return self.common.create_volume_from_snapshot(volume, snapshot)
+
+    def create_cloned_volume(self, volume, src_vref):
+        return self.common.create_cloned_volume(volume, src_vref)
+
+    def extend_volume(self, volume, new_size):
+        self.common.extend_volume(volume, new_size)
+
+    def delete_volume(self, volume):
+        self.common.delete_volume(volume)
+
+    def create_snapshot(self, snapshot):
+        return self.common.create_snapshot(snapshot)
+
+    def delete_snapshot(self, snapshot):
+        self.common.delete_snapshot(snapshot)
+
+    # LUN maps are made in initialize_connection; there is no export.
+    def create_export(self, context, volume, connector):
+        pass
+
+    def ensure_export(self, context, volume):
+        pass
+
+    def remove_export(self, context, volume):
+        pass
+
+    def get_volume_stats(self, refresh=False):
+        self._stats = self.common.get_volume_stats(refresh)
+        return self._stats
+
+    def migrate_volume(self, context, volume, host):
+        return self.common.migrate_volume(volume, host)
+
+    def manage_existing(self, volume, existing_ref):
+        return self.common.manage_existing(volume, existing_ref)
+
+    def manage_existing_get_size(self, volume, existing_ref):
+        return self.common.manage_existing_get_size(volume, existing_ref)
+
+    def unmanage(self, volume):
+        self.common.unmanage(volume)
+
+    def retype(self, context, volume, new_type, diff, host):
+        return self.common.retype(volume, new_type, diff, host)

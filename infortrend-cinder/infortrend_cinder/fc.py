@@ -16,11 +16,11 @@ from cinder.volume import driver
 from cinder.zonemanager import utils as fczm_utils
 
 from infortrend_cinder import common
-from infortrend_cinder import options
 
 
 @interface.volumedriver
-class InfortrendCLIFCDriver(driver.FibreChannelDriver):
+class InfortrendCLIFCDriver(common.InfortrendBaseVolumeDriver,
+                            driver.FibreChannelDriver):
     """Fibre Channel driver for Infortrend EonStor DS over the raidcmd CLI.
 
     Version history:
@@ -35,52 +35,7 @@ class InfortrendCLIFCDriver(driver.FibreChannelDriver):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.configuration.append_config_values(options.san_opts)
-        self.configuration.append_config_values(options.infortrend_opts)
-        self.common = common.InfortrendCommon(self.PROTOCOL,
-                                              self.configuration,
-                                              self.VERSION)
         self.lookup_service = fczm_utils.create_lookup_service()
-
-    @staticmethod
-    def get_driver_options():
-        return options.san_opts + options.infortrend_opts
-
-    def do_setup(self, context):
-        self.common.do_setup()
-
-    def check_for_setup_error(self):
-        self.common.check_for_setup_error()
-
-    def create_volume(self, volume):
-        return self.common.create_volume(volume)
-
-    def create_volume_from_snapshot(self, volume, snapshot):
-        return self.common.create_volume_from_snapshot(volume, snapshot)
-
-    def create_cloned_volume(self, volume, src_vref):
-        return self.common.create_cloned_volume(volume, src_vref)
-
-    def extend_volume(self, volume, new_size):
-        self.common.extend_volume(volume, new_size)
-
-    def delete_volume(self, volume):
-        self.common.delete_volume(volume)
-
-    def create_snapshot(self, snapshot):
-        return self.common.create_snapshot(snapshot)
-
-    def delete_snapshot(self, snapshot):
-        self.common.delete_snapshot(snapshot)
-
-    def create_export(self, context, volume, connector):
-        pass
-
-    def ensure_export(self, context, volume):
-        pass
-
-    def remove_export(self, context, volume):
-        pass
 
     def initialize_connection(self, volume, connector):
         info = self.common.initialize_fc(volume, connector,
@@ -92,22 +47,3 @@ class InfortrendCLIFCDriver(driver.FibreChannelDriver):
         info = self.common.terminate_fc(volume, connector)
         fczm_utils.remove_fc_zone(info)
         return info
-
-    def get_volume_stats(self, refresh=False):
-        self._stats = self.common.get_volume_stats(refresh)
-        return self._stats
-
-    def migrate_volume(self, context, volume, host):
-        return self.common.migrate_volume(volume, host)
-
-    def manage_existing(self, volume, existing_ref):
-        return self.common.manage_existing(volume, existing_ref)
-
-    def manage_existing_get_size(self, volume, existing_ref):
-        return self.common.manage_existing_get_size(volume, existing_ref)
-
-    def unmanage(self, volume):
-        self.common.unmanage(volume)
-
-    def retype(self, context, volume, new_type, diff, host):
-        return self.common.retype(volume, new_type, diff, host)

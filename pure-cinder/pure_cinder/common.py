@@ -376,23 +376,34 @@ class PureBaseVolumeDriver(driver.VolumeDriver):
                          '"source-name"'))
         return name
 
-    def _manageable_volume(self, existing_ref):
+    def _existing_object(self, get, kind, existing_ref):
+        """The live (not destroyed) array object ``existing_ref`` names.
+
+        ``get`` is the client's getter for ``kind`` ('volume' or 'snapshot').
+        """
         name = self._ref_name(existing_ref)
         try:
-            found = self.client.get_volume(name)
+            found = get(name)
         except client.NotFound:
             raise exception.ManageExistingInvalidReference(
                 existing_ref=existing_ref,
-                reason=_('volume %s does not exist on the array') % name)
+                reason=_('%(kind)s %(name)s does not exist on the array')
+                % {'kind': kind, 'name': name})
         if found.get('destroyed'):
             raise exception.ManageExistingInvalidReference(
                 existing_ref=existing_ref,
-                reason=_('volume %s is destroyed') % name)
+                reason=_('%(kind)s %(name)s is destroyed')
+                % {'kind': kind, 'name': name})
+        return found
+
+    def _manageable_volume(self, existing_ref):
+        found = self._existing_object(self.client.get_volume, 'volume',
+                                      existing_ref)
         if found.get('connection_count'):
             raise exception.ManageExistingInvalidReference(
                 existing_ref=existing_ref,
                 reason=_('volume %s is connected to hosts; disconnect it '
-                         'first') % name)
+                         'first') % self._ref_name(existing_ref))
         return found
 
     @array_errors('manage volume')
@@ -420,18 +431,8 @@ class PureBaseVolumeDriver(driver.VolumeDriver):
             LOG.warning('Volume %s to unmanage is not on the array.', name)
 
     def _manageable_snapshot(self, existing_ref):
-        name = self._ref_name(existing_ref)
-        try:
-            found = self.client.get_volume_snapshot(name)
-        except client.NotFound:
-            raise exception.ManageExistingInvalidReference(
-                existing_ref=existing_ref,
-                reason=_('snapshot %s does not exist on the array') % name)
-        if found.get('destroyed'):
-            raise exception.ManageExistingInvalidReference(
-                existing_ref=existing_ref,
-                reason=_('snapshot %s is destroyed') % name)
-        return found
+        return self._existing_object(self.client.get_volume_snapshot,
+                                     'snapshot', existing_ref)
 
     @array_errors('manage snapshot')
     def manage_existing_snapshot_get_size(self, snapshot, existing_ref):

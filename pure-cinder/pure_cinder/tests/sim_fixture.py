@@ -38,6 +38,19 @@ class Simulator(fixtures.Fixture):
         self.tls = tls
         self.server_options = server_options
 
+    def driver_options(self):
+        """cinder.conf backend options that reach this simulator.
+
+        TLS is verified against ``ca_path``; short API timeouts keep tests
+        of an unreachable array quick.
+        """
+        return {'pure_target': self.target,
+                'pure_api_token': self.api_token,
+                'driver_ssl_cert_verify': True,
+                'driver_ssl_cert_path': self.ca_path,
+                'pure_api_retry_timeout': 3,
+                'pure_api_timeout': 5}
+
     def _setUp(self):
         self.api_token = secrets.token_hex(16)
         workdir = self.useFixture(fixtures.TempDir()).path

@@ -48,13 +48,8 @@ class DriverAgainstSimulator(testtools.TestCase):
 
     def backend_options(self, **overrides):
         options = {'volume_driver': DRIVER_CLASSES[self.protocol],
-                   'volume_backend_name': 'pure-sim',
-                   'pure_target': self.sim.target,
-                   'pure_api_token': self.sim.api_token,
-                   'driver_ssl_cert_verify': True,
-                   'driver_ssl_cert_path': self.sim.ca_path,
-                   'pure_api_retry_timeout': 3,
-                   'pure_api_timeout': 5}
+                   'volume_backend_name': 'pure-sim'}
+        options.update(self.sim.driver_options())
         options.update(overrides)
         return {k: v for k, v in options.items() if v is not None}
 

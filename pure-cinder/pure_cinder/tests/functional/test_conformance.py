@@ -33,13 +33,8 @@ class FlashArraySimulator(conformance.ArrayUnderTest):
             iscsi=self.storage_protocol == 'iSCSI'))
 
     def backend_options(self):
-        return {'volume_driver': self.driver_class,
-                'pure_target': self.sim.target,
-                'pure_api_token': self.sim.api_token,
-                'driver_ssl_cert_verify': True,
-                'driver_ssl_cert_path': self.sim.ca_path,
-                'pure_api_retry_timeout': 3,
-                'pure_api_timeout': 5}
+        return dict(self.sim.driver_options(),
+                    volume_driver=self.driver_class)
 
     def address(self):
         return self.sim.target

@@ -252,13 +252,20 @@ class ReferenceISCSIDriver(driver.VolumeDriver):
         else:
             hosts = {host_name(connector)}
         for host in hosts:
-            self.client.request(
-                'DELETE', '/api/connections/%s/%s' % (host, volume.name),
-                done_if=(404,))
-            if not any(c['host'] == host and c['volume'] != volume.name
-                       for c in connections):
-                self.client.request('DELETE', '/api/hosts/%s' % host,
-                                    done_if=(404, 409))
+            self._unmap(host, volume, connections)
+
+    def _unmap(self, host, volume, connections):
+        """Unmap ``volume`` from ``host``; drop the host if nothing is left.
+
+        ``connections`` is the array's list from before the unmap.
+        """
+        self.client.request(
+            'DELETE', '/api/connections/%s/%s' % (host, volume.name),
+            done_if=(404,))
+        if not any(c['host'] == host and c['volume'] != volume.name
+                   for c in connections):
+            self.client.request('DELETE', '/api/hosts/%s' % host,
+                                done_if=(404, 409))
 
 
 @interface.volumedriver
@@ -291,10 +298,4 @@ class ReferenceFCDriver(ReferenceISCSIDriver):
             return super().terminate_connection(volume, None)
         host = host_name(connector, fc=True)
         connections = self.client.request('GET', '/api/connections')
-        self.client.request(
-            'DELETE', '/api/connections/%s/%s' % (host, volume.name),
-            done_if=(404,))
-        if not any(c['host'] == host and c['volume'] != volume.name
-                   for c in connections):
-            self.client.request('DELETE', '/api/hosts/%s' % host,
-                                done_if=(404, 409))
+        self._unmap(host, volume, connections)

@@ -34,18 +34,39 @@ def pid_alive(pid):
     return state not in ('Z', 'X')
 
 
+def group_alive(pgid):
+    """Whether any live (non-zombie) process is in process group ``pgid``."""
+    for entry in os.listdir('/proc'):
+        if not entry.isdigit():
+            continue
+        try:
+            with open('/proc/%s/stat' % entry) as stat:
+                fields = stat.read().rsplit(')', 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        # After the command name: state, ppid, pgrp, ...
+        if int(fields[2]) == pgid and fields[0] not in ('Z', 'X'):
+            return True
+    return False
+
+
 def stop_pid(pid, timeout=STOP_TIMEOUT, group=False):
-    """SIGTERM ``pid`` (its process group if ``group``), then SIGKILL."""
+    """SIGTERM ``pid`` (its process group if ``group``), then SIGKILL.
+
+    Returns once nothing of it is left: with ``group``, once no process of
+    the group is alive, since workers may outlive their leader.
+    """
     kill = os.killpg if group else os.kill
+    alive = group_alive if group else pid_alive
     with contextlib.suppress(ProcessLookupError, PermissionError):
         kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
-    while pid_alive(pid) and time.monotonic() < deadline:
+    while alive(pid) and time.monotonic() < deadline:
         time.sleep(0.05)
     # Children of the group (cinder-volume's per-backend workers) too.
     with contextlib.suppress(ProcessLookupError, PermissionError):
         kill(pid, signal.SIGKILL)
-    while pid_alive(pid) and time.monotonic() < deadline + 5:
+    while alive(pid) and time.monotonic() < deadline + 5:
         time.sleep(0.05)
 
 
@@ -128,16 +149,24 @@ def wait_for(predicate, timeout, what, interval=0.2, processes=()):
     Fails at once if one of ``processes`` died.
     """
     deadline = time.monotonic() + timeout
+    last_error = None
     while True:
         for process in processes:
             process.check_running()
         try:
             result = predicate()
-        except Exception:
-            result = None
+        except ImportError:
+            # A missing module will not appear by waiting for it.
+            raise
+        except Exception as error:
+            # Services refuse connections while they start; keep the last
+            # reason so a timeout says what was still wrong.
+            result, last_error = None, error
         if result:
             return result
         if time.monotonic() > deadline:
-            raise ProcessError('timed out after %ds waiting for %s'
-                               % (timeout, what))
+            raise ProcessError('timed out after %ds waiting for %s%s'
+                               % (timeout, what,
+                                  ' (last error: %s)' % last_error
+                                  if last_error else ''))
         time.sleep(interval)

@@ -76,6 +76,13 @@ class PureBaseVolumeDriver(driver.VolumeDriver):
     """Common FlashArray logic; subclasses add one transport."""
 
     VENDOR_NAME = 'Pure Storage'
+    # Safe with several cinder-volume services of one cluster: every name
+    # on the array derives from the cinder object, host-object changes are
+    # serialised by cinder's coordination (cluster-wide with a tooz
+    # backend), a host deleted under a concurrent attach is looked up
+    # again, and the only process-local state is the static port list
+    # and the stats of this process.
+    SUPPORTS_ACTIVE_ACTIVE = True
     # Set by subclasses.
     STORAGE_PROTOCOL = None
     driver_prefix = 'pure'

@@ -13,6 +13,7 @@
 
 from unittest import mock
 
+from cinder import coordination
 from cinder import exception
 import ddt
 import testtools
@@ -244,3 +245,48 @@ class CommonLogicTest(testtools.TestCase):
         host, lun, _name = driver._attach(volume(), {
             'host': 'c', 'initiator': 'iqn.x'})
         self.assertEqual(('h-new', 4), (host['name'], lun))
+
+
+@ddt.ddt
+class ActiveActiveTest(testtools.TestCase):
+    """Two cinder-volume services of one cluster may run the driver."""
+
+    @ddt.data(iscsi.PureISCSIDriver, fc.PureFCDriver)
+    def test_driver_declares_active_active(self, cls):
+        self.assertIs(True, cls.SUPPORTS_ACTIVE_ACTIVE)
+
+    @ddt.data('_locked_attach', '_locked_detach')
+    def test_host_changes_take_the_cluster_wide_lock(self, method):
+        # The lock comes from cinder's coordinator (tooz: Redis, etcd...
+        # in a cluster), not from a lock only this process sees.
+        driver = iscsi.PureISCSIDriver(configuration=configuration())
+        driver.client = mock.Mock(spec=client.FlashArrayClient)
+        taken = []
+        lock = mock.MagicMock()
+        lock.acquire.side_effect = lambda *a, **k: taken.append(
+            'acquire') or True
+        lock.release.side_effect = lambda *a, **k: taken.append('release')
+        inner = '_attach' if method == '_locked_attach' else '_detach'
+        with mock.patch.object(coordination.COORDINATOR, 'get_lock',
+                               return_value=lock) as get_lock, \
+                mock.patch.object(driver, inner,
+                                  side_effect=lambda *a: taken.append(
+                                      'work')):
+            getattr(driver, method)(volume(), {'host': 'compute-1',
+                                               'initiator': 'iqn.x'})
+        get_lock.assert_called_once_with('pure-host-compute-1')
+        self.assertEqual(['acquire', 'work', 'release'], taken)
+
+    def test_no_host_cache_between_attaches(self):
+        # Another service may delete or create the host object between two
+        # attaches of this one: each attach asks the array again.
+        driver = iscsi.PureISCSIDriver(configuration=configuration())
+        driver.client = mock.Mock(spec=client.FlashArrayClient)
+        driver.client.find_hosts.side_effect = [[{'name': 'h1'}],
+                                                [{'name': 'h2'}]]
+        driver.client.connect.return_value = {'lun': 1}
+        connector = {'host': 'c', 'initiator': 'iqn.x'}
+        first = driver._attach(volume(), connector)[0]['name']
+        second = driver._attach(volume(), connector)[0]['name']
+        self.assertEqual(('h1', 'h2'), (first, second))
+        self.assertEqual(2, driver.client.find_hosts.call_count)

@@ -46,6 +46,10 @@ def parse_args(argv):
                              '(default: a new /tmp/cinder-fullstack-*)')
     parser.add_argument('--keep', action='store_true',
                         help='keep the run directory even on success')
+    parser.add_argument('--active-active', action='store_true',
+                        help='serve backends whose driver declares '
+                             'SUPPORTS_ACTIVE_ACTIVE by two cinder-volume '
+                             'services of one cluster (tooz on Redis)')
     parser.add_argument('--up-only', action='store_true',
                         help='bring the stack up and wait for Ctrl-C '
                              'instead of running the demo')
@@ -67,6 +71,7 @@ def main(argv=None):
               flush=True)
 
     stack = stack_mod.Stack(vendors=args.vendor, run_dir=args.run_dir,
+                            active_active=args.active_active,
                             progress=lambda m: progress('starting ' + m))
     code = 2
     set_up = False

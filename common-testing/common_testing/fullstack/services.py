@@ -33,6 +33,8 @@ RABBIT_PASSWORD = 'guest'
 MYSQL_HOST = '127.0.0.1'
 MYSQL_PORT = 3306
 MYSQL_USER = 'root'
+REDIS_HOST = '127.0.0.1'
+REDIS_PORT = 6379
 START_TIMEOUT = 60
 
 
@@ -88,6 +90,26 @@ def ensure_mariadb():
     _run('start-stop-daemon', '--start', '--oknodo', '--background',
          '--exec', daemon)
     _wait_listening(MYSQL_HOST, MYSQL_PORT, 'MariaDB')
+    return True
+
+
+def ensure_redis():
+    """Redis for tooz coordination of an active/active cluster.
+
+    Started as a throwaway cache (no persistence) on loopback if it is not
+    running; install-system-deps.sh installs redis-server.
+    """
+    if net.is_listening(REDIS_HOST, REDIS_PORT):
+        return False
+    if not shutil.which('redis-server'):
+        raise ServiceError('redis-server is not installed; run '
+                           'common-testing/tools/install-system-deps.sh')
+    work_dir = '/var/lib/redis'
+    os.makedirs(work_dir, exist_ok=True)
+    _run('redis-server', '--daemonize', 'yes', '--bind', REDIS_HOST,
+         '--port', str(REDIS_PORT), '--save', '', '--appendonly', 'no',
+         '--dir', work_dir)
+    _wait_listening(REDIS_HOST, REDIS_PORT, 'Redis')
     return True
 
 

@@ -44,6 +44,10 @@ USER_ID = 'admin'
 API_VERSION = '3.71'
 HOST = 'fullstack'
 QUOTA = 1000
+# Active/active: the cinder-volume services of the one cluster.
+CLUSTER = 'fullstack-cluster'
+CLUSTER_MEMBERS = ('a', 'b')
+REDIS_URL = 'redis://%s:%d' % (services.REDIS_HOST, services.REDIS_PORT)
 
 
 def _venv_file(*parts):
@@ -57,6 +61,13 @@ def _venv_file(*parts):
 
 def _program(name):
     return os.path.join(os.path.dirname(sys.executable), name)
+
+
+def supports_active_active(options):
+    """Whether the backend's driver class declares SUPPORTS_ACTIVE_ACTIVE."""
+    from oslo_utils import importutils
+    cls = importutils.import_class(options['volume_driver'])
+    return bool(getattr(cls, 'SUPPORTS_ACTIVE_ACTIVE', False))
 
 
 def write_ini(path, sections):
@@ -85,11 +96,19 @@ class Stack(fixtures.Fixture):
     ({section: Vendor}), ``volume_types`` ({section: type id}),
     ``host_env`` (environment for attaching on this host),
     ``client()`` a python-cinderclient Client.
+
+    With ``active_active``, the backends whose driver declares
+    SUPPORTS_ACTIVE_ACTIVE (``clustered``, a set of sections) are served by
+    two cinder-volume services (hosts ``fullstack-a``/``-b``, logs
+    ``cinder-volume-a.log``/``-b.log``) of one cluster, ``CLUSTER``,
+    coordinated through tooz on Redis; the other backends stay on the one
+    ``fullstack`` service.
     """
 
     def __init__(self, vendors=None, run_dir=None, progress=None,
-                 keep_run_dir=False):
+                 keep_run_dir=False, active_active=False):
         super().__init__()
+        self.active_active = active_active
         self._wanted = vendors
         self._run_dir = run_dir
         self.keep_run_dir = keep_run_dir
@@ -112,6 +131,8 @@ class Stack(fixtures.Fixture):
         self.progress('RabbitMQ and MariaDB')
         services.ensure_rabbitmq()
         services.ensure_mariadb()
+        if self.active_active:
+            services.ensure_redis()
         self.vhost = services.RabbitVhost(self.run_id)
         self.addCleanup(self.vhost.drop)
         self.vhost.create()
@@ -243,6 +264,12 @@ class Stack(fixtures.Fixture):
             'coordination': {'backend_url': 'file://' + os.path.join(
                 state, 'coordination')},
         }
+        self.clustered = set()
+        if self.active_active:
+            self.clustered = {section for section, options
+                              in self.sections.items()
+                              if supports_active_active(options)}
+            sections['coordination']['backend_url'] = REDIS_URL
         for section, options in self.sections.items():
             sections[section] = options
         self.cinder_conf = os.path.join(self.run_dir, 'cinder.conf')
@@ -266,24 +293,30 @@ class Stack(fixtures.Fixture):
         scheduler = self.group.start(
             'cinder-scheduler',
             [_program('cinder-scheduler')] + conf + log('cinder-scheduler'))
-        tmp = os.path.join(self.run_dir, 'tmp')
-        os.makedirs(tmp, exist_ok=True)
-        self._volume_command = dict(
-            name='cinder-volume',
-            args=[sys.executable, '-m',
-                  'common_testing.fullstack.volume_service']
-            + conf + log('cinder-volume'),
-            env=dict(os.environ, TMPDIR=tmp, **self.host_env))
-        volume = self.group.start(**self._volume_command)
-        self.cinder_processes = [api, scheduler, volume]
+        self.cinder_processes = [api, scheduler]
+        volume_hosts = {'%s@%s' % (HOST, section) for section in
+                        set(self.sections) - self.clustered}
+        if volume_hosts:
+            self._volume_command = self._volume_service(
+                '', {'enabled_backends': sorted(set(self.sections) -
+                                                self.clustered)})
+            self.cinder_processes.append(
+                self.group.start(**self._volume_command))
+        for member in sorted(CLUSTER_MEMBERS) if self.clustered else ():
+            self._volume_command = self._volume_service('-' + member, {
+                'host': '%s-%s' % (HOST, member), 'cluster': CLUSTER,
+                'enabled_backends': sorted(self.clustered)})
+            self.cinder_processes.append(
+                self.group.start(**self._volume_command))
+            volume_hosts |= {'%s-%s@%s' % (HOST, member, section)
+                             for section in self.clustered}
         self.api_url = 'http://127.0.0.1:%d/v3' % self.api_port
         processes.wait_for(
             lambda: requests.get(self.api_url.rsplit('/', 1)[0],
                                  timeout=5).status_code in (200, 300),
             START_TIMEOUT, 'cinder-api at %s' % self.api_url,
             processes=self.cinder_processes)
-        wanted = {'cinder-scheduler': {HOST}, 'cinder-volume': {
-            '%s@%s' % (HOST, section) for section in self.sections}}
+        wanted = {'cinder-scheduler': {HOST}, 'cinder-volume': volume_hosts}
 
         def all_up():
             up = {}
@@ -297,6 +330,31 @@ class Stack(fixtures.Fixture):
                            'cinder-scheduler and cinder-volume for %s'
                            % ', '.join(sorted(self.sections)),
                            interval=0.5, processes=self.cinder_processes)
+
+    def _volume_service(self, suffix, overrides):
+        """How to start cinder-volume``suffix`` serving ``overrides``.
+
+        The overrides (host, cluster, enabled_backends) go to a second
+        config file, which oslo.config reads after cinder.conf.
+        """
+        name = 'cinder-volume' + suffix
+        if not self.active_active:
+            conf = ['--config-file', self.cinder_conf]
+        else:
+            override = os.path.join(self.run_dir, name + '.conf')
+            write_ini(override, {'DEFAULT': overrides})
+            conf = ['--config-file', self.cinder_conf,
+                    '--config-file', override]
+        # Under <run dir>/tmp, where _stop_initiators looks.
+        tmp = os.path.join(self.run_dir, 'tmp', suffix.lstrip('-'))
+        os.makedirs(tmp, exist_ok=True)
+        return dict(
+            name=name,
+            args=[sys.executable, '-m',
+                  'common_testing.fullstack.volume_service']
+            + conf + ['--log-file', os.path.join(self.log_dir,
+                                                 name + '.log')],
+            env=dict(os.environ, TMPDIR=tmp, **self.host_env))
 
     def _create_types(self):
         client = self.client()

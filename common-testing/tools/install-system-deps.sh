@@ -22,6 +22,7 @@ packages=(
     createrepo-c        # datera-fuel: fuel-plugin-builder's createrepo step (createrepo_c)
     rabbitmq-server     # fullstack: cinder's message bus (one vhost per run)
     mariadb-server      # fullstack: cinder's and glance's databases (one per run)
+    redis-server        # fullstack: tooz coordination of the active/active cinder-volume cluster
 )
 missing=()
 for pkg in "${packages[@]}"; do

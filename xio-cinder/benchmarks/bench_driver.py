@@ -87,7 +87,7 @@ def volume(ctxt, size=1):
                                extra_specs={}, qos_specs_id=None)
     vol = fake_volume.fake_volume_obj(ctxt, id=vid, name='volume-%s' % vid,
                                       size=size, volume_type_id=vtype.id,
-                                      host='bench@xio#Pool 1')
+                                      host='bench@xio#Pool_1')
     vol.volume_type = vtype
     return vol
 

@@ -20,7 +20,9 @@ snapshot.name); ISE snapshots and clones are ordinary named volumes made
 by prepare-then-commit (reference part 2.5).
 """
 
+import collections
 import functools
+import re
 
 from cinder import exception
 from cinder.i18n import _
@@ -36,6 +38,9 @@ LOG = logging.getLogger(__name__)
 
 RAID_LEVELS = (0, 1, 5, 6)
 QOS_KEYS = {'miniops': 'min', 'maxiops': 'max', 'burstiops': 'burst'}
+# Characters a pool name may keep in cinder's host@backend#pool: the API's
+# host pattern refuses spaces and more, and '@', '#' would split the host.
+POOL_NAME_UNSAFE = re.compile(r'[^A-Za-z0-9._-]+')
 
 
 class XIODriverException(exception.VolumeBackendAPIException):
@@ -60,6 +65,8 @@ class XIOISEDriver(driver.VolumeDriver):
     VERSION = '2.0.0'
     CI_WIKI_NAME = 'X-IO_ISE_CI'
     protocol = None
+    # Suffix of the host name when the connector's host name is taken.
+    _host_suffix = None
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -186,22 +193,41 @@ class XIOISEDriver(driver.VolumeDriver):
                 reason=_('extra spec %s must be an integer, not %r')
                 % (key, value))
 
-    def _pool_for_host(self, host):
+    def _pool_of_host(self, host):
+        """ISE pool id of host@backend#pool, else the pool name (or None)."""
         pool_name = volume_utils.extract_host(host, 'pool') if host else None
         if pool_name and pool_name not in self._pool_ids:
             self._refresh_pools()
-        if pool_name in self._pool_ids:
-            return self._pool_ids[pool_name]
-        return self.configuration.ise_default_pool
+        return self._pool_ids.get(pool_name, pool_name)
+
+    def _pool_for_host(self, host):
+        pool = self._pool_of_host(host)
+        return pool if isinstance(pool, int) else (
+            self.configuration.ise_default_pool)
 
     def _refresh_pools(self):
         pools = self.client.list_pools()
-        self._pool_ids = {self._pool_name(p): int(p.id) for p in pools}
+        names = self._pool_names(pools)
+        self._pool_ids = {names[p.id]: int(p.id) for p in pools}
+        # Hosts written before pool names were made safe carry the ISE's
+        # own name ("Pool 1"); they still find their pool.
+        for pool in pools:
+            self._pool_ids.setdefault(pool.name, int(pool.id))
         return pools
 
     @staticmethod
-    def _pool_name(pool):
-        return pool.name or 'pool-%s' % pool.id
+    def _pool_names(pools):
+        """ISE pool id -> the pool name cinder sees in host@backend#pool.
+
+        The ISE name with every run of characters other than letters,
+        digits, '.', '_' and '-' made '_' ("Pool 1" -> "Pool_1"); when that
+        is empty or shared by several pools, "pool-<id>".
+        """
+        safe = {p.id: POOL_NAME_UNSAFE.sub('_', p.name or '').strip('_')
+                for p in pools}
+        counts = collections.Counter(safe.values())
+        return {pid: name if name and counts[name] == 1 else 'pool-%s' % pid
+                for pid, name in safe.items()}
 
     # -- helpers -------------------------------------------------------------
 
@@ -364,9 +390,8 @@ class XIOISEDriver(driver.VolumeDriver):
                 iops[key.lower()] = new
             elif key not in ('consumer', 'id', 'name', 'created_at'):
                 return False
-        if host and volume_utils.extract_host(
-                host.get('host'), 'pool') != volume_utils.extract_host(
-                volume.host, 'pool'):
+        if host and self._pool_of_host(
+                host.get('host')) != self._pool_of_host(volume.host):
             return False
         limits = {}
         for key, value in iops.items():
@@ -439,12 +464,43 @@ class XIOISEDriver(driver.VolumeDriver):
     def _initiators(self, connector):
         raise NotImplementedError()
 
-    def _find_host(self, endpoint):
+    @staticmethod
+    def _host_with(hosts, endpoint):
         endpoint = endpoint.lower()
-        for host in self.client.list_hosts():
+        for host in hosts:
             if endpoint in host.endpoints:
                 return host
         return None
+
+    def _find_host(self, endpoint):
+        return self._host_with(self.client.list_hosts(), endpoint)
+
+    def _host_names(self, name):
+        """Names this driver gives the ISE host of connector host ``name``.
+
+        The connector's host name (reference 2.6), and, when a host of that
+        name already exists with other initiators (the same hypervisor
+        attached over the other protocol, or an operator's host),
+        ``<name>-iscsi`` or ``<name>-fc``.
+        """
+        return (name, '%s-%s' % (name, self._host_suffix))
+
+    def _create_host(self, name, initiators, hosts):
+        """Create the ISE host for ``initiators`` under a free name."""
+        for candidate in self._host_names(name):
+            if any(h.name == candidate for h in hosts):
+                continue
+            self.client.create_host(candidate, initiators)
+            hosts = self.client.list_hosts()
+            host = self._host_with(hosts, initiators[0])
+            if host is not None:
+                return host
+            # The name was taken meanwhile (409): try the next one.
+        raise XIODriverException(data=_(
+            'could not create an ISE host for %(init)s: the names %(names)s '
+            'are used by ISE hosts with other initiators')
+            % {'init': initiators[0],
+               'names': ', '.join(self._host_names(name))})
 
     def _present(self, volume, connector):
         """Find or create the host, then allocate; returns (host, alloc)."""
@@ -454,15 +510,10 @@ class XIOISEDriver(driver.VolumeDriver):
             raise exception.InvalidInput(reason=_(
                 'connector needs a host name and %s') % self._initiator_word)
         with lockutils.lock('xio-ise-host-%s' % name):
-            host = self._find_host(initiators[0])
+            hosts = self.client.list_hosts()
+            host = self._host_with(hosts, initiators[0])
             if host is None:
-                self.client.create_host(name, initiators)
-                host = self._find_host(initiators[0])
-                if host is None:
-                    raise XIODriverException(data=_(
-                        'could not create ISE host %(host)s for %(init)s '
-                        '(is the name used by another host?)')
-                        % {'host': name, 'init': initiators[0]})
+                host = self._create_host(name, initiators, hosts)
             if host.type != 'OPENSTACK':
                 self.client.mark_host_openstack(host.url)
             alloc = self.client.create_allocation(volume.name, host.name)
@@ -489,7 +540,7 @@ class XIOISEDriver(driver.VolumeDriver):
             for alloc in self.client.list_allocations(
                     volume_name=volume.name, host_name=host.name):
                 self.client.delete_allocation(alloc.url)
-            if host.name != name:
+            if host.name not in self._host_names(name):
                 # Found by initiator but named by someone else: an
                 # operator's host, not one this driver created.
                 return False
@@ -508,10 +559,11 @@ class XIOISEDriver(driver.VolumeDriver):
         backend_name = (self.configuration.safe_get('volume_backend_name')
                         or self.__class__.__name__)
         thin = array.has(client.CAP_THIN_CLONES)
+        names = self._pool_names(pools)
         pool_stats = []
         for pool in pools:
             stats = {
-                'pool_name': self._pool_name(pool),
+                'pool_name': names[pool.id],
                 'total_capacity_gb': pool.available_gb + pool.used_gb,
                 'free_capacity_gb': pool.available_by_raid.get(
                     raid_key, pool.available_gb),
@@ -526,6 +578,7 @@ class XIOISEDriver(driver.VolumeDriver):
                 'total_volumes': pool.volume_count,
                 'active_volumes': pool.volume_count,
                 'ise_pool_id': pool.id,
+                'ise_pool_name': pool.name,
             }
             for key, value in pool.available_by_raid.items():
                 stats['free_capacity_gb_%s' % key.replace('-', '_')] = value

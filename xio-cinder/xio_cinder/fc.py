@@ -35,6 +35,7 @@ class XIOFCDriver(common.XIOISEDriver):
     """X-IO ISE Fibre Channel volume driver (ISE firmware 2.8.0 or later)."""
 
     protocol = constants.FC
+    _host_suffix = 'fc'
     _initiator_word = 'FC WWPNs'
 
     def _initiators(self, connector):

@@ -32,6 +32,7 @@ class XIOISCSIDriver(common.XIOISEDriver):
     """X-IO ISE iSCSI volume driver (ISE firmware 3.1.0 or later)."""
 
     protocol = constants.ISCSI
+    _host_suffix = 'iscsi'
     _initiator_word = 'an iSCSI initiator name'
     # An ISE answers SendTargets on a data port with the portals of its
     # own subnet; ISE data networks are /24 (see README).

@@ -69,7 +69,9 @@ class ISESimulator(conformance.ArrayUnderTest):
     def pools(self):
         # free capacity is what the configured RAID level can still use
         factor = {0: 1.0, 1: 2.0, 5: 4.0 / 3.0, 6: 1.5}[self.raid_level]
-        return [{'name': name,
+        # The driver reports "Pool 1" as "Pool_1" (cinder refuses spaces
+        # in host@backend#pool).
+        return [{'name': name.replace(' ', '_'),
                  'total_capacity_gb': pool['capacity_gb'],
                  'free_capacity_gb': int(
                      (pool['capacity_gb'] - pool['used_raw_gb']) / factor)}

@@ -20,11 +20,14 @@ import os
 import threading
 import uuid
 
+from cinder.api.schemas import volume_manage
+from cinder.api.validation import validators
 from cinder import context as cinder_context
 from cinder import exception
 from cinder import objects
 from cinder.tests.unit import fake_snapshot
 from cinder.tests.unit import fake_volume
+from cinder.volume import volume_utils
 from common_testing import driver_loader
 from common_testing import images
 from common_testing import initiator
@@ -83,12 +86,13 @@ class DriverBase:
     def volume(self, size=1, extra_specs=None, **kwargs):
         """A volume of a volume type (cinder always has one)."""
         vid = str(uuid.uuid4())
+        kwargs.setdefault('host', 'h@xio#Pool_1')
         vtype = objects.VolumeType(self.ctxt, id=str(uuid.uuid4()),
                                    name='xio', extra_specs=extra_specs or {},
                                    qos_specs_id=None)
         volume = fake_volume.fake_volume_obj(
             self.ctxt, id=vid, name='volume-%s' % vid, size=size,
-            volume_type_id=vtype.id, host='h@xio#Pool 1',
+            volume_type_id=vtype.id,
             expected_attrs=['metadata', 'admin_metadata',
                             'volume_attachment', 'glance_metadata'],
             **kwargs)
@@ -188,14 +192,16 @@ class DriverTestMixin(DriverBase):
         self.assertFalse(self.driver.retype(self.ctxt, volume, {}, raid,
                                             host))
         self.assertFalse(self.driver.retype(
-            self.ctxt, volume, {}, diff, {'host': 'h@xio#Pool 2'}))
+            self.ctxt, volume, {}, diff, {'host': 'h@xio#Pool_2'}))
 
     def test_stats_per_pool_and_raid(self):
         stats = self.driver.get_volume_stats(refresh=True)
         self.assertEqual('X-IO', stats['vendor_name'])
         self.assertEqual(self.expected_protocol, stats['storage_protocol'])
         pool = stats['pools'][0]
-        self.assertEqual('Pool 1', pool['pool_name'])
+        self.assertEqual(('Pool_1', 'Pool 1', '1'),
+                         (pool['pool_name'], pool['ise_pool_name'],
+                          pool['ise_pool_id']))
         self.assertEqual(1000, pool['total_capacity_gb'])
         self.assertEqual(500, pool['free_capacity_gb'])   # RAID 1
         self.assertEqual(1000, pool['free_capacity_gb_raid_0'])
@@ -300,7 +306,7 @@ class DriverTestMixin(DriverBase):
                                   self.driver.get_volume_stats, True)
         self.assertIn('not well-formed', str(error))
         # The next reply is the array's own again.
-        self.assertEqual('Pool 1', self.driver.get_volume_stats(
+        self.assertEqual('Pool_1', self.driver.get_volume_stats(
             True)['pools'][0]['pool_name'])
 
     def test_unreachable_array_is_a_clear_error(self):
@@ -535,3 +541,150 @@ class HTTPSTest(DriverBase, testtools.TestCase):
         error = self.assertRaises(exception.VolumeBackendAPIException,
                                   driver.check_for_setup_error)
         self.assertIn('TLS verification', str(error))
+
+
+class ISCSIAndFCOnOneISETest(ISCSIMixin, DriverBase, testtools.TestCase):
+    """One hypervisor attached to one ISE over both iSCSI and FC.
+
+    Both driver classes against one simulator, same connector host name.
+    """
+
+    def setUp(self):
+        super().setUp()
+        fc_options = DriverBase.options(
+            self, volume_driver='xio_cinder.fc.XIOFCDriver')
+        self.fc_driver = self.useFixture(driver_loader.LoadedDriver(
+            fc_options, backend_name='ise-fc')).driver
+
+    test_data_over_real_iscsi_then_clone = None   # ISCSIDriverTest has it
+
+    def fc_connector(self):
+        return {'host': 'compute-1', 'wwpns': WWPNS}
+
+    def hosts(self):
+        return {name: sorted(host['endpoints'])
+                for name, host in self.sim.state()['hosts'].items()}
+
+    def test_iscsi_attach_when_the_fc_host_has_the_name(self):
+        fc_volume, iscsi_volume = self.volume(), self.volume()
+        for volume in (fc_volume, iscsi_volume):
+            self.driver.create_volume(volume)
+        self.fc_driver.initialize_connection(fc_volume, self.fc_connector())
+        info = self.driver.initialize_connection(iscsi_volume,
+                                                 self.connector())
+        self.check_connection(info, iscsi_volume)
+        self.assertEqual({'compute-1': WWPNS,
+                          'compute-1-iscsi': [INITIATOR]}, self.hosts())
+        self.driver.terminate_connection(iscsi_volume, self.connector())
+        self.assertEqual({'compute-1': WWPNS}, self.hosts())
+        self.fc_driver.terminate_connection(fc_volume, self.fc_connector())
+        self.assertEqual({}, self.hosts())
+
+    def test_fc_attach_when_the_iscsi_host_has_the_name(self):
+        fc_volume, iscsi_volume = self.volume(), self.volume()
+        for volume in (fc_volume, iscsi_volume):
+            self.driver.create_volume(volume)
+        self.driver.initialize_connection(iscsi_volume, self.connector())
+        info = self.fc_driver.initialize_connection(fc_volume,
+                                                    self.fc_connector())
+        allocation = [a for a in self.sim.state()['allocations']
+                      if a['volume'] == fc_volume.name][0]
+        self.assertEqual(('compute-1-fc', allocation['lun']),
+                         (allocation['host'], info['data']['target_lun']))
+        self.assertEqual({'compute-1': [INITIATOR],
+                          'compute-1-fc': WWPNS}, self.hosts())
+        # The FC host goes with its last allocation; the iSCSI one stays.
+        self.fc_driver.terminate_connection(fc_volume, self.fc_connector())
+        self.assertEqual({'compute-1': [INITIATOR]}, self.hosts())
+        self.driver.terminate_connection(iscsi_volume, self.connector())
+        self.assertEqual({}, self.hosts())
+
+    def test_an_operators_host_of_that_name_is_left_alone(self):
+        self.driver.client.create_host('compute-1', ['iqn.2026-11.op:other'])
+        volume = self.volume()
+        self.driver.create_volume(volume)
+        self.driver.initialize_connection(volume, self.connector())
+        self.assertEqual({'compute-1': ['iqn.2026-11.op:other'],
+                          'compute-1-iscsi': [INITIATOR]}, self.hosts())
+        self.driver.terminate_connection(volume, self.connector())
+        self.assertEqual({'compute-1': ['iqn.2026-11.op:other']},
+                         self.hosts())
+
+    def test_both_names_taken_is_a_clear_error_leaving_nothing(self):
+        self.driver.client.create_host('compute-1', ['iqn.2026-11.op:a'])
+        self.driver.client.create_host('compute-1-iscsi',
+                                       ['iqn.2026-11.op:b'])
+        before = self.hosts()
+        volume = self.volume()
+        self.driver.create_volume(volume)
+        error = self.assertRaises(exception.VolumeBackendAPIException,
+                                  self.driver.initialize_connection, volume,
+                                  self.connector())
+        self.assertIn('compute-1, compute-1-iscsi', str(error))
+        self.assertIn(INITIATOR, str(error))
+        self.assertEqual(before, self.hosts())
+        self.assertEqual([], self.sim.state()['allocations'])
+
+
+class PoolNamesTest(DriverBase, testtools.TestCase):
+    """Pool names cinder's manage API accepts, leading to the ISE pool.
+
+    Cinder carries the pool in host@backend#pool.
+    """
+
+    driver_class = 'xio_cinder.fc.XIOFCDriver'
+    simulator_args = ('--pool', '1:Pool 1:1000', '--pool', '2:Fast Pool:500')
+    # What cinder-api checks a manage request against.
+    manage_schema = validators._SchemaValidator(
+        volume_manage.volume_manage_create)
+
+    def manage_body(self, host, name):
+        return {'volume': {'host': host, 'ref': {'source-name': name}}}
+
+    def test_stats_pool_names_pass_the_manage_api_validation(self):
+        pools = self.driver.get_volume_stats(refresh=True)['pools']
+        self.assertEqual([('Pool_1', 'Pool 1', '1'),
+                          ('Fast_Pool', 'Fast Pool', '2')],
+                         [(p['pool_name'], p['ise_pool_name'],
+                           p['ise_pool_id']) for p in pools])
+        for pool in pools:
+            host = volume_utils.append_host('compute@xio', pool['pool_name'])
+            self.manage_schema.validate(self.manage_body(host, 'v'))
+            self.assertEqual(pool['pool_name'],
+                             volume_utils.extract_host(host, 'pool'))
+        # The ISE's own name is what cinder refused.
+        self.assertRaises(exception.ValidationError,
+                          self.manage_schema.validate,
+                          self.manage_body('compute@xio#Pool 1', 'v'))
+
+    def test_manage_existing_by_host_backend_pool(self):
+        pool_name = self.driver.get_volume_stats(
+            refresh=True)['pools'][1]['pool_name']
+        host = volume_utils.append_host('compute@xio', pool_name)
+        legacy = self.volume(size=2, host=host)
+        self.driver.create_volume(legacy)
+        self.assertEqual(2, self.array_volumes()[legacy.name]['pool'])
+        body = self.manage_body(host, legacy.name)
+        self.manage_schema.validate(body)
+        managed = self.volume(host=body['volume']['host'])
+        ref = body['volume']['ref']
+        self.assertEqual(2, self.driver.manage_existing_get_size(managed,
+                                                                 ref))
+        self.driver.manage_existing(managed, ref)
+        self.assertEqual(2, self.array_volumes()[managed.name]['pool'])
+        self.assertNotIn(legacy.name, self.array_volumes())
+        self.driver.unmanage(managed)
+        self.assertIn(managed.name, self.array_volumes())
+
+    def test_scheduler_pool_choice_and_pre_fix_hosts_reach_the_pool(self):
+        by_new = self.volume(host='compute@xio#Fast_Pool')
+        by_old = self.volume(host='compute@xio#Fast Pool')  # before the fix
+        for volume in (by_new, by_old):
+            self.driver.create_volume(volume)
+            self.assertEqual(2, self.array_volumes()[volume.name]['pool'])
+        # Both names are one pool: a QoS retype between them stays in place.
+        diff = {'extra_specs': {'QoS:maxIOPS': (None, '800')}}
+        self.assertTrue(self.driver.retype(
+            self.ctxt, by_old, {}, diff, {'host': by_new.host}))
+        self.assertFalse(self.driver.retype(
+            self.ctxt, by_new, {}, diff, {'host': 'compute@xio#Pool_1'}))

@@ -286,6 +286,45 @@ class DriverTest(base.BaseTestCase):
                           stats['free_capacity_gb']))
         self.assertEqual(1, self.client.list_pools.call_count)
 
+    def test_pool_names_cinder_can_carry_in_a_host(self):
+        def pool(name, pid):
+            return client.Pool(name, pid, 'OPERATIONAL', 1, 0, {}, {}, 0, {})
+        pools = [pool('Pool 1', '1'), pool('SSD tier #2', '2'),
+                 pool('a b', '3'), pool('a@b', '4'), pool('  ', '5'),
+                 pool('', '6'), pool('gold.tier-1', '7')]
+        self.assertEqual({'1': 'Pool_1', '2': 'SSD_tier_2',
+                          '3': 'pool-3', '4': 'pool-4',   # both 'a_b'
+                          '5': 'pool-5', '6': 'pool-6',
+                          '7': 'gold.tier-1'},
+                         self.driver._pool_names(pools))
+        self.client.list_pools.return_value = pools
+        # Reported names, and the ISE's own names of hosts written before
+        # the names were made safe; an unknown one gets ise_default_pool.
+        self.assertEqual(
+            [2, 4, 7, 3, self.driver.configuration.ise_default_pool],
+            [self.driver._pool_for_host('h@b#' + name) for name in
+             ('SSD_tier_2', 'pool-4', 'gold.tier-1', 'a b', 'nope')])
+
+    def test_host_name_taken_meanwhile_falls_back_to_the_suffixed_name(self):
+        initiator = ('iqn.init' if self.driver_class is iscsi.XIOISCSIDriver
+                     else '21000024ff000001')
+        suffix = self.driver._host_suffix
+        other = client.Host('compute-1', 'u1', 'OPENSTACK', ['other'])
+        ours = client.Host('compute-1-' + suffix, 'u2', 'OPENSTACK',
+                           [initiator])
+        # The name was free when listed, then another backend took it.
+        self.client.list_hosts.side_effect = [[], [other], [other, ours]]
+        self.client.create_allocation.return_value = client.Allocation(
+            'a-url', 'v', ours.name, 1)
+        self.driver.initialize_connection(
+            self.volume(), {'host': 'compute-1', 'initiator': initiator,
+                            'wwpns': [initiator]})
+        self.assertEqual(['compute-1', 'compute-1-' + suffix],
+                         [c.args[0] for c in
+                          self.client.create_host.call_args_list])
+        self.client.create_allocation.assert_called_once_with(
+            mock.ANY, 'compute-1-' + suffix)
+
     def test_missing_iscsi_ip_address_is_named(self):
         options = dict(self.options, iscsi_ip_address='')
         driver = self.useFixture(driver_loader.LoadedDriver(

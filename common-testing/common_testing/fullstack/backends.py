@@ -18,8 +18,6 @@ returns ``{section name: {option: value}}``; every section also gets
 volume to the name the driver gives it on the array (for manage).
 """
 
-import datetime
-import ipaddress
 import json
 import os
 import re
@@ -31,6 +29,7 @@ import sys
 import time
 
 from common_testing.fullstack import processes
+from common_testing import tls
 
 START_TIMEOUT = 60
 
@@ -116,41 +115,6 @@ class XIO(Vendor):
         return sorted(response.json()['volumes'])
 
 
-def self_signed_certificate(directory, address):
-    """A certificate for ``address`` that is its own CA; (cert, key)."""
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives import serialization
-    from cryptography import x509
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, address)])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (x509.CertificateBuilder()
-            .subject_name(name).issuer_name(name)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(minutes=5))
-            .not_valid_after(now + datetime.timedelta(days=2))
-            .add_extension(x509.SubjectAlternativeName(
-                [x509.IPAddress(ipaddress.ip_address(address))]),
-                critical=False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None),
-                           critical=True)
-            .sign(key, hashes.SHA256()))
-    cert_path = os.path.join(directory, 'cert.pem')
-    key_path = os.path.join(directory, 'key.pem')
-    with open(cert_path, 'wb') as out:
-        out.write(cert.public_bytes(serialization.Encoding.PEM))
-    fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, 'wb') as out:
-        out.write(key.private_bytes(serialization.Encoding.PEM,
-                                    serialization.PrivateFormat.PKCS8,
-                                    serialization.NoEncryption()))
-    return cert_path, key_path
-
-
 class Pure(Vendor):
     """Pure FlashArray: REST 2.x over TLS (verified); LUNs through tgtd."""
 
@@ -161,7 +125,8 @@ class Pure(Vendor):
 
     def start(self, group, address, state_dir):
         token = secrets.token_hex(16)
-        cert, key = self_signed_certificate(state_dir, address)
+        cert, key = tls.write_self_signed_cert(state_dir, address,
+                                               common_name=address)
         script = _console_script(self.name)
         args = ([script] if script else
                 [sys.executable, '-m', 'pure_cinder.simulator'])

@@ -108,18 +108,31 @@ class TestFailedStart(testtools.TestCase):
         self.assertNotIn(stack.run_id, vhosts)
 
 
-class TestFullStackDemo(testtools.TestCase):
+class FullStackTestCase(testtools.TestCase):
+    """Checks the wanted vendors, bounds the time, keeps a failed run.
+
+    Subclasses set ``timeout``, ``run_dir_prefix`` and ``wanted_vendors``.
+    """
+
+    timeout = TIMEOUT
+    run_dir_prefix = 'cinder-fullstack-test-'
+
+    @staticmethod
+    def wanted_vendors():
+        return _wanted_vendors()
 
     def setUp(self):
         super().setUp()
-        wanted = _wanted_vendors()
+        # tox -e fullstack installs every vendor package; a missing one is
+        # an error of the environment, not a reason to skip.
+        wanted = self.wanted_vendors()
         self.assertEqual(len(wanted), len(backends.vendors(wanted)),
                          'not every vendor package of %s is installed'
                          % wanted)
-        self.useFixture(fixtures.Timeout(TIMEOUT, gentle=True))
+        self.useFixture(fixtures.Timeout(self.timeout, gentle=True))
 
     def _run_dir(self):
-        run_dir = tempfile.mkdtemp(prefix='cinder-fullstack-test-')
+        run_dir = tempfile.mkdtemp(prefix=self.run_dir_prefix)
         failed = []
         self.addOnException(lambda exc_info: failed.append(exc_info))
 
@@ -132,6 +145,9 @@ class TestFullStackDemo(testtools.TestCase):
                 shutil.rmtree(run_dir, ignore_errors=True)
         self.addCleanup(remove_unless_failed)
         return run_dir
+
+
+class TestFullStackDemo(FullStackTestCase):
 
     def test_readme_scenario_on_every_backend(self):
         """The demo on every backend, then a restart under load.

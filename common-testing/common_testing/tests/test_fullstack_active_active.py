@@ -26,17 +26,15 @@ On failure the run directory (logs, cinder.conf, array state) is kept.
 
 from concurrent import futures
 import os
-import shutil
-import tempfile
 import threading
 
-import fixtures
 import requests
 import testtools
 
 from common_testing.fullstack import backends
 from common_testing.fullstack import demo
 from common_testing.fullstack import stack as stack_mod
+from common_testing.tests import test_fullstack
 
 TIMEOUT = 280         # seconds for bring-up, scenario and teardown
 STEP_TIMEOUT = 150    # seconds one volume may take for one state change
@@ -75,30 +73,14 @@ def _pure_state(options):
     return reply.json()
 
 
-class TestActiveActive(testtools.TestCase):
+class TestActiveActive(test_fullstack.FullStackTestCase):
 
-    def setUp(self):
-        super().setUp()
-        wanted = _wanted_vendors()
-        self.assertEqual(len(wanted), len(backends.vendors(wanted)),
-                         'not every vendor package of %s is installed'
-                         % wanted)
-        self.useFixture(fixtures.Timeout(TIMEOUT, gentle=True))
+    timeout = TIMEOUT
+    run_dir_prefix = 'cinder-fullstack-aa-'
 
-    def _run_dir(self):
-        run_dir = tempfile.mkdtemp(prefix='cinder-fullstack-aa-')
-        failed = []
-        self.addOnException(lambda exc_info: failed.append(exc_info))
-
-        def remove_unless_failed():
-            if failed:
-                self.addDetailUniqueName(
-                    'run-dir', testtools.content.text_content(run_dir))
-                print('full stack run kept in %s' % run_dir)
-            else:
-                shutil.rmtree(run_dir, ignore_errors=True)
-        self.addCleanup(remove_unless_failed)
-        return run_dir
+    @staticmethod
+    def wanted_vendors():
+        return _wanted_vendors()
 
     def test_two_services_of_one_cluster_serve_concurrent_volumes(self):
         stack = self.useFixture(stack_mod.Stack(

@@ -13,51 +13,169 @@
 
 python -m common_testing.fullstack.benchmark [--clients N] [--volumes M]
 [--vendor DIR ...] brings the stack up and, per backend, has N concurrent
-API clients each create and delete M volumes (1 GiB).  It prints per
-backend: volumes per second (create to available, and delete to gone),
-and the split of a create's time between the API call (cinder-api's
-answer to POST) and the rest (scheduler, cinder-volume, driver and
-simulator, up to status available).  Statuses are polled every 0.5 s,
-which bounds the resolution of the backend and delete columns.
+API clients each create and delete M volumes (1 GiB); one operation is one
+volume created (to available) and deleted (to gone).  It prints one table:
+operations per second per backend, then the mean and p95 per create of
+
+- API: cinder-api's answer to the POST, timed by the client;
+- queue+sched: scheduled_at - created_at of the volume's database row
+  (RPC queue and cinder-scheduler);
+- volume svc: launched_at - scheduled_at (cinder-volume's create flow:
+  driver and simulator);
+- and, where the simulator exposes it, the simulator's requests per
+  operation (create and delete together).
+
+The database columns are MariaDB DATETIME without fractional seconds
+(cinder's models declare plain DateTime), so the two middle columns are
+differences of whole seconds: a single value is only good to +-1 s, their
+means over many volumes are what to read.  No simulator of ours exposes
+the time it spends per request, so the simulator's share of "volume svc"
+is not measured (see the fullstack README).
 """
 
 import argparse
 import concurrent.futures
+import math
 import shutil
 import statistics
 import sys
 import time
 
+import requests
+
+from common_testing.fullstack import backends
 from common_testing.fullstack import demo
+from common_testing.fullstack import services
 from common_testing.fullstack import stack as stack_mod
+
+# A fault rule that never fires (its nth match never comes) but whose
+# ``seen`` counter counts every API request the simulator answers.
+COUNTING_RULE = {'match': '.', 'action': 'delay', 'nth': 10 ** 9,
+                 'count': 1, 'seconds': 0.0}
+
+
+def percentile(values, percent):
+    """The nearest-rank percentile of ``values`` (None if empty)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, math.ceil(percent / 100.0 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def service_split(rows):
+    """(queue+sched, volume svc) seconds lists from volume DB rows.
+
+    ``rows`` are (created_at, scheduled_at, launched_at) datetimes; rows
+    missing a timestamp are skipped.
+    """
+    queue, service = [], []
+    for created, scheduled, launched in rows:
+        if created and scheduled and launched:
+            queue.append((scheduled - created).total_seconds())
+            service.append((launched - scheduled).total_seconds())
+    return queue, service
+
+
+def _mean_p95(values):
+    if not values:
+        return 'n/a'
+    return '%.0f/%.0f' % (statistics.mean(values) * 1000,
+                          percentile(values, 95) * 1000)
+
+
+def format_header():
+    return '%-12s %7s %7s %13s %13s %13s %10s' % (
+        'backend', 'ops', 'ops/s', 'API', 'queue+sched', 'volume-svc',
+        'sim-req/op')
+
+
+def format_row(section, ops, rate, api, queue, service, requests_per_op):
+    """One table line; times as 'mean/p95' milliseconds."""
+    sim = ('n/a' if requests_per_op is None
+           else '%.1f' % requests_per_op)
+    return '%-12s %7d %7.2f %13s %13s %13s %10s' % (
+        section, ops, rate, _mean_p95(api), _mean_p95(queue),
+        _mean_p95(service), sim)
 
 
 def _one_client(stack, vtype, count):
     client = stack.client()
-    api, backend, deletes = [], [], []
+    api, ids = [], []
     for _index in range(count):
         started = time.monotonic()
         volume = client.volumes.create(1, volume_type=vtype)
-        answered = time.monotonic()
+        api.append(time.monotonic() - started)
+        ids.append(volume.id)
         demo.wait_status(lambda: client.volumes.get(volume.id), 'available',
                          'volume %s' % volume.id)
-        available = time.monotonic()
         client.volumes.delete(volume.id)
         demo.wait_gone(lambda: client.volumes.get(volume.id),
                        'volume %s' % volume.id)
-        api.append(answered - started)
-        backend.append(available - answered)
-        deletes.append(time.monotonic() - available)
-    return api, backend, deletes
+    return api, ids
+
+
+def volume_timestamps(stack, volume_ids):
+    """(created_at, scheduled_at, launched_at) of the volumes' rows.
+
+    Deleted volumes stay in the table (soft delete), so this works after
+    the run.
+    """
+    import pymysql
+    database = stack.database
+    connection = pymysql.connect(
+        host=services.MYSQL_HOST, port=services.MYSQL_PORT,
+        user=database.user, password=database.password,
+        database=database.name, connect_timeout=10)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                'SELECT created_at, scheduled_at, launched_at FROM volumes'
+                ' WHERE id IN (%s)' % ', '.join(['%s'] * len(volume_ids)),
+                list(volume_ids))
+            return list(cursor.fetchall())
+    finally:
+        connection.close()
+
+
+def request_counter(stack, section):
+    """A callable returning the simulator's request count so far, or None.
+
+    Pure's simulator logs every API request (/sim/requests); X-IO's counts
+    them in a fault rule's ``seen`` counter (a never-firing rule added
+    here).  The others expose neither.
+    """
+    vendor = stack.vendors[section]
+    options = stack.sections[section]
+    if isinstance(vendor, backends.Pure):
+        url = 'https://%s/sim/requests' % options['pure_target']
+        verify = options['driver_ssl_cert_path']
+        return lambda: len(requests.get(url, verify=verify,
+                                        timeout=30).json()['requests'])
+    if isinstance(vendor, backends.XIO):
+        state_url, auth = vendor._control
+        url = state_url.rsplit('/', 1)[0] + '/faults'
+        rules = requests.get(url, auth=auth, timeout=30).json()
+        if COUNTING_RULE not in [
+                {k: r[k] for k in COUNTING_RULE} for r in rules]:
+            requests.post(url, json=COUNTING_RULE, auth=auth,
+                          timeout=30).raise_for_status()
+
+        def count():
+            for rule in requests.get(url, auth=auth, timeout=30).json():
+                if {k: rule[k] for k in COUNTING_RULE} == COUNTING_RULE:
+                    return rule['seen']
+        return count
+    return None
 
 
 def run(stack, clients, volumes, report=print):
-    report('%-14s %8s %10s %10s %12s %10s' % (
-        'backend', 'volumes', 'create+del', 'API ms', 'backend ms',
-        'delete ms'))
+    report(format_header())
     rows = {}
     for section in sorted(stack.sections):
         vtype = stack.volume_types[section]
+        counter = request_counter(stack, section)
+        before = counter() if counter else None
         started = time.monotonic()
         with concurrent.futures.ThreadPoolExecutor(clients) as pool:
             results = list(pool.map(
@@ -65,14 +183,12 @@ def run(stack, clients, volumes, report=print):
                 range(clients)))
         elapsed = time.monotonic() - started
         api = [t for r in results for t in r[0]]
-        backend = [t for r in results for t in r[1]]
-        deletes = [t for r in results for t in r[2]]
-        rows[section] = (len(api) / elapsed, statistics.median(api),
-                         statistics.median(backend),
-                         statistics.median(deletes))
-        report('%-14s %8d %8.2f/s %10.0f %12.0f %10.0f' % (
-            section, len(api), rows[section][0], rows[section][1] * 1000,
-            rows[section][2] * 1000, rows[section][3] * 1000))
+        ids = [i for r in results for i in r[1]]
+        per_op = ((counter() - before) / len(ids)) if counter else None
+        queue, service = service_split(volume_timestamps(stack, ids))
+        rows[section] = (len(ids), len(ids) / elapsed, api, queue, service,
+                         per_op)
+        report(format_row(section, *rows[section]))
     return rows
 
 
@@ -87,7 +203,8 @@ def main(argv=None):
     with stack_mod.Stack(vendors=args.vendor,
                          progress=lambda m: print('starting', m,
                                                   flush=True)) as stack:
-        print('%d clients x %d volumes per backend; medians per volume'
+        print('%d clients x %d volumes per backend; an op is one volume '
+              'created and deleted; times per create, mean/p95 in ms'
               % (args.clients, args.volumes), flush=True)
         run(stack, args.clients, args.volumes,
             report=lambda line: print(line, flush=True))

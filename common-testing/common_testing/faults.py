@@ -157,8 +157,14 @@ class FaultPlan:
             return [dict(rule.to_dict(), seen=rule.seen, fired=rule.fired)
                     for rule in self._rules]
 
-    def before(self, key):
-        """Consult the plan before handling the request named ``key``."""
+    def before(self, key, sleep=None):
+        """Consult the plan before handling the request named ``key``.
+
+        ``sleep`` performs a DELAY (default: time.sleep). A simulator that
+        must not hold a lock while it waits passes a callable that only
+        records the seconds, and sleeps once it has let go (the rule's
+        counters are already updated by then).
+        """
         with self._lock:
             firing = [rule for rule in self._rules if rule._hit(key)]
             self.fired.extend((key, rule.action) for rule in firing)
@@ -166,7 +172,7 @@ class FaultPlan:
         self._pending_for_thread()[key] = lost
         for rule in firing:
             if rule.action == DELAY:
-                time.sleep(rule.seconds)
+                (sleep or time.sleep)(rule.seconds)
         for rule in firing:
             if rule.action == DROP:
                 raise DropConnection(rule, key)

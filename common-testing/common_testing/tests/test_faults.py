@@ -73,6 +73,18 @@ class TestFaultPlan(testtools.TestCase):
         self.assertEqual('ok', self._run(plan, 'GET /array'))
         sleep.assert_called_once_with(2.5)
 
+    def test_delay_can_be_deferred_by_the_caller(self):
+        # A simulator holding a lock records the delay and sleeps later; the
+        # rule has already counted the request, and a drop still follows.
+        plan = faults.FaultPlan([
+            faults.FaultRule('GET', 'delay', seconds=3),
+            faults.FaultRule('GET', 'drop')])
+        delays = []
+        self.assertRaises(faults.DropConnection, plan.before, 'GET /array',
+                          sleep=delays.append)
+        self.assertEqual([3], delays)
+        self.assertEqual([1, 1], [rule['fired'] for rule in plan.rules()])
+
     def test_rules_can_be_changed_at_run_time_as_json(self):
         plan = faults.FaultPlan()
         plan.load([{'match': 'delete', 'action': 'fail', 'message': 'busy'}])

@@ -125,13 +125,30 @@ class Shell(object):
         command = Command(line)
         if not command.words:
             return PROMPT
-        dropped = False
+        key = re.sub(r'password=\S+', 'password=***', line.strip())
+        # The fault plan is consulted, and its counters saved, in a state
+        # transaction of its own; an injected delay is slept outside the
+        # state lock. Otherwise a session the driver gives up on mid-delay
+        # holds every other session back and, once killed, leaves the rule
+        # armed for the driver's retry.
+        delays = []
+        injected = None
         with state_mod.Array.open(self.state_dir) as array:
             plan = self._plan(array)
-            key = re.sub(r'password=\S+', 'password=***', line.strip())
+            try:
+                plan.before(key, sleep=delays.append)
+            except (faults_mod.InjectedFailure,
+                    faults_mod.DropConnection) as exc:
+                injected = exc
+            self._save_plan(array, plan)
+        for seconds in delays:
+            time.sleep(seconds)
+        dropped = False
+        with state_mod.Array.open(self.state_dir) as array:
             lines, rc, message = [], 0, ''
             try:
-                plan.before(key)
+                if injected is not None:
+                    raise injected
                 lines, message = self._dispatch(array, command)
                 plan.after(key)
             except faults_mod.InjectedFailure as exc:
@@ -142,7 +159,6 @@ class Shell(object):
                 dropped = True
             except state_mod.ArrayError as exc:
                 lines, rc, message = [], exc.rc, exc.message
-            self._save_plan(array, plan)
             spinner = array.data.get('spinner')
         if dropped:
             raise Dropped()

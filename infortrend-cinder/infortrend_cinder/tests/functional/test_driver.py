@@ -143,10 +143,13 @@ class FaultsTest(DriverTestBase):
         self.assertEqual(1, self.fired()['^create si'])
 
     def test_slow_output_times_out_and_the_command_is_retried(self):
-        driver = self.load(infortrend_cli_timeout=2)
-        self.fault('^show license', 'delay', seconds=4)
+        # The retry starts a new raidcmd session within the same timeout:
+        # leave it room on a busy machine (only the first reply is slow).
+        driver = self.load(infortrend_cli_timeout=5)
+        self.fault('^show license', 'delay', seconds=8)
         stats = driver.get_volume_stats(refresh=True)
         self.assertTrue(stats['pools'][0]['thin_provisioning_support'])
+        self.assertEqual(1, self.fired()['^show license'])
 
     def test_session_lost_twice_is_a_clear_error(self):
         driver = self.load()

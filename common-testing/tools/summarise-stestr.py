@@ -17,7 +17,8 @@ Usage: summarise-stestr.py SUBUNIT_BIN_DIR STARTED_EPOCH DIR [DIR ...]
 stestr's file repository keeps each run as a subunit v1 stream, so it is
 converted to v2 (subunit-1to2) before subunit-stats counts it.
 
-Only runs newer than STARTED_EPOCH count, so a stale .stestr repository
+Every run newer than STARTED_EPOCH counts (several tox environments may
+run stestr in one directory), and only those, so a stale .stestr repository
 from an earlier run cannot pass for this one. Exits 1 when any test failed
 or a listed package's suite did not run at all.
 """
@@ -27,15 +28,19 @@ import subprocess
 import sys
 
 
-def latest_run(repo_dir):
-    """Path of the newest subunit stream in a stestr repository, or None."""
+def runs_since(repo_dir, started):
+    """Subunit streams a stestr repository gained since ``started``.
+
+    Several tox environments may run stestr in one directory (common-testing
+    and fullstack do), so every run of this invocation counts, not only the
+    last one.
+    """
     stestr_dir = os.path.join(repo_dir, '.stestr')
     if not os.path.isdir(stestr_dir):
-        return None
-    runs = [name for name in os.listdir(stestr_dir) if name.isdigit()]
-    if not runs:
-        return None
-    return os.path.join(stestr_dir, max(runs, key=int))
+        return []
+    paths = [os.path.join(stestr_dir, name)
+             for name in os.listdir(stestr_dir) if name.isdigit()]
+    return sorted(path for path in paths if os.path.getmtime(path) >= started)
 
 
 def stats(subunit_bin, stream_path):
@@ -43,9 +48,11 @@ def stats(subunit_bin, stream_path):
         v2 = subprocess.run([os.path.join(subunit_bin, 'subunit-1to2')],
                             stdin=stream, capture_output=True,
                             check=True).stdout
+    # subunit-stats exits 1 when the stream holds a failure: read its
+    # counts either way.
     out = subprocess.run([os.path.join(subunit_bin, 'subunit-stats'),
                           '--no-passthrough'], input=v2,
-                         capture_output=True, check=True).stdout.decode()
+                         capture_output=True).stdout.decode()
     counts = {}
     for line in out.splitlines():
         key, _, value = line.partition(':')
@@ -60,11 +67,12 @@ def main(argv):
     total = [0, 0, 0]
     missing = []
     for package_dir in dirs:
-        run = latest_run(package_dir)
-        if run is None or os.path.getmtime(run) < started:
+        runs = runs_since(package_dir, started)
+        if not runs:
             missing.append(package_dir)
             continue
-        passed, failed, skipped = stats(subunit_bin, run)
+        counts = [stats(subunit_bin, run) for run in runs]
+        passed, failed, skipped = (sum(column) for column in zip(*counts))
         print('%-20s %d passed, %d failed, %d skipped'
               % (package_dir + ':', passed, failed, skipped))
         total = [total[0] + passed, total[1] + failed, total[2] + skipped]

@@ -14,32 +14,22 @@
 
 """Every cinder.conf option of the X-IO ISE drivers.
 
-The san_* and iscsi_ip_address names come from the ISE driver spec. Cinder
-registers options it already knows (san_ip, ...) tolerantly, so declaring
-them here with cinder's own defaults is harmless and lets the sample config
-and list_opts() show the full set an operator has to set.
+The san_* names come from the ISE driver spec and belong to cinder
+(cinder.volume.drivers.san.san): they are reused here as cinder defines
+them, never redefined, because cinder registers every backend's options in
+one shared group too, and two definitions of one name that differ only in
+their help text make the second backend of a multi-backend cinder.conf fail
+with DuplicateOptError. They are listed so that list_opts() and the sample
+config show the whole backend section.
 """
 
+from cinder.volume.drivers.san import san
 from oslo_config import cfg
 
-connection_opts = [
-    cfg.StrOpt('san_ip',
-               default='',
-               help='IP address (or host name) of the ISE REST management '
-                    'interface; the other controller is learned from '
-                    '/query.'),
-    cfg.StrOpt('san_login',
-               default='admin',
-               help='User name for the ISE REST management interface.'),
-    cfg.StrOpt('san_password',
-               default='',
-               secret=True,
-               help='Password for the ISE REST management interface.'),
-    cfg.PortOpt('san_api_port',
-                help='TCP port of the ISE REST interface on both '
-                     'controllers. Unset means 80, or 443 with '
-                     'driver_use_ssl.'),
-]
+# The ISE management address is san_ip (the other controller is learned
+# from /query); san_api_port defaults to 80, or 443 with driver_use_ssl.
+_SAN_NAMES = ('san_ip', 'san_login', 'san_password', 'san_api_port')
+connection_opts = [opt for opt in san.san_opts if opt.name in _SAN_NAMES]
 
 xio_opts = [
     cfg.IntOpt('ise_raid_level',

@@ -51,3 +51,17 @@ class OptionsTest(base.BaseTestCase):
     def test_unknown_raid_level_is_refused(self):
         self.assertRaises(ValueError, self.conf.config, group='xio',
                           ise_raid_level=3)
+
+    def test_cinder_san_options_are_cinders_own(self):
+        # cinder registers every backend's options in backend_defaults too:
+        # another driver in the same cinder.conf (cinder's san_opts) and
+        # this one must register the very same definitions, in any order.
+        from cinder.volume.drivers.san import san
+        for first, second in ((san.san_opts, options.connection_opts),
+                              (options.connection_opts, san.san_opts)):
+            conf = cfg.ConfigOpts()
+            conf.register_opts(first, group='backend_defaults')
+            conf.register_opts(second, group='backend_defaults')
+        self.assertEqual({'san_ip', 'san_login', 'san_password',
+                          'san_api_port'},
+                         {opt.name for opt in options.connection_opts})

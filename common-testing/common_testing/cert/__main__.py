@@ -92,6 +92,27 @@ def _version(distribution, bin_dir=None):
         return 'unknown'
 
 
+def source_commit(path='.'):
+    """The commit the run's code comes from, as the README table shows it.
+
+    The tox environment installs the packages from the working tree, so
+    with uncommitted changes there no commit names the code: the table
+    then says so, and CI treats the backend as not certified.
+    """
+    def git(*args):
+        return subprocess.run(['git', '-C', path] + list(args),
+                              capture_output=True, text=True, check=True,
+                              timeout=60).stdout.strip()
+    try:
+        commit = git('rev-parse', 'HEAD')
+        dirty = git('status', '--porcelain', '--untracked-files=no')
+    except (OSError, subprocess.SubprocessError):
+        return 'unknown (not a git checkout)'
+    if dirty:
+        return '%s with uncommitted changes' % commit[:12]
+    return commit[:12]
+
+
 def _volume_name_format(vendor):
     """The vendor's name for an unmanaged volume as a '%s' format.
 
@@ -237,7 +258,7 @@ class Run(object):
         summary = report.Summary(
             self.backend, results, self.skips,
             datetime.datetime.now(datetime.timezone.utc).date().isoformat(),
-            self.versions(), seconds)
+            self.versions(), seconds, commit=source_commit())
         with open(os.path.join(self.output, 'report.txt'), 'w') as out:
             out.write(report.text_report(summary))
         table = report.rst_table(summary)

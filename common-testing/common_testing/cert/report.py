@@ -90,6 +90,7 @@ class Summary:
     date: str                   # ISO date of the run
     versions: dict              # distribution -> version
     seconds: float = 0.0
+    commit: str = 'unknown'     # the repository commit the code came from
 
     @property
     def passed(self):
@@ -118,6 +119,7 @@ class Summary:
 def text_report(summary):
     lines = ['Certification run: %s' % summary.backend,
              'Date: %s' % summary.date,
+             'Commit: %s' % summary.commit,
              'Duration: %.0f s' % summary.seconds]
     lines += ['%s: %s' % item for item in sorted(summary.versions.items())]
     lines += ['',
@@ -178,6 +180,8 @@ def rst_table(summary):
         ['Failed', len(summary.failed)],
         ['Excluded by skip list', len(summary.excluded)],
         ['Date', summary.date],
+        ['Commit', summary.commit],
+        ['Tempest time', '%.0f s' % summary.seconds],
         ['Versions', versions],
     ])
     parts = [title, '~' * len(title), '',
@@ -202,12 +206,7 @@ def rst_table(summary):
     return '\n'.join(parts)
 
 
-def update_readme(text, backend, table):
-    """``text`` with the backend's marked section replaced by ``table``.
-
-    Raises ValueError naming the missing marker: a README without the
-    markers is not silently left stale.
-    """
+def _section(text, backend):
     begin = '.. begin certification: %s' % backend
     end = '.. end certification: %s' % backend
     start = text.find(begin)
@@ -215,5 +214,27 @@ def update_readme(text, backend, table):
     if start < 0 or stop < start:
         raise ValueError('README has no "%s" ... "%s" section'
                          % (begin, end))
+    return begin, start, stop
+
+
+def certified_commit(text, backend):
+    """The commit in the backend's README table, or None.
+
+    None when the section holds no table yet or the run was made from a
+    working tree with uncommitted changes (no commit names its code).
+    """
+    begin, start, stop = _section(text, backend)
+    match = re.search(r'^Commit +([0-9a-f]{7,40})\s*$',
+                      text[start:stop], re.MULTILINE)
+    return match.group(1) if match else None
+
+
+def update_readme(text, backend, table):
+    """``text`` with the backend's marked section replaced by ``table``.
+
+    Raises ValueError naming the missing marker: a README without the
+    markers is not silently left stale.
+    """
+    begin, start, stop = _section(text, backend)
     return (text[:start] + begin + '\n\n' + table.rstrip('\n') + '\n\n'
             + text[stop:])

@@ -15,7 +15,8 @@ The format is stestr's exclude list (``tempest run --exclude-list``), which
 accepts a line without a reason; certification does not, so ``load``
 refuses a file where any entry lacks a reason or does not compile, naming
 the file and line.  ``common.txt`` applies to every backend,
-``<backend>.txt`` to one.
+``<protocol>.txt`` to the backends of one protocol (``fc.txt`` to every
+``*-fc`` backend) and ``<backend>.txt`` to one.
 """
 
 import dataclasses
@@ -87,8 +88,10 @@ def load_file(path):
 
 
 def for_backend(backend, skips_dir=SKIPS_DIR):
-    """The common skips plus the backend's own (either file may be absent).
+    """The common skips, the protocol's and the backend's own.
 
+    A backend is named ``<vendor>-<protocol>`` (``ise-fc``) or just
+    ``<vendor>`` (``sds``); the protocol and backend files may be absent.
     The common file must exist: a missing directory means a broken install,
     not "nothing to skip".
     """
@@ -96,9 +99,13 @@ def for_backend(backend, skips_dir=SKIPS_DIR):
     if not os.path.exists(common):
         raise SkipListError('%s is missing' % common)
     skips = load_file(common)
-    own = os.path.join(skips_dir, backend + '.txt')
-    if os.path.exists(own):
-        skips += load_file(own)
+    names = [backend]
+    if '-' in backend:
+        names.insert(0, backend.rsplit('-', 1)[1])
+    for name in names:
+        path = os.path.join(skips_dir, name + '.txt')
+        if os.path.exists(path):
+            skips += load_file(path)
     return skips
 
 

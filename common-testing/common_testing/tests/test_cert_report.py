@@ -64,7 +64,8 @@ EXCLUDED = [skiplist.Skip('^tempest.api.volume.test_qos',
 def _summary(tests):
     return report.Summary('ise-iscsi', report.parse(_stream(tests)),
                           EXCLUDED, '2026-11-22',
-                          {'cinder': '29.0.0', 'tempest': '47.0.0'}, 60)
+                          {'cinder': '29.0.0', 'tempest': '47.0.0'}, 60,
+                          commit='0123456789ab')
 
 
 class TestParse(testtools.TestCase):
@@ -141,3 +142,32 @@ class TestOutputs(testtools.TestCase):
         error = self.assertRaises(ValueError, report.update_readme,
                                   'no markers', 'pure-fc', 'T')
         self.assertIn('.. begin certification: pure-fc', str(error))
+
+
+class TestCertifiedCommit(testtools.TestCase):
+
+    def _readme(self, table):
+        return ('Intro\n\n.. begin certification: ise-iscsi\n\n%s\n'
+                '.. end certification: ise-iscsi\n' % table)
+
+    def test_reads_the_commit_of_the_generated_table(self):
+        readme = report.update_readme(self._readme(''), 'ise-iscsi',
+                                      report.rst_table(_summary(TESTS)))
+        self.assertEqual('0123456789ab',
+                         report.certified_commit(readme, 'ise-iscsi'))
+
+    def test_no_table_or_a_dirty_tree_certifies_no_commit(self):
+        self.assertIsNone(report.certified_commit(
+            self._readme('Not run yet.'), 'ise-iscsi'))
+        summary = _summary(TESTS)
+        summary.commit = '0123456789ab with uncommitted changes'
+        readme = report.update_readme(self._readme(''), 'ise-iscsi',
+                                      report.rst_table(summary))
+        self.assertIsNone(report.certified_commit(readme, 'ise-iscsi'))
+
+    def test_another_backends_commit_does_not_count(self):
+        readme = report.update_readme(
+            self._readme('') + '.. begin certification: ise-fc\n\n'
+            '.. end certification: ise-fc\n', 'ise-iscsi',
+            report.rst_table(_summary(TESTS)))
+        self.assertIsNone(report.certified_commit(readme, 'ise-fc'))

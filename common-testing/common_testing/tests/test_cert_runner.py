@@ -11,6 +11,8 @@
 # under the License.
 
 import io
+import os
+import subprocess
 
 import fixtures
 import testtools
@@ -45,3 +47,35 @@ class TestRunnerHelpers(testtools.TestCase):
         vendor = _Vendor(lambda volume_id: 'cinder-unmanaged-'
                          + volume_id[:19])
         self.assertIsNone(runner._volume_name_format(vendor))
+
+
+class TestSourceCommit(testtools.TestCase):
+
+    def _git(self, *args):
+        subprocess.run(['git', '-C', self.repo, '-c', 'user.name=t', '-c',
+                        'user.email=t@example.com'] + list(args),
+                       check=True, capture_output=True)
+
+    def setUp(self):
+        super().setUp()
+        self.repo = self.useFixture(fixtures.TempDir()).path
+        self._git('init', '-q')
+        with open(os.path.join(self.repo, 'driver.py'), 'w') as f:
+            f.write('one\n')
+        self._git('add', 'driver.py')
+        self._git('commit', '-q', '-m', 'one')
+
+    def test_clean_tree_names_its_commit(self):
+        head = subprocess.run(['git', '-C', self.repo, 'rev-parse', 'HEAD'],
+                              capture_output=True, text=True).stdout
+        self.assertEqual(head[:12], runner.source_commit(self.repo))
+
+    def test_uncommitted_changes_are_said(self):
+        with open(os.path.join(self.repo, 'driver.py'), 'w') as f:
+            f.write('two\n')
+        self.assertIn('with uncommitted changes',
+                      runner.source_commit(self.repo))
+
+    def test_outside_a_checkout(self):
+        plain = self.useFixture(fixtures.TempDir()).path
+        self.assertIn('not a git checkout', runner.source_commit(plain))

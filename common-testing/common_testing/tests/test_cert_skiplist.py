@@ -73,6 +73,21 @@ class TestFiles(testtools.TestCase):
                                       skiplist.for_backend('ise-fc',
                                                            self.dir)])
 
+    def test_protocol_list_applies_to_that_protocols_backends(self):
+        self.write('common.txt', 'test_a  # no compute service deployed\n')
+        self.write('fc.txt', 'test_f  # no FC HBA on this host\n')
+        self.write('ise-fc.txt', 'test_i  # the array refuses this size\n')
+        self.assertEqual(['test_a', 'test_f', 'test_i'],
+                         [s.regex for s in skiplist.for_backend(
+                             'ise-fc', self.dir)])
+        self.assertEqual(['test_a', 'test_f'],
+                         [s.regex for s in skiplist.for_backend(
+                             'pure-fc', self.dir)])
+        self.assertEqual(['test_a'], [s.regex for s in skiplist.for_backend(
+            'pure-iscsi', self.dir)])
+        self.assertEqual(['test_a'], [s.regex for s in skiplist.for_backend(
+            'sds', self.dir)])
+
     def test_missing_common_list_is_an_error(self):
         self.assertRaises(skiplist.SkipListError, skiplist.for_backend,
                           'ise-fc', self.dir)

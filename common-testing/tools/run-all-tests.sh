@@ -2,7 +2,9 @@
 # The README's test command: installs what the tests need on this machine,
 # runs every tox environment in tox.ini's envlist, and prints one summary line
 # ("tests: N passed, N failed, N skipped") over every package's stestr run.
-# Exits non-zero if any environment failed.
+# Then certifies (Tempest, common-testing/cert/README.rst) every backend whose
+# code changed since the commit its README table names; CERTIFY=all runs all
+# seven, CERTIFY=none none. Exits non-zero if any environment failed.
 set -uo pipefail
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
@@ -26,7 +28,30 @@ python3 common-testing/tools/summarise-stestr.py "$tools_venv/bin" "$started" \
     common-testing pure-cinder xio-cinder infortrend-cinder huawei-sds-cinder datera-fuel
 summary_rc=$?
 
+cert_rc=0
+case "${CERTIFY:-changed}" in
+    none) cert_backends= ;;
+    all) cert_backends=$(PYTHONPATH=common-testing "$tools_venv/bin/python" \
+             -m common_testing.cert.changed --all) || cert_rc=1 ;;
+    *) cert_backends=$(PYTHONPATH=common-testing "$tools_venv/bin/python" \
+           -m common_testing.cert.changed) || cert_rc=1 ;;
+esac
+cert_results=()
+for backend in $cert_backends; do
+    if "$tools_venv/bin/tox" run -e "cert-$backend"; then
+        cert_results+=("$backend passed")
+    else
+        cert_results+=("$backend FAILED")
+        cert_rc=1
+    fi
+done
+if [ ${#cert_results[@]} -eq 0 ]; then
+    echo "certification: no backend's code changed since its README table"
+else
+    (IFS=,; echo "certification: ${cert_results[*]}")
+fi
+
 echo "elapsed: $(( $(date +%s) - started )) s"
-if [ $tox_rc -ne 0 ] || [ $summary_rc -ne 0 ]; then
+if [ $tox_rc -ne 0 ] || [ $summary_rc -ne 0 ] || [ $cert_rc -ne 0 ]; then
     exit 1
 fi

@@ -23,6 +23,9 @@ Checks, each reported as "<file>: <item>: key '<key>': <problem>":
 * every ``files`` / ``irrelevant-files`` regex compiles with RE2, the
   engine Zuul matches with (a negative lookahead does not);
 * every ``tox_envlist`` names a ``[testenv:<env>]`` section of tox.ini;
+* certification: each ``cert-<backend>`` tox environment is run by one
+  job, whose ``files`` are those of the job of the vendor package the
+  environment installs, and no job certifies two vendors' backends;
 * every playbook path exists; every parent and every job a pipeline lists
   is defined here (or is one of the few OpenStack jobs we inherit from);
 * gating policy: each package tox environment (one whose ``changedir`` is
@@ -38,6 +41,7 @@ imports this module.
 import argparse
 import configparser
 import os
+import re
 import sys
 import types
 
@@ -213,6 +217,54 @@ def package_envs(tox):
     return envs
 
 
+_VENDOR_DEP = re.compile(r'\{toxinidir\}/([^/\[\s]+)\[simulator\]')
+
+
+def cert_envs(tox):
+    """{certification tox env: the vendor package directory it installs}."""
+    envs = {}
+    for env in tox_envs(tox):
+        if env.startswith('cert-'):
+            match = _VENDOR_DEP.search(
+                tox.get('testenv:' + env, 'deps', fallback=''))
+            envs[env] = match.group(1) if match else None
+    return envs
+
+
+def check_certification(runner, tox, project_rel, pipeline):
+    """Each cert env has one job, gated like its vendor's package job."""
+    problems = []
+    jobs_of = {}
+    for envlist, entries in runner.items():
+        for env in (e.strip() for e in envlist.split(',')):
+            jobs_of.setdefault(env, []).extend(entries)
+    packages_of_job = {}
+    for env, package in sorted(cert_envs(tox).items()):
+        holders = jobs_of.get(env, [])
+        if len(holders) != 1:
+            problems.append(Problem(
+                project_rel, 'project', pipeline,
+                'certification %s needs exactly one job running tox -e %s, '
+                'found %d' % (env, env, len(holders))))
+            continue
+        name, files = holders[0]
+        packages_of_job.setdefault(name, set()).add(package)
+        unit = runner.get(package, [])
+        if unit and [str(f) for f in files] != [str(f) for f in unit[0][1]]:
+            problems.append(Problem(
+                project_rel, name, 'files',
+                'differ from those of %s, so a change that runs %s\'s unit '
+                'tests would not re-certify it (or the other way round)'
+                % (unit[0][0], package)))
+    for name, packages in sorted(packages_of_job.items()):
+        if len(packages) > 1:
+            problems.append(Problem(
+                project_rel, name, 'vars.tox_envlist',
+                'certifies backends of %s: one job per vendor'
+                % ', '.join(sorted(packages))))
+    return problems
+
+
 def check_tox_envlist(rel, label, attrs, envs, prefix=''):
     variables = attrs.get('vars') or {}
     if not isinstance(variables, dict) or 'tox_envlist' not in variables:
@@ -328,6 +380,8 @@ def check_gating(jobs, projects, tox, rel_of_project):
                             'a change to %s (package %s) also runs this '
                             '%s job in %s' % (changed, package, other,
                                               pipeline)))
+        problems.extend(check_certification(runner, tox, project_rel,
+                                            pipeline))
         for changed in SHARED_CHANGES:
             for package in packages:
                 for name, files in runner.get(package, []):

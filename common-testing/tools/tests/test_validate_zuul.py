@@ -32,6 +32,12 @@ VENDOR_JOBS = {
 }
 PACKAGE_JOBS = set(VENDOR_JOBS.values()) | {
     'cinder-backends-tox-common-testing'}
+CERT_JOBS = {
+    'pure-cinder': 'cinder-backends-cert-pure-cinder',
+    'xio-cinder': 'cinder-backends-cert-xio-cinder',
+    'infortrend-cinder': 'cinder-backends-cert-infortrend-cinder',
+    'huawei-sds-cinder': 'cinder-backends-cert-huawei-sds-cinder',
+}
 
 
 class RealConfigTest(unittest.TestCase):
@@ -49,6 +55,24 @@ class RealConfigTest(unittest.TestCase):
                 self.assertEqual({job}, ran & PACKAGE_JOBS,
                                  '%s in %s' % (directory, pipeline))
                 self.assertIn('cinder-backends-tox-pep8', ran)
+
+    def test_vendor_change_certifies_only_that_vendor(self):
+        for directory, job in CERT_JOBS.items():
+            for pipeline in validate_zuul.PIPELINES:
+                ran = set(validate_zuul.jobs_run_for(
+                    REPO, directory + '/driver.py', pipeline))
+                self.assertEqual({job}, ran & set(CERT_JOBS.values()),
+                                 '%s in %s' % (directory, pipeline))
+
+    def test_every_backend_has_a_certification_job(self):
+        tox = validate_zuul.read_tox(REPO)
+        self.assertEqual(
+            {'cert-pure-iscsi': 'pure-cinder', 'cert-pure-fc': 'pure-cinder',
+             'cert-ise-iscsi': 'xio-cinder', 'cert-ise-fc': 'xio-cinder',
+             'cert-eonstor-iscsi': 'infortrend-cinder',
+             'cert-eonstor-fc': 'infortrend-cinder',
+             'cert-sds': 'huawei-sds-cinder'},
+            validate_zuul.cert_envs(tox))
 
     def test_shared_changes_run_every_package_job(self):
         for changed in ('common-testing/constraints.txt', 'tox.ini',
@@ -157,7 +181,8 @@ class BrokenConfigTest(unittest.TestCase):
         self.assertIn('"vars" appears more than once', problems[0])
 
     def test_missing_playbook(self):
-        shutil.rmtree(os.path.join(self.root, 'common-testing'))
+        os.unlink(os.path.join(self.root, 'common-testing', 'tools',
+                               'playbooks', 'install-system-deps.yaml'))
         problems = self._problems()
         self.assertEqual(
             ["zuul.d/jobs.yaml: job cinder-backends-tox-package: "
@@ -203,6 +228,44 @@ class BrokenConfigTest(unittest.TestCase):
         self.assertIn("zuul.d/project.yaml: project: key 'gate': package "
                       "datera-fuel needs exactly one job running tox -e "
                       "datera-fuel, found 0", problems)
+
+    def test_cert_job_gated_unlike_its_vendors_unit_job(self):
+        self._edit('jobs.yaml',
+                   '      - ^pure-cinder/.*\n'
+                   '      - ^common-testing/.*\n'
+                   '      - ^tox\\.ini$\n'
+                   '    vars:\n'
+                   '      tox_envlist: cert-pure-iscsi',
+                   '      - ^pure-cinder/.*\n'
+                   '    vars:\n'
+                   '      tox_envlist: cert-pure-iscsi')
+        problems = self._problems()
+        self.assertIn(
+            "zuul.d/project.yaml: cinder-backends-cert-pure-cinder: key "
+            "'files': differ from those of cinder-backends-tox-pure-cinder, "
+            "so a change that runs pure-cinder's unit tests would not "
+            "re-certify it (or the other way round)", problems)
+
+    def test_backend_without_certification_job(self):
+        self._edit('jobs.yaml', 'tox_envlist: cert-ise-iscsi,cert-ise-fc',
+                   'tox_envlist: cert-ise-iscsi')
+        problems = self._problems()
+        self.assertEqual(
+            ["zuul.d/project.yaml: project: key '%s': certification "
+             "cert-ise-fc needs exactly one job running tox -e cert-ise-fc, "
+             "found 0" % pipeline for pipeline in ('check', 'gate')],
+            problems)
+
+    def test_one_job_certifying_two_vendors(self):
+        self._edit('jobs.yaml', 'tox_envlist: cert-ise-iscsi,cert-ise-fc',
+                   'tox_envlist: cert-ise-iscsi')
+        self._edit('jobs.yaml', 'tox_envlist: cert-sds',
+                   'tox_envlist: cert-sds,cert-ise-fc')
+        problems = self._problems()
+        self.assertIn(
+            "zuul.d/project.yaml: cinder-backends-cert-huawei-sds-cinder: "
+            "key 'vars.tox_envlist': certifies backends of huawei-sds-cinder,"
+            " xio-cinder: one job per vendor", problems)
 
     def test_command_line_exit_status_and_message(self):
         script = os.path.join(TOOLS, 'validate_zuul.py')

@@ -1,0 +1,128 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""Which backends CI certifies: those whose code changed since their table.
+
+Usage: python -m common_testing.cert.changed [--repo-root DIR] [--all]
+
+Each vendor README's certification table names the commit it was made
+from. A backend needs a new run when its table names no commit (never run,
+or run from uncommitted code), names one this checkout does not have, or
+when anything that decides its result changed between that commit and the
+working tree: the vendor package (not its ``*.rst`` files or release
+notes, which do not run) and the backend's own and its protocol's skip
+lists. Prints one backend per line on stdout and why on stderr.
+
+Backends and their packages come from tox.ini's ``[testenv:cert-<backend>]``
+sections, so a new backend needs no change here. Changes to the shared kit
+(``common-testing/``) are not counted: they would re-run all seven, which
+does not fit one machine's CI; Zuul's per-vendor cert jobs run on every
+such change instead (their ``files`` matchers include common-testing/).
+"""
+
+import argparse
+import configparser
+import dataclasses
+import os
+import re
+import subprocess
+import sys
+
+from common_testing.cert import report
+
+_VENDOR_DEP = re.compile(r'\{toxinidir\}/([^/\[\s]+)\[simulator\]')
+NOT_CODE = re.compile(r'(\.rst$|/releasenotes/|/doc/)')
+SKIPS = 'common-testing/cert/skips'
+
+
+@dataclasses.dataclass(frozen=True)
+class Backend:
+    name: str           # ise-iscsi
+    package_dir: str    # xio-cinder
+
+    @property
+    def readme(self):
+        return os.path.join(self.package_dir, 'README.rst')
+
+    @property
+    def inputs(self):
+        """Paths (relative to the repository) whose change re-certifies."""
+        paths = [self.package_dir + '/',
+                 '%s/%s.txt' % (SKIPS, self.name)]
+        if '-' in self.name:
+            paths.append('%s/%s.txt' % (SKIPS, self.name.rsplit('-', 1)[1]))
+        return paths
+
+
+def backends(repo_root):
+    """[Backend] of tox.ini's certification environments."""
+    tox = configparser.ConfigParser(interpolation=None)
+    tox.read(os.path.join(repo_root, 'tox.ini'))
+    found = []
+    for section in tox.sections():
+        if not section.startswith('testenv:cert-'):
+            continue
+        match = _VENDOR_DEP.search(tox[section].get('deps', ''))
+        if not match:
+            raise ValueError('tox.ini [%s] installs no vendor package '
+                             '({toxinidir}/<dir>[simulator])' % section)
+        found.append(Backend(section[len('testenv:cert-'):],
+                             match.group(1)))
+    return found
+
+
+def _git(repo_root, *args):
+    return subprocess.run(['git', '-C', repo_root] + list(args),
+                          capture_output=True, text=True, timeout=120)
+
+
+def why_certify(repo_root, backend):
+    """The reason the backend needs a run, or None when its table holds."""
+    with open(os.path.join(repo_root, backend.readme)) as readme:
+        commit = report.certified_commit(readme.read(), backend.name)
+    if commit is None:
+        return '%s has no table naming a commit' % backend.readme
+    if _git(repo_root, 'cat-file', '-e', commit + '^{commit}').returncode:
+        return 'its table names commit %s, which this checkout lacks' % commit
+    diff = _git(repo_root, 'diff', '--name-only', commit, '--',
+                *backend.inputs)
+    if diff.returncode:
+        return 'git diff failed: %s' % diff.stderr.strip()
+    changed = [path for path in diff.stdout.split()
+               if not NOT_CODE.search('/' + path)]
+    if changed:
+        return '%d file(s) changed since %s, e.g. %s' % (
+            len(changed), commit, changed[0])
+    return None
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog='python -m common_testing.cert.'
+                                     'changed', description=__doc__.split(
+                                         '\n')[0])
+    parser.add_argument('--repo-root', default='.')
+    parser.add_argument('--all', action='store_true',
+                        help='every backend, changed or not')
+    args = parser.parse_args(argv)
+    for backend in backends(args.repo_root):
+        reason = 'asked for all' if args.all else why_certify(
+            args.repo_root, backend)
+        if reason:
+            print(backend.name)
+            print('certify %s: %s' % (backend.name, reason), file=sys.stderr)
+        else:
+            print('%s: table certifies the current code' % backend.name,
+                  file=sys.stderr)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

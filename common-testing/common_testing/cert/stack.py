@@ -13,12 +13,11 @@
 
 ``CertStack`` is the kit's ``fullstack.stack.Stack`` narrowed to one
 backend section (the default volume type) with cinder-api validating
-Keystone tokens.  It changes the launcher only through the generated
-cinder.conf and the admin client; glance-api stays as the launcher runs it
-(no auth: it accepts the token cinder and Tempest send and ignores it).
+Keystone tokens.  It changes the launcher only through its hooks (options
+merged into cinder.conf, the volume types, the admin client); glance-api
+stays as the launcher runs it (no auth: it accepts the token cinder and
+Tempest send and ignores it).
 """
-
-import configparser
 
 from common_testing.cert import identity
 from common_testing.fullstack import stack as stack_mod
@@ -30,49 +29,23 @@ class CertStack(stack_mod.Stack):
     """See the module docstring; ``keystone`` is a started Keystone."""
 
     def __init__(self, backend, vendor, keystone, **kwargs):
-        super().__init__(vendors=[vendor.name], **kwargs)
+        super().__init__(vendors=[vendor.name], backends=[backend], **kwargs)
         self.backend = backend
         self.keystone = keystone
-        self._cinder_password = None
 
-    def _start_glance(self):
-        # The vendor started its simulator with every section it serves;
-        # cinder gets only the one under test.
-        if self.backend not in self.sections:
-            raise stack_mod.processes.ProcessError(
-                'backend %s is not among %s' % (self.backend,
-                                                sorted(self.sections)))
-        for table in (self.sections, self.protocols, self.vendors):
-            for section in list(table):
-                if section != self.backend:
-                    del table[section]
-        super()._start_glance()
+    def cinder_conf_overrides(self):
+        password = self.keystone.service_user(CINDER_USER)
+        return {
+            'DEFAULT': {'auth_strategy': 'keystone',
+                        'default_volume_type': self.backend},
+            'keystone_authtoken': self.keystone.authtoken_options(
+                CINDER_USER, password),
+        }
 
-    def _cinder_conf(self):
-        super()._cinder_conf()
-        self._cinder_password = self.keystone.service_user(CINDER_USER)
-        parser = configparser.RawConfigParser()
-        parser.optionxform = str
-        parser.read(self.cinder_conf)
-        sections = {'DEFAULT': dict(parser.defaults())}
-        for section in parser.sections():
-            sections[section] = {
-                key: value for key, value in parser.items(section)
-                if key not in parser.defaults()
-                or parser.defaults()[key] != value}
-        sections['DEFAULT'].update({
-            'auth_strategy': 'keystone',
-            'default_volume_type': self.backend,
-        })
-        sections['keystone_authtoken'] = self.keystone.authtoken_options(
-            CINDER_USER, self._cinder_password)
-        stack_mod.write_ini(self.cinder_conf, sections)
-
-    def _create_types(self):
+    def create_volume_types(self):
         # Quotas stay at cinder's defaults: Tempest's dynamic projects are
         # Keystone projects, and its quota tests expect the defaults.
-        client = self.client()
-        volume_type = client.volume_types.create(self.backend)
+        volume_type = self.client().volume_types.create(self.backend)
         volume_type.set_keys({'volume_backend_name': self.backend})
         self.volume_types = {self.backend: volume_type.id}
 

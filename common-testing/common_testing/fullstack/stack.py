@@ -103,13 +103,19 @@ class Stack(fixtures.Fixture):
     ``cinder-volume-a.log``/``-b.log``) of one cluster, ``CLUSTER``,
     coordinated through tooz on Redis; the other backends stay on the one
     ``fullstack`` service.
+
+    ``backends`` narrows cinder to those backend sections of the started
+    simulators. A subclass changes the deployment through two hooks:
+    ``cinder_conf_overrides()`` (options merged into cinder.conf) and
+    ``create_volume_types()``; and ``client()``, how it talks to cinder-api.
     """
 
     def __init__(self, vendors=None, run_dir=None, progress=None,
-                 keep_run_dir=False, active_active=False):
+                 keep_run_dir=False, active_active=False, backends=None):
         super().__init__()
         self.active_active = active_active
         self._wanted = vendors
+        self._backends = backends
         self._run_dir = run_dir
         self.keep_run_dir = keep_run_dir
         self.progress = progress or (lambda message: None)
@@ -162,13 +168,27 @@ class Stack(fixtures.Fixture):
         if not self.sections:
             raise processes.ProcessError('no vendor package installed '
                                          '(wanted: %s)' % (self._wanted,))
+        if self._backends is not None:
+            self._keep_only(self._backends)
 
         self.progress('glance-api')
         self._start_glance()
         self.progress('cinder-api, cinder-scheduler, cinder-volume')
         self._start_cinder()
         self.progress('volume types')
-        self._create_types()
+        self.create_volume_types()
+
+    def _keep_only(self, backends):
+        # A simulator serves all its protocols; cinder gets only these.
+        unknown = set(backends) - set(self.sections)
+        if unknown:
+            raise processes.ProcessError(
+                'no backend section %s (the simulators serve %s)'
+                % (', '.join(sorted(unknown)), ', '.join(sorted(
+                    self.sections))))
+        for table in (self.sections, self.protocols, self.vendors):
+            for section in set(table) - set(backends):
+                del table[section]
 
     def _stop_processes(self):
         errors = self.group.stop_all()
@@ -271,7 +291,9 @@ class Stack(fixtures.Fixture):
                               if supports_active_active(options)}
             sections['coordination']['backend_url'] = REDIS_URL
         for section, options in self.sections.items():
-            sections[section] = options
+            sections[section] = dict(options)
+        for section, options in self.cinder_conf_overrides().items():
+            sections.setdefault(section, {}).update(options)
         self.cinder_conf = os.path.join(self.run_dir, 'cinder.conf')
         write_ini(self.cinder_conf, sections)
 
@@ -356,7 +378,12 @@ class Stack(fixtures.Fixture):
                                                  name + '.log')],
             env=dict(os.environ, TMPDIR=tmp, **self.host_env))
 
-    def _create_types(self):
+    def cinder_conf_overrides(self):
+        """{section: {option: value}} to merge into cinder.conf."""
+        return {}
+
+    def create_volume_types(self):
+        """A volume type per backend section, and generous quotas."""
         client = self.client()
         client.quotas.update(PROJECT_ID, volumes=QUOTA, snapshots=QUOTA,
                              gigabytes=QUOTA * 10, backups=QUOTA)

@@ -108,6 +108,56 @@ class TestFailedStart(testtools.TestCase):
         self.assertNotIn(stack.run_id, vhosts)
 
 
+class TestBackendSelection(testtools.TestCase):
+    """``backends`` narrows cinder to some sections of the simulators."""
+
+    def _stack(self, backends):
+        stack = stack_mod.Stack(backends=backends)
+        stack.sections = {'ise-iscsi': {'a': 1}, 'ise-fc': {'b': 2}}
+        stack.protocols = {'ise-iscsi': 'iSCSI', 'ise-fc': 'FC'}
+        stack.vendors = {'ise-iscsi': 'xio', 'ise-fc': 'xio'}
+        return stack
+
+    def test_only_the_named_sections_stay(self):
+        stack = self._stack(['ise-fc'])
+        stack._keep_only(['ise-fc'])
+        self.assertEqual(({'ise-fc': {'b': 2}}, {'ise-fc': 'FC'},
+                          {'ise-fc': 'xio'}),
+                         (stack.sections, stack.protocols, stack.vendors))
+
+    def test_an_unknown_section_is_named(self):
+        stack = self._stack(['ise-nvme'])
+        error = self.assertRaises(stack_mod.processes.ProcessError,
+                                  stack._keep_only, ['ise-nvme', 'ise-fc'])
+        self.assertEqual('no backend section ise-nvme (the simulators '
+                         'serve ise-fc, ise-iscsi)', str(error))
+
+
+    def test_conf_overrides_reach_cinder_conf(self):
+        import configparser
+        import types
+
+        class Overriding(stack_mod.Stack):
+            def cinder_conf_overrides(self):
+                return {'DEFAULT': {'auth_strategy': 'keystone'},
+                        'keystone_authtoken': {'username': 'cinder'}}
+
+        stack = Overriding()
+        stack.run_dir = self.useFixture(fixtures.TempDir()).path
+        stack.vhost = types.SimpleNamespace(transport_url='rabbit://x')
+        stack.database = types.SimpleNamespace(url='mysql+pymysql://x')
+        stack.glance_url = 'http://127.0.0.1:9292'
+        stack.sections = {'ise-iscsi': {'volume_driver': 'x.Driver'}}
+        stack._cinder_conf()
+        conf = configparser.RawConfigParser()
+        conf.read(stack.cinder_conf)
+        self.assertEqual('keystone', conf.get('DEFAULT', 'auth_strategy'))
+        self.assertEqual('cinder', conf.get('keystone_authtoken',
+                                            'username'))
+        self.assertEqual('x.Driver', conf.get('ise-iscsi', 'volume_driver'))
+        self.assertEqual('ise-iscsi', conf.get('DEFAULT',
+                                               'enabled_backends'))
+
 class FullStackTestCase(testtools.TestCase):
     """Checks the wanted vendors, bounds the time, keeps a failed run.
 

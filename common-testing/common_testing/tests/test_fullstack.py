@@ -132,7 +132,6 @@ class TestBackendSelection(testtools.TestCase):
         self.assertEqual('no backend section ise-nvme (the simulators '
                          'serve ise-fc, ise-iscsi)', str(error))
 
-
     def test_conf_overrides_reach_cinder_conf(self):
         import configparser
         import types
@@ -157,6 +156,7 @@ class TestBackendSelection(testtools.TestCase):
         self.assertEqual('x.Driver', conf.get('ise-iscsi', 'volume_driver'))
         self.assertEqual('ise-iscsi', conf.get('DEFAULT',
                                                'enabled_backends'))
+
 
 class FullStackTestCase(testtools.TestCase):
     """Checks the wanted vendors, bounds the time, keeps a failed run.

@@ -29,7 +29,6 @@ import datetime
 import importlib.metadata
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -41,6 +40,7 @@ from common_testing.cert import stack as cert_stack
 from common_testing.cert import tempest_conf
 from common_testing.cert import tempest_env
 from common_testing.fullstack import backends
+from common_testing.fullstack import processes
 
 REGEX = '^tempest.api.volume|^cinder_tempest_plugin.api.volume'
 TEMPEST_TIMEOUT = 3 * 3600
@@ -272,18 +272,9 @@ class Run(object):
         return summary
 
 
-def _terminate(signum, frame):
-    raise KeyboardInterrupt()
-
-
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    signal.signal(signal.SIGTERM, _terminate)
-    started = time.monotonic()
-
-    def progress(message):
-        print('[%6.1fs] %s' % (time.monotonic() - started, message),
-              flush=True)
+    progress = processes.console_progress()
 
     run = Run(args, progress)
     started_fixtures = []

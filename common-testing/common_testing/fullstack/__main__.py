@@ -21,12 +21,12 @@ import argparse
 import shutil
 import signal
 import sys
-import time
 
 import fixtures
 
 from common_testing.fullstack import backends
 from common_testing.fullstack import demo as demo_mod
+from common_testing.fullstack import processes
 from common_testing.fullstack import stack as stack_mod
 
 
@@ -56,19 +56,9 @@ def parse_args(argv):
     return parser.parse_args(argv)
 
 
-def _terminate(signum, frame):
-    # SIGTERM takes the same way out as Ctrl-C: through every cleanup.
-    raise KeyboardInterrupt()
-
-
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    signal.signal(signal.SIGTERM, _terminate)
-    started = time.monotonic()
-
-    def progress(message):
-        print('[%6.1fs] %s' % (time.monotonic() - started, message),
-              flush=True)
+    progress = processes.console_progress()
 
     stack = stack_mod.Stack(vendors=args.vendor, run_dir=args.run_dir,
                             active_active=args.active_active,

@@ -170,3 +170,22 @@ def wait_for(predicate, timeout, what, interval=0.2, processes=()):
                                   ' (last error: %s)' % last_error
                                   if last_error else ''))
         time.sleep(interval)
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt()
+
+
+def console_progress():
+    """progress(message) for a command line run, timed from now.
+
+    From here on SIGTERM takes the same way out as Ctrl-C, through every
+    cleanup, so a killed run leaves no process behind.
+    """
+    signal.signal(signal.SIGTERM, _interrupt)
+    started = time.monotonic()
+
+    def progress(message):
+        print('[%6.1fs] %s' % (time.monotonic() - started, message),
+              flush=True)
+    return progress

@@ -81,6 +81,22 @@ class TestProcessGroup(testtools.TestCase):
         self.assertIn('bye', dead.log_tail())
 
 
+class TestConsoleProgress(testtools.TestCase):
+
+    def test_timed_lines_and_sigterm_as_ctrl_c(self):
+        import io
+        import signal
+        self.addCleanup(signal.signal, signal.SIGTERM,
+                        signal.getsignal(signal.SIGTERM))
+        out = self.useFixture(fixtures.MonkeyPatch(
+            'sys.stdout', io.StringIO())).new_value
+        progress = processes.console_progress()
+        progress('starting')
+        self.assertRegex(out.getvalue(), r'^\[ +\d+\.\ds\] starting\n$')
+        self.assertRaises(KeyboardInterrupt, os.kill, os.getpid(),
+                          signal.SIGTERM)
+
+
 class TestFailedStart(testtools.TestCase):
     """A stack that fails to start leaves no vhost, database or process."""
 

@@ -187,7 +187,7 @@ class Attachment(object):
         self.portal = portal
         self.iqn = iqn
         self.lun = lun
-        self.qmp_path = qmp_path
+        self.qmp_path = qmp_path    # an abstract socket: '\0' + name
         self.workdir = workdir
 
     def __repr__(self):
@@ -279,7 +279,10 @@ class UserSpaceInitiator(object):
         portal, iqn, lun = choose_path(data)
         workdir = tempfile.mkdtemp(prefix='lun-', dir=self.base_dir)
         path = os.path.join(workdir, 'disk')
-        qmp_path = os.path.join(workdir, 'qmp.sock')
+        # The monitor is an abstract socket: a path under a deep TMPDIR
+        # can pass the 107 bytes a unix socket path may have.
+        qmp_name = 'cinder-backends-qsd-%d-%s' % (
+            os.getpid(), os.path.basename(workdir))
         open(path, 'wb').close()    # a FUSE export mounts over a file
         blockdev = ['driver=iscsi', 'node-name=' + NODE_NAME,
                     'transport=tcp', 'portal=' + _qemu_opt(portal),
@@ -287,7 +290,12 @@ class UserSpaceInitiator(object):
                     'initiator-name=' + _qemu_opt(self.name)]
         if data.get('discard'):
             blockdev.append('discard=unmap')
-        cmd = [QEMU_STORAGE_DAEMON]
+        # Monitor first: qemu-storage-daemon acts on its options in order,
+        # so once the export is mounted every earlier option has worked.
+        cmd = [QEMU_STORAGE_DAEMON,
+               '--chardev', 'socket,id=qmp,path=%s,abstract=on,server=on,'
+               'wait=off' % _qemu_opt(qmp_name),
+               '--monitor', 'chardev=qmp']
         secret_path = None
         if auth_method == 'CHAP':
             secret_path = os.path.join(workdir, 'chap')
@@ -301,10 +309,7 @@ class UserSpaceInitiator(object):
                          'password-secret=' + SECRET_ID]
         cmd += ['--blockdev', ','.join(blockdev),
                 '--export', 'type=fuse,id=%s,node-name=%s,mountpoint=%s,'
-                'writable=on' % (EXPORT_ID, NODE_NAME, _qemu_opt(path)),
-                '--chardev', 'socket,id=qmp,path=%s,server=on,wait=off'
-                % _qemu_opt(qmp_path),
-                '--monitor', 'chardev=qmp']
+                'writable=on' % (EXPORT_ID, NODE_NAME, _qemu_opt(path))]
         try:
             process = self._start(cmd, path, os.path.join(workdir, 'log'))
         except InitiatorError as exc:
@@ -315,8 +320,8 @@ class UserSpaceInitiator(object):
             if secret_path:
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(secret_path)
-        attachment = Attachment(path, process, portal, iqn, lun, qmp_path,
-                                workdir)
+        attachment = Attachment(path, process, portal, iqn, lun,
+                                '\0' + qmp_name, workdir)
         with self._lock:
             self.attachments[path] = attachment
         LOG.debug('Attached %r', attachment)

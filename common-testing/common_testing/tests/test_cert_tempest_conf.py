@@ -93,9 +93,17 @@ class TestRender(testtools.TestCase):
         caps = tempest_conf.from_driver(_Bare, POOL, 'b')
         features = dict(_parse(tempest_conf.render(
             caps, DEPLOYMENT)).items('volume-feature-enabled'))
-        for flag in ('manage_volume', 'manage_snapshot', 'volume_revert',
+        for flag in ('manage_volume', 'manage_snapshot',
                      'backup', 'extend_attached_volume', 'multi_backend'):
             self.assertEqual('False', features[flag], flag)
+
+    def test_revert_is_tested_without_a_native_revert(self):
+        # cinder's generic revert (a copy through an attach) serves it.
+        caps = tempest_conf.from_driver(_Bare, POOL, 'b')
+        self.assertFalse(caps.native_revert)
+        features = dict(_parse(tempest_conf.render(
+            caps, DEPLOYMENT)).items('volume-feature-enabled'))
+        self.assertEqual('True', features['volume_revert'])
 
     def test_deployment_without_nova_or_backup(self):
         conf = _parse(tempest_conf.render(

@@ -154,7 +154,7 @@ class TestAttach(IscsiTestCase):
         with open('/proc/%d/cmdline' % attachment.pid, 'rb') as cmdline:
             self.assertNotIn(CHAP_SECRET.encode(), cmdline.read())
         # The secret file went away once qemu had read it.
-        self.assertEqual(['disk', 'log', 'qmp.sock'],
+        self.assertEqual(['disk', 'log'],
                          sorted(os.listdir(attachment.workdir)))
         info = self.connection_info(chap=True)
         info['data']['auth_password'] = 'Wrong-Secret.99'
@@ -246,6 +246,20 @@ class TestAttach(IscsiTestCase):
         with open(backing, 'rb') as f:
             f.seek(11 * MiB)
             self.assertEqual(b'beyond the old end', f.read(18))
+
+    def test_deep_working_directory(self):
+        # A unix socket path may have 107 bytes; cinder-volume's TMPDIR in
+        # a certification run's output directory is deeper than that.
+        deep = os.path.join(self.tmp, 'd' * 60, 'e' * 60)
+        os.makedirs(deep)
+        deep_initiator = initiator.UserSpaceInitiator(base_dir=deep)
+        backing = self.export(content=b'deep')
+        attachment = deep_initiator.attach(self.connection_info())
+        self.addCleanup(deep_initiator.detach, attachment.path)
+        self.assertGreater(len(attachment.workdir), 108)
+        with open(attachment.path, 'rb') as disk:
+            self.assertEqual(b'deep', disk.read(4))
+        self.assertEqual(os.path.getsize(backing), attachment.capacity())
 
     def test_detach(self):
         self.export()

@@ -121,7 +121,8 @@ class TestOutputs(testtools.TestCase):
         self.assertIn('Tests run              5', table)
         self.assertIn('Failed                 0', table)
         self.assertIn('cinder 29.0.0, tempest 47.0.0', table)
-        self.assertIn('2      %s' % NO_BACKUP, table)
+        self.assertRegex(table, r'2 +%s +no cinder-backup service '
+                         r'deployed' % NO_BACKUP)
         self.assertIn('``^tempest.api.volume.test_qos``', table)
 
     def test_update_readme_replaces_only_the_backend_section(self):
@@ -171,3 +172,16 @@ class TestCertifiedCommit(testtools.TestCase):
             '.. end certification: ise-fc\n', 'ise-iscsi',
             report.rst_table(_summary(TESTS)))
         self.assertIsNone(report.certified_commit(readme, 'ise-fc'))
+
+
+class TestSkipContext(testtools.TestCase):
+
+    def test_known_reasons_say_why_they_hold(self):
+        self.assertIn('no Nova or Neutron', report.skip_context(
+            'VolumesActionsTest skipped as Neutron is not available'))
+        self.assertEqual('one backend per certification run',
+                         report.skip_context(
+                             'Cinder multi-backend feature disabled'))
+
+    def test_unknown_reason_gets_no_story(self):
+        self.assertEqual('', report.skip_context('Some new reason'))

@@ -45,7 +45,9 @@ for backend in $cert_backends; do
         cert_rc=1
     fi
 done
-if [ ${#cert_results[@]} -eq 0 ]; then
+if [ "${CERTIFY:-changed}" = none ]; then
+    echo "certification: not run (CERTIFY=none)"
+elif [ ${#cert_results[@]} -eq 0 ]; then
     echo "certification: no backend's code changed since its README table"
 else
     (IFS=,; echo "certification: ${cert_results[*]}")

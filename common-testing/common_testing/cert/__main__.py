@@ -113,6 +113,19 @@ def source_commit(path='.'):
     return commit[:12]
 
 
+def driver_class(path):
+    """The driver class at ``path``, imported as cinder-volume imports it.
+
+    cinder-volume registers cinder's versioned objects first; many driver
+    modules import cinder code (the volume manager, FC zoning utils) that
+    fails at import time without them.
+    """
+    from cinder import objects
+    from oslo_utils import importutils
+    objects.register_all()
+    return importutils.import_class(path)
+
+
 def _volume_name_format(vendor):
     """The vendor's name for an unmanaged volume as a '%s' format.
 
@@ -195,9 +208,8 @@ class Run(object):
         return image_id
 
     def capabilities(self):
-        from oslo_utils import importutils
-        driver_path = self.stack.sections[self.backend]['volume_driver']
-        driver_cls = importutils.import_class(driver_path)
+        driver_cls = driver_class(
+            self.stack.sections[self.backend]['volume_driver'])
         pool = self.stack.pool_capabilities()
         caps = tempest_conf.from_driver(
             driver_cls, pool, self.backend,

@@ -13,6 +13,7 @@
 import io
 import os
 import subprocess
+import sys
 
 import fixtures
 import testtools
@@ -79,3 +80,17 @@ class TestSourceCommit(testtools.TestCase):
     def test_outside_a_checkout(self):
         plain = self.useFixture(fixtures.TempDir()).path
         self.assertIn('not a git checkout', runner.source_commit(plain))
+
+
+class TestDriverClass(testtools.TestCase):
+
+    def test_imports_a_driver_needing_cinder_objects(self):
+        # A fresh interpreter: in this one another test may have registered
+        # the objects already.
+        code = ('from common_testing.cert import __main__ as runner; '
+                'print(runner.driver_class('
+                '"cinder.volume.drivers.lvm.LVMVolumeDriver").__name__)')
+        result = subprocess.run([sys.executable, '-c', code],
+                                capture_output=True, text=True, timeout=300)
+        self.assertEqual(0, result.returncode, result.stderr[-2000:])
+        self.assertEqual('LVMVolumeDriver', result.stdout.split()[-1])

@@ -401,14 +401,22 @@ class SdsCommon(object):
         self._delete_snapshot(snapshot.provider_location or snapshot.name)
 
     def create_volume_from_snapshot(self, volume, snapshot):
-        # A linked clone, of the volume's size (it may be larger).
+        # Of the volume's size (it may be larger than the snapshot's).
         name = volume.name
-        self._create('CREATE_VOLUME_FROM_SNAPSHOT_REQ',
-                     [('vol_name', name),
-                      ('vol_size', _size_mb(volume.size)),
-                      ('snap_name_src',
-                       snapshot.provider_location or snapshot.name),
-                      ('vol_num', 1)], name, volume)
+        snap_name = snapshot.provider_location or snapshot.name
+        if self.configuration.huawei_sds_linked_clones:
+            # Holds its snapshot: deleting that is SnapshotIsBusy.
+            self._create('CREATE_VOLUME_FROM_SNAPSHOT_REQ',
+                         [('vol_name', name),
+                          ('vol_size', _size_mb(volume.size)),
+                          ('snap_name_src', snap_name),
+                          ('vol_num', 1)], name, volume)
+        else:
+            self._create('CREATE_FULLVOLUME_FROM_SNAPSHOT_REQ',
+                         [('vol_name', name),
+                          ('vol_size', _size_mb(volume.size)),
+                          ('snap_name', snap_name),
+                          ('pool_id', self._pool_of(volume))], name, volume)
         return {'provider_location': name}
 
     def create_cloned_volume(self, volume, src_vref):

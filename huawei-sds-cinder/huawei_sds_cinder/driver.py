@@ -38,9 +38,11 @@ class HuaweiSDSHypervisorDriver(driver.VolumeDriver):
     Version history:
         1.0.0 - VBS socket client with fail-over, linked clones, legacy XML
                 configuration, manage/unmanage
+        1.1.0 - volume from snapshot is a full copy; linked clones with
+                huawei_sds_linked_clones
     """
 
-    VERSION = '1.0.0'
+    VERSION = '1.1.0'
     CI_WIKI_NAME = 'Huawei_SDSHypervisor_CI'
 
     def __init__(self, *args, **kwargs):

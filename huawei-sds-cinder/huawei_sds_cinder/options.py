@@ -47,6 +47,15 @@ connection_opts = [
 ]
 
 policy_opts = [
+    cfg.BoolOpt('huawei_sds_linked_clones',
+                default=False,
+                help='Create a volume from a snapshot as a linked clone '
+                     '(CREATE_VOLUME_FROM_SNAPSHOT_REQ): instant and thin, '
+                     'but the SDSHypervisor then refuses to delete the '
+                     'snapshot until every such volume is gone. cinder '
+                     'and its users expect the two to be independent, so '
+                     'by default the volume is a full copy '
+                     '(CREATE_FULLVOLUME_FROM_SNAPSHOT_REQ).'),
     cfg.BoolOpt('huawei_sds_thin_provisioning',
                 default=False,
                 help='Create thin volumes (thin_flag=1).'),

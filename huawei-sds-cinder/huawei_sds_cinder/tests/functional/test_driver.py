@@ -234,7 +234,25 @@ class DriverFunctionalTest(testtools.TestCase):
             self.vbs.array.volumes[volume.name].path))
         self.assertEqual(b'keep me', self._read(volume, 0, 7))
 
-    def test_snapshot_and_larger_volume_from_snapshot(self):
+    def test_volume_from_snapshot_is_independent_of_it(self):
+        # The default: a full copy, as cinder expects.
+        before = self._inventory()
+        volume = self._create()
+        self._write(volume, 4096, b'at snapshot time')
+        snapshot = self._snapshot(volume)
+        self._write(volume, 4096, b'after  snapshot!')
+        copy = self._volume(2)
+        copy.update(self.driver.create_volume_from_snapshot(copy, snapshot))
+        self.assertEqual(2 * units.Gi, os.path.getsize(
+            self.vbs.array.volumes[copy.name].path))
+        self.driver.delete_snapshot(snapshot)
+        self.driver.delete_volume(volume)
+        self.assertEqual(b'at snapshot time', self._read(copy, 4096, 16))
+        self.driver.delete_volume(copy)
+        self.assertEqual(before, self._inventory())
+
+    def test_linked_clone_from_snapshot_keeps_it_busy(self):
+        self.driver = self._load(huawei_sds_linked_clones=True)
         before = self._inventory()
         volume = self._create()
         self._write(volume, 4096, b'at snapshot time')

@@ -234,17 +234,23 @@ class DriverFunctionalTest(testtools.TestCase):
             self.vbs.array.volumes[volume.name].path))
         self.assertEqual(b'keep me', self._read(volume, 0, 7))
 
-    def test_volume_from_snapshot_is_independent_of_it(self):
-        # The default: a full copy, as cinder expects.
-        before = self._inventory()
+    def _volume_from_snapshot(self):
+        """(source, snapshot, a 2 GiB volume from it); data checked."""
         volume = self._create()
         self._write(volume, 4096, b'at snapshot time')
         snapshot = self._snapshot(volume)
         self._write(volume, 4096, b'after  snapshot!')
-        copy = self._volume(2)
-        copy.update(self.driver.create_volume_from_snapshot(copy, snapshot))
+        made = self._volume(2)
+        made.update(self.driver.create_volume_from_snapshot(made, snapshot))
+        self.assertEqual(b'at snapshot time', self._read(made, 4096, 16))
         self.assertEqual(2 * units.Gi, os.path.getsize(
-            self.vbs.array.volumes[copy.name].path))
+            self.vbs.array.volumes[made.name].path))
+        return volume, snapshot, made
+
+    def test_volume_from_snapshot_is_independent_of_it(self):
+        # The default: a full copy, as cinder expects.
+        before = self._inventory()
+        volume, snapshot, copy = self._volume_from_snapshot()
         self.driver.delete_snapshot(snapshot)
         self.driver.delete_volume(volume)
         self.assertEqual(b'at snapshot time', self._read(copy, 4096, 16))
@@ -254,15 +260,7 @@ class DriverFunctionalTest(testtools.TestCase):
     def test_linked_clone_from_snapshot_keeps_it_busy(self):
         self.driver = self._load(huawei_sds_linked_clones=True)
         before = self._inventory()
-        volume = self._create()
-        self._write(volume, 4096, b'at snapshot time')
-        snapshot = self._snapshot(volume)
-        self._write(volume, 4096, b'after  snapshot!')
-        clone = self._volume(2)
-        clone.update(self.driver.create_volume_from_snapshot(clone, snapshot))
-        self.assertEqual(b'at snapshot time', self._read(clone, 4096, 16))
-        self.assertEqual(2 * units.Gi, os.path.getsize(
-            self.vbs.array.volumes[clone.name].path))
+        volume, snapshot, clone = self._volume_from_snapshot()
         # A linked clone holds its snapshot: cinder is told it is busy.
         self.assertRaises(exception.SnapshotIsBusy,
                           self.driver.delete_snapshot, snapshot)

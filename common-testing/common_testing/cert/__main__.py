@@ -18,7 +18,10 @@ cinder-tempest-plugin's with the skip list, and writes to the output
 directory: ``tempest.subunit`` (the stream), ``report.txt``,
 ``certification.rst`` (the README table), ``tempest.conf``,
 ``exclude-list.txt`` and the services' ``logs/``.  ``--readme`` also puts
-the table into a README between its certification markers.
+the table into a README between its certification markers, and
+``--results`` copies the report and the table into the repository's
+``cert/results/`` as ``<backend>-report.txt`` and ``<backend>.rst``, so the
+README table is committed with the run it came from.
 
 Exit status: 0 all run tests passed, 1 a test failed, 2 the run did not
 happen (stack, Keystone or Tempest setup failed).
@@ -73,6 +76,11 @@ def parse_args(argv):
     parser.add_argument('--readme', default=None,
                         help='README.rst whose certification section for '
                              'this backend gets the generated table')
+    parser.add_argument('--results', default=None,
+                        help='directory that gets copies of the report and '
+                             'the table as <backend>-report.txt and '
+                             '<backend>.rst (the repository keeps them in '
+                             'common-testing/cert/results)')
     return parser.parse_args(argv)
 
 
@@ -139,6 +147,15 @@ def _volume_name_format(vendor):
     except (TypeError, ValueError):
         pass
     return None
+
+
+def publish_results(output, results_dir, backend):
+    """Copy a run's report and table from ``output`` into ``results_dir``."""
+    os.makedirs(results_dir, exist_ok=True)
+    for name, published in (('report.txt', '%s-report.txt' % backend),
+                            ('certification.rst', '%s.rst' % backend)):
+        shutil.copyfile(os.path.join(output, name),
+                        os.path.join(results_dir, published))
 
 
 class Run(object):
@@ -281,6 +298,8 @@ class Run(object):
                 text = readme.read()
             with open(self.args.readme, 'w') as readme:
                 readme.write(report.update_readme(text, self.backend, table))
+        if self.args.results:
+            publish_results(self.output, self.args.results, self.backend)
         return summary
 
 

@@ -249,6 +249,12 @@ def _section(text, backend):
     return begin, start, stop
 
 
+def readme_table(text, backend):
+    """What the backend's README section holds, without the markers."""
+    begin, start, stop = _section(text, backend)
+    return text[start + len(begin):stop].strip()
+
+
 def certified_commit(text, backend):
     """The commit in the backend's README table, or None.
 

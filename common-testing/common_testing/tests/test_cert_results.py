@@ -20,6 +20,7 @@ without its report, fails here.
 
 import os
 import re
+
 import fixtures
 import testtools
 
@@ -84,7 +85,8 @@ class TestPublishResults(testtools.TestCase):
 
     def test_copies_report_and_table_under_the_backends_name(self):
         output = self.useFixture(fixtures.TempDir()).path
-        results = os.path.join(self.useFixture(fixtures.TempDir()).path, 'results')
+        results = os.path.join(self.useFixture(fixtures.TempDir()).path,
+                               'results')
         for name, body in (('report.txt', 'report\n'),
                            ('certification.rst', 'table\n'),
                            ('tempest.subunit', 'stream')):

@@ -261,9 +261,8 @@ def certified_commit(text, backend):
     None when the section holds no table yet or the run was made from a
     working tree with uncommitted changes (no commit names its code).
     """
-    begin, start, stop = _section(text, backend)
     match = re.search(r'^Commit +([0-9a-f]{7,40})\s*$',
-                      text[start:stop], re.MULTILINE)
+                      readme_table(text, backend), re.MULTILINE)
     return match.group(1) if match else None
 
 

@@ -17,9 +17,10 @@ Each vendor README's certification table names the commit it was made
 from. A backend needs a new run when its table names no commit (never run,
 or run from uncommitted code), names one this checkout does not have, or
 when anything that decides its result changed between that commit and the
-working tree: the vendor package (not its ``*.rst`` files or release
-notes, which do not run) and the backend's own and its protocol's skip
-lists. Prints one backend per line on stdout and why on stderr.
+working tree: the vendor package (not its ``*.rst`` files, release notes,
+test suite or test requirements: Tempest runs none of them) and the
+backend's own and its protocol's skip lists. Prints one backend per line
+on stdout and why on stderr.
 
 Backends and their packages come from tox.ini's ``[testenv:cert-<backend>]``
 sections, so a new backend needs no change here. Changes to the shared kit
@@ -39,7 +40,10 @@ import sys
 from common_testing.cert import report
 
 _VENDOR_DEP = re.compile(r'\{toxinidir\}/([^/\[\s]+)\[simulator\]')
-NOT_CODE = re.compile(r'(\.rst$|/releasenotes/|/doc/)')
+# What a certification run never executes: docs, release notes, and the
+# vendor's own test suite and its test-only requirements.
+NOT_CODE = re.compile(r'(\.rst$|/releasenotes/|/doc/|/tests/'
+                      r'|/test-requirements\.txt$|/\.stestr\.conf$)')
 SKIPS = 'common-testing/cert/skips'
 
 

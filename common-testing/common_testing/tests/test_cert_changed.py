@@ -111,6 +111,18 @@ class TestWhyCertify(testtools.TestCase):
         self.assertEqual({'acme-iscsi': None, 'acme-fc': None},
                          self.reasons())
 
+    def test_the_vendor_test_suite_does_not_count(self):
+        self.write('acme-cinder/acme/tests/functional/test_x.py', 'two\n')
+        self.write('acme-cinder/test-requirements.txt', 'ddt\n')
+        self.commit()
+        self.assertEqual({'acme-iscsi': None, 'acme-fc': None},
+                         self.reasons())
+
+    def test_changed_simulator_recertifies(self):
+        self.write('acme-cinder/acme/simulator/state.py', 'two\n')
+        self.commit()
+        self.assertIsNotNone(self.reasons()['acme-iscsi'])
+
     def test_changed_driver_code_recertifies_every_backend_of_it(self):
         self.write('acme-cinder/acme/driver.py', 'two\n')
         self.commit()

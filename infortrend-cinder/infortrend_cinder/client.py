@@ -105,6 +105,15 @@ _WWPN = re.compile(r'^[0-9A-Fa-f]{16}$')
 _HOSTNAME = re.compile(r'^[A-Za-z0-9]([A-Za-z0-9.-]{0,252})$')
 _TIERS = re.compile(r'^[0-3](,[0-3]){0,3}$')
 _SAFE_TOKEN = re.compile(r'^[^\s\x00-\x1f\x7f]+$')
+# A name as the array (or another program, e.g. cinder's in-tree driver,
+# whose initiator aliases are the last 16 characters of the IQN, such as
+# ".debian:01:probe") wrote it: any printable characters, except what
+# raidcmd would read as something other than one positional name: a
+# leading "-" (a flag such as -y), "=" (a key=value option), quotes and
+# backslashes (quoting), blanks and control characters (token and line
+# breaks).
+_ARRAY_NAME = re.compile(r'^[^\s\x00-\x1f\x7f"\'\\=-]'
+                         r'[^\s\x00-\x1f\x7f"\'\\=]{0,127}$')
 
 
 def hex_id(value, field='ID'):
@@ -118,6 +127,17 @@ def name(value, field='name'):
         raise InvalidParameter(field, value,
                                'expected 1-64 letters, digits or "_.:-", '
                                'starting with a letter or digit')
+    return value
+
+
+def array_name(value, field='name'):
+    """A name read from the array, passed back exactly as it was read."""
+    if not isinstance(value, str) or not _ARRAY_NAME.fullmatch(value):
+        raise InvalidParameter(field, value,
+                               'cannot be passed to raidcmd as one name: '
+                               'empty, longer than 128, or has a blank, '
+                               'a control character, a quote, "\\", "=" '
+                               'or a leading "-"')
     return value
 
 
@@ -716,7 +736,8 @@ class RaidcmdClient(object):
                      name(alias, 'initiator alias'))
 
     def delete_iqn(self, alias):
-        self.execute('delete', 'iqn', name(alias, 'initiator alias'))
+        # The alias comes from show iqn: whoever created the entry chose it.
+        self.execute('delete', 'iqn', array_name(alias, 'initiator alias'))
 
     def show_host(self):
         return parse_key_values(self.execute('show', 'host'))

@@ -370,6 +370,26 @@ class InjectionTest(testtools.TestCase):
                           value, 'alias')
         self.assertEqual([], self.log)
 
+    # Aliases cinder's in-tree driver wrote (the IQN's last 16 characters)
+    # and other names found on the array are passed back as they are.
+    @ddt.data('.debian:01:probe', ':01:probe-host1', '_x', 'a',
+              'org.debian:01:abc', 'x' * 128, 'Host#1@rack(2)')
+    def test_initiator_alias_read_from_the_array_is_passed_as_is(self,
+                                                                 value):
+        self.client.delete_iqn(value)
+        self.assertEqual('delete iqn %s' % value, self.log[-1])
+
+    # ...but never one that raidcmd would read as a flag, an option, a
+    # quoted string, several tokens or several lines.
+    @ddt.data('-y', '-debian:01:probe', 'a=b', 'a b', 'a\nshow lv',
+              'a\tb', '"a"', "a'b", 'a\\b', '', 'x' * 129, None, 'a\x00',
+              'a\x7f')
+    def test_initiator_alias_that_cannot_be_passed_safely_is_refused(
+            self, value):
+        self.assertRaises(client.InvalidParameter, self.client.delete_iqn,
+                          value)
+        self.assertEqual([], self.log)
+
     @ddt.data('10000000c9a1b2c3 -y', '10000000c9a1b2', 'zz00000000000000',
               '1000000000000001\n')
     def test_connector_wwpn(self, value):

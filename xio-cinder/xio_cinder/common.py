@@ -210,9 +210,12 @@ class XIOISEDriver(driver.VolumeDriver):
         names = self._pool_names(pools)
         self._pool_ids = {names[p.id]: int(p.id) for p in pools}
         # Hosts written before pool names were made safe carry the ISE's
-        # own name ("Pool 1"); they still find their pool.
+        # own name ("Pool 1"), and those written by cinder's former X-IO
+        # driver (1.1.x) the ISE pool id ("1"): both still find their pool.
         for pool in pools:
             self._pool_ids.setdefault(pool.name, int(pool.id))
+        for pool in pools:
+            self._pool_ids.setdefault(pool.id, int(pool.id))
         return pools
 
     @staticmethod
@@ -339,24 +342,28 @@ class XIOISEDriver(driver.VolumeDriver):
     def delete_snapshot(self, snapshot):
         self._delete_by_name(snapshot.name)
 
-    def _clone_into(self, volume, source_name, source_what, source_size):
+    def _clone_into(self, volume, source_name, source_what):
         settings = self._type_settings(volume)
-        self._copy(source_name, source_what, volume.name, 'clone', settings)
-        if volume.size > source_size:
+        copy = self._copy(source_name, source_what, volume.name, 'clone',
+                          settings)
+        # The copy has the size of the source on the ISE, which is not
+        # always the size cinder has for the source: cinder's former X-IO
+        # driver never grew a larger clone, so its clones can be smaller
+        # on the ISE than in cinder.
+        if volume.size > copy.size_gb:
             try:
-                self._extend(volume.name, volume.size)
+                self.client.modify_volume(copy.url, size=volume.size)
             except Exception:
                 self._discard(volume.name)
                 raise
 
     @ise_errors
     def create_volume_from_snapshot(self, volume, snapshot):
-        self._clone_into(volume, snapshot.name, 'snapshot',
-                         snapshot.volume_size)
+        self._clone_into(volume, snapshot.name, 'snapshot')
 
     @ise_errors
     def create_cloned_volume(self, volume, src_vref):
-        self._clone_into(volume, src_vref.name, 'volume', src_vref.size)
+        self._clone_into(volume, src_vref.name, 'volume')
 
     def _extend(self, name, new_size):
         current = self.client.find_volume(name)

@@ -305,6 +305,42 @@ class DriverTest(base.BaseTestCase):
             [self.driver._pool_for_host('h@b#' + name) for name in
              ('SSD_tier_2', 'pool-4', 'gold.tier-1', 'a b', 'nope')])
 
+    def test_hosts_of_the_former_xio_driver_name_the_pool_id(self):
+        # Cinder's former X-IO driver reported each pool under its ISE id.
+        def pool(name, pid):
+            return client.Pool(name, pid, 'OPERATIONAL', 1, 0, {}, {}, 0, {})
+        self.client.list_pools.return_value = [pool('Pool 1', '1'),
+                                               pool('Fast', '2')]
+        self.assertEqual([1, 2, 2], [self.driver._pool_for_host(
+            'h@b#' + name) for name in ('1', '2', 'Fast')])
+        # A retype between the old and the new name of one pool stays in
+        # place.
+        volume = self.volume()
+        volume.host = 'h@b#2'
+        self.client.find_volume.return_value = _volume(volume.name)
+        diff = {'extra_specs': {'QoS:maxIOPS': ('5', '9')}}
+        self.assertTrue(self.driver.retype(self.ctxt, volume, {}, diff,
+                                           {'host': 'h@b#Fast'}))
+
+    @ddt.data(('create_cloned_volume', 'volume'),
+              ('create_volume_from_snapshot', 'snapshot'))
+    @ddt.unpack
+    def test_copy_grows_to_the_cinder_size_from_the_ise_size(self, method,
+                                                             kind):
+        # The source is 2 GB in cinder but 1 GB on the ISE (a larger clone
+        # made by cinder's former X-IO driver, which never grew one).
+        source = self.volume(size=2)
+        if kind == 'snapshot':
+            source = mock.Mock(volume_size=2)
+            source.name = 'snapshot-x'
+        self.client.find_volume.return_value = _volume(source.name, size=1)
+        copy = _volume(size=1)
+        self.client.wait_for_volume.side_effect = [
+            _volume(details=('PREPARED',), status='PREPARED', size=1), copy]
+        target = self.volume(size=2)
+        getattr(self.driver, method)(target, source)
+        self.client.modify_volume.assert_called_once_with(copy.url, size=2)
+
     def test_host_name_taken_meanwhile_falls_back_to_the_suffixed_name(self):
         initiator = ('iqn.init' if self.driver_class is iscsi.XIOISCSIDriver
                      else '21000024ff000001')

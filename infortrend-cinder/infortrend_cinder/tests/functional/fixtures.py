@@ -46,6 +46,9 @@ class SimulatedArray(conformance.ArrayUnderTest):
     transport = 'local'
     model = 'R'
     create_volume_request = r'^create part '
+    #: tgtd's portal port; None: a free one.  cinder's in-tree driver
+    #: always gives port 3260 for the portals of show net.
+    tgt_port = None
 
     def start(self, test):
         self.test = test
@@ -55,7 +58,7 @@ class SimulatedArray(conformance.ArrayUnderTest):
         tgt_port = portal_ip = None
         self.iscsi_port = 3260
         if self.storage_protocol == 'iSCSI':
-            tgtd = self._start_tgtd(test)
+            tgtd = self._start_tgtd(test, self.tgt_port)
             tgt_port, portal_ip = tgtd.control_port, tgtd.address
             self.iscsi_port = tgtd.port
         config = state_mod.default_config(
@@ -70,13 +73,13 @@ class SimulatedArray(conformance.ArrayUnderTest):
             self._start_ssh(test)
 
     @staticmethod
-    def _start_tgtd(test, attempts=3):
+    def _start_tgtd(test, port=None, attempts=3):
         from common_testing import tgt
         # The kit's Tgtd sometimes draws control ports tgtd refuses
         # ("-C argument value out of range"); a fresh draw gets past it.
         for attempt in range(attempts):
             try:
-                return test.useFixture(tgt.Tgtd())
+                return test.useFixture(tgt.Tgtd(port=port))
             except (tgt.TgtError, fixtures.SetupError):
                 if attempt == attempts - 1:
                     raise
@@ -139,6 +142,31 @@ class SimulatedArray(conformance.ArrayUnderTest):
                 'infortrend_ssh_known_hosts_file': self.known_hosts,
             })
         return options
+
+    def intree_backend_options(self):
+        """The section of cinder's in-tree driver (2.1.4) for this array.
+
+        Its own option names; java_path runs the simulator's raidcmd
+        front-end, exactly as the driver runs the real jar.
+        """
+        module = ('cinder.volume.drivers.infortrend.infortrend_%s_cli.'
+                  % ('fc' if self.storage_protocol == 'FC' else 'iscsi'))
+        return {
+            'volume_driver': module + ('InfortrendCLIFCDriver'
+                                       if self.storage_protocol == 'FC'
+                                       else 'InfortrendCLIISCSIDriver'),
+            'san_ip': self.san_ip,
+            'san_password': PASSWORD,
+            'infortrend_pools_name': ['LV-1', 'LV-2'],
+            'infortrend_slots_a_channels_id': [0, 1, 2, 3, 4],
+            'infortrend_slots_b_channels_id': [0, 1, 2, 3, 4],
+            'infortrend_cli_timeout': 40,
+            'infortrend_cli_max_retries': 3,
+            'infortrend_iqn_prefix': 'iqn.2002-10.com.infortrend',
+            'infortrend_cli_cache': False,
+            'java_path': simulator_program(),
+            'infortrend_cli_path': self.state_dir,
+        }
 
     def update(self, **values):
         with state_mod.Array.open(self.state_dir) as array:

@@ -39,7 +39,6 @@ import base64
 import time
 import urllib.error
 import urllib.request
-import uuid
 
 from cinder import context as cinder_context
 from cinder import objects
@@ -408,6 +407,33 @@ class SwitchTest(test_driver.DriverBase, testtools.TestCase):
         state = self.sim.state()
         self.assertEqual(({}, []), (state['hosts'], state['allocations']))
         self.assertNotIn(self.from_snap.name, state['volumes'])
+
+    def test_an_operators_host_the_former_driver_adopted(self):
+        # An ISE host an operator made for the initiator (type not
+        # OPENSTACK, another name): the former driver used it and marked it
+        # OPENSTACK (PUT ?os=openstack).
+        initiator = 'iqn.2004-10.com.example:compute-3'
+        self.former.expect((201,), 'POST', self.former.array('hosts'), [
+            ('name', 'esx-9'), ('endpoint', initiator)])
+        self.assertEqual('OTHER', self.sim.state()['hosts']['esx-9']['type'])
+        volume = self.legacy_volume(1)
+        self.former.create_volume(volume.name, 1)
+        self.former.present(volume.name, 'compute-3', [initiator])
+        self.assertEqual('OPENSTACK',
+                         self.sim.state()['hosts']['esx-9']['type'])
+        connector = {'host': 'compute-3', 'initiator': initiator}
+        self.driver.terminate_connection(volume, connector)
+        info = self.driver.initialize_connection(volume, connector)
+        self.assertEqual([(volume.name, 'esx-9')], [
+            a for a in self.allocations() if a[0] == volume.name])
+        self.assertEqual(info['data']['target_lun'], [
+            a['lun'] for a in self.sim.state()['allocations']
+            if a['volume'] == volume.name][0])
+        # Not a host named after the connector's: it stays.
+        self.driver.terminate_connection(volume, connector)
+        self.assertIn('esx-9', self.sim.state()['hosts'])
+        self.driver.delete_volume(volume)
+        self.assertNotIn(volume.name, self.array_volumes())
 
     def test_the_former_option_names_still_work(self):
         # Only volume_driver changed: ise_raid and ise_storage_pool are

@@ -12,14 +12,19 @@
 """The VBS key-value socket protocol, and nothing else.
 
 A request is ``[REQUEST_TYPE]\\n`` followed by one ``key=value\\n`` line per
-parameter (a list repeats the key). The VBS answers with ``key=value`` lines
-(``retcode`` first) and closes the connection; nested records are written
-``name=[k=v,k=v]``. There is no length prefix and no terminator, so a reply
-is complete only when the peer closes: we read until then, bounded by a read
-timeout and a size limit, instead of the legacy single ``recv(1024)``.
+parameter (a list repeats the key) (doc/protocol.rst P3). The VBS answers
+with ``key=value`` lines, ``retcode`` among them; nested records are written
+``name=[k=v,k=v]`` (P4). There is no length prefix and no terminator (P5).
+Huawei's client sends the request once and reads one ``recv`` of the reply
+without half-closing or waiting for the VBS to close (P6); so do we: a
+reply is taken as complete as soon as what was read parses as a whole
+reply (it ends at a line end, or nothing more is already waiting), and
+the VBS may keep the socket open. A read timeout and a size limit bound
+the wait.
 """
 
 import re
+import select
 import socket
 import threading
 import time
@@ -29,16 +34,15 @@ from oslo_log import log as logging
 LOG = logging.getLogger(__name__)
 
 RETCODE_OK = 0
-# Facts (reference part 2.2): the object named in the request does not exist.
+# P9: deletion complete / the object does not exist. The only other code
+# Huawei's sources show is 1, a failure; what other codes a VBS uses, and
+# for what, is not known (P16), so every other code is a VbsRequestError
+# and the callers find out what happened by querying the object.
 RETCODE_OBJECT_NOT_FOUND = -900079
-# The codes below are not in the public facts; the simulator uses them and
-# its README says so. Anything unknown still maps to VbsRequestError.
-RETCODE_INVALID_PARAMETER = -900001
-RETCODE_OBJECT_EXISTS = -900010
-RETCODE_OBJECT_BUSY = -900020
-RETCODE_NO_SPACE = -900030
 
 MAX_REPLY_BYTES = 4 * 1024 * 1024
+# Seconds to wait for more of a reply whose last line has no newline.
+UNTERMINATED_GRACE = 0.05
 
 _REQUEST_TYPE = re.compile(r'^[A-Z][A-Z0-9_]*$')
 _KEY = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*$')
@@ -86,23 +90,8 @@ class VbsObjectNotFound(VbsRequestError):
     """retcode -900079: the volume, snapshot or pool does not exist."""
 
 
-class VbsObjectExists(VbsRequestError):
-    """The object to create already exists."""
-
-
-class VbsObjectBusy(VbsRequestError):
-    """The object is in use (for example a snapshot with linked clones)."""
-
-
-class VbsNoSpace(VbsRequestError):
-    """The pool does not have the capacity asked for."""
-
-
 _ERRORS_BY_RETCODE = {
     RETCODE_OBJECT_NOT_FOUND: VbsObjectNotFound,
-    RETCODE_OBJECT_EXISTS: VbsObjectExists,
-    RETCODE_OBJECT_BUSY: VbsObjectBusy,
-    RETCODE_NO_SPACE: VbsNoSpace,
 }
 
 
@@ -266,17 +255,14 @@ class VbsClient(object):
                                  % (self.port, '; '.join(errors)))
 
     def _exchange(self, sock, payload):
-        """Send payload, then read until the peer closes."""
+        """Send payload once, then read one reply (P6); no half-close."""
         with self._lock:
             self.round_trips += 1
         deadline = time.monotonic() + self.read_timeout
-        chunks = []
-        size = 0
+        data = b''
         try:
             sock.settimeout(self.read_timeout)
             sock.sendall(payload)
-            # Tell the VBS the request is whole; the reply still flows.
-            sock.shutdown(socket.SHUT_WR)
             while True:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
@@ -284,18 +270,41 @@ class VbsClient(object):
                 sock.settimeout(remaining)
                 chunk = sock.recv(65536)
                 if not chunk:
-                    break
-                size += len(chunk)
-                if size > self.max_reply_bytes:
+                    break     # the VBS closed: whatever came is the reply
+                data += chunk
+                if len(data) > self.max_reply_bytes:
                     raise VbsProtocolError('reply larger than %d bytes'
                                            % self.max_reply_bytes)
-                chunks.append(chunk)
+                if _reply_complete(data, sock):
+                    break
         except socket.timeout:
             raise VbsReplyLost('no complete reply within %.1f s '
-                               '(%d bytes read)' % (self.read_timeout, size))
+                               '(%d bytes read)' % (self.read_timeout,
+                                                    len(data)))
         except OSError as exc:
             raise VbsReplyLost('connection failed mid-request: %s' % exc)
-        data = b''.join(chunks)
         if not data:
             raise VbsReplyLost('connection closed without a reply')
         return data
+
+
+def _reply_complete(data, sock):
+    """Whether the bytes read so far are a whole reply (P6, P19).
+
+    The reply has no terminator (P5); Huawei's client takes what one recv
+    returns. We take it once it parses (a retcode, no record cut in half)
+    and no more bytes are already waiting. A reply that does not end at a
+    line end may have been cut inside its last value, so for that one only
+    we give the rest UNTERMINATED_GRACE seconds to arrive.
+    """
+    try:
+        parse_reply(data)
+    except VbsProtocolError:
+        return False
+    terminated = data.replace(b'\0', b'').rstrip(b' ').endswith(b'\n')
+    try:
+        more = select.select([sock], [], [],
+                             0 if terminated else UNTERMINATED_GRACE)[0]
+    except (OSError, ValueError):
+        more = False
+    return not more

@@ -11,12 +11,19 @@
 #    under the License.
 """The SDSHypervisor logic, protocol-neutral: volumes, snapshots, stats.
 
-It speaks to the VBS only through client.VbsClient, and to cinder only
-through the objects the driver hands it.
+It speaks to the VBS only through client.VbsClient, to the host's sds_cli
+only through host.VbsHost, and to cinder only through the objects the
+driver hands it. The requests and their order follow Huawei's StorAC
+driver wherever it shows them (doc/protocol.rst, facts P<n>); what no
+Huawei source shows is an assumption there and handled defensively here:
+a refused request is followed by a query of the object, never decoded
+from its return code (P16).
 """
 
+import contextlib
 import ipaddress
 import math
+import uuid
 
 from cinder import exception
 from cinder.i18n import _
@@ -25,6 +32,7 @@ from cinder.volume import volume_utils
 import defusedxml
 import defusedxml.ElementTree as ElementTree
 from oslo_log import log as logging
+from oslo_utils import excutils
 from oslo_utils import units
 import tenacity
 
@@ -32,13 +40,14 @@ from huawei_sds_cinder import client
 
 LOG = logging.getLogger(__name__)
 
-# Statuses a volume may report while its delete is still running; any
-# other status of a volume we deleted is an error (reference 2.2).
+# P10: statuses a volume / snapshot reports while its delete is still
+# running; any other status of an object we deleted is an error.
 VOLUME_DELETING_STATUSES = ('1', '2', '10')
 SNAPSHOT_DELETING_STATUSES = ('1', '2')
 
-# The CREATE_VOLUME_REQ policy of the legacy driver (reference 2.2); the
-# spelling "repicate" is the protocol's own.
+# P8: the fixed CREATE_VOLUME_REQ policy of Huawei's driver; the spelling
+# "repicate" is the protocol's own. Our policy options default to these
+# values, and the XML file's <policy> does not change them (P14).
 DEFAULT_POLICY = {
     'thin_flag': '0', 'reserved': '0', 'volume_space_reserved': '0',
     'force_provision_size': '0', 'iops': '100', 'max_iops': '100',
@@ -48,6 +57,14 @@ DEFAULT_POLICY = {
     'deduplication': '0', 'snapshot': '0', 'backup_cycle': '0',
     'tolerance_disk_failure': '0', 'tolerance_cache_failure': '1',
 }
+# kind -> (query request, name key, record prefix), delete request, and
+# the statuses that mean "still being deleted" (P10).
+_QUERIES = {'volume': ('QUERY_VOLUME_REQ', 'vol_name', 'volume'),
+            'snapshot': ('QUERY_SNAPSHOT_REQ', 'snap_name', 'snapshot')}
+_DELETES = {'volume': ('DELETE_VOLUME_REQ', 'vol_name'),
+            'snapshot': ('DELETE_SNAPSHOT_REQ', 'snap_name')}
+_DELETING = {'volume': VOLUME_DELETING_STATUSES,
+             'snapshot': SNAPSHOT_DELETING_STATUSES}
 # Extra specs may also be scoped, e.g. huawei_sds:iops.
 EXTRA_SPEC_SCOPE = 'huawei_sds:'
 # QoS spec Qos-<level>: <class> selects an IO class and a priority.
@@ -55,15 +72,15 @@ QOS_LEVEL_PRIORITY = {'qos-high': '3', 'qos-normal': '2', 'qos-low': '1'}
 QOS_POLICY_KEYS = ('iops', 'max_iops', 'min_iops', 'cache_size')
 CAPABILITY_KEYS = ('reserved_percentage', 'deduplication', 'snapshot',
                    'backup')
-# Legacy XML <policy> keys that are not CREATE_VOLUME_REQ parameters.
-_XML_POLICY_IGNORED = ('QoS_support',)
 
 
 def read_legacy_xml(path):
     """Read the Kilo StorAC XML file into a dict of settings.
 
-    Keys: addresses, port, pools, policy (dict), capability (dict). Blank
-    and invalid vbs_url entries are dropped, as the legacy driver did.
+    Keys: addresses, port, pools, pool_policy ({pool: {key: value}}),
+    policy (dict), capability (dict). Blank and invalid vbs_url entries are
+    dropped, as the legacy driver did. policy, capability and pool_policy
+    are reported in the stats only, as the legacy driver did (P14).
     """
     try:
         root = ElementTree.parse(path).getroot()
@@ -72,7 +89,7 @@ def read_legacy_xml(path):
         raise exception.InvalidConfigurationValue(
             option='cinder_huawei_sds_conf_file', value=path) from exc
     settings = {'addresses': [], 'port': None, 'pools': [], 'policy': {},
-                'capability': {}}
+                'capability': {}, 'pool_policy': {}}
     url = root.findtext('controller/vbs_url') or ''
     for item in url.split(','):
         item = item.strip()
@@ -95,8 +112,11 @@ def read_legacy_xml(path):
         pool_id = (pool.findtext('pool_id') or '').strip()
         if pool_id:
             settings['pools'].append(pool_id)
+            settings['pool_policy'][pool_id] = {
+                child.tag: (child.text or '').strip() for child in pool
+                if child.tag != 'pool_id'}
     for element in root.findall('policy/*'):
-        if element.tag not in _XML_POLICY_IGNORED and element.text:
+        if element.text:
             settings['policy'][element.tag] = element.text.strip()
     for element in root.findall('capability/*'):
         if element.text:
@@ -118,12 +138,15 @@ def _spec_value(value):
 class SdsCommon(object):
     """What every SDSHypervisor driver operation does on the array."""
 
-    def __init__(self, configuration, backend_name):
+    def __init__(self, configuration, backend_name, host=None):
         self.configuration = configuration
         self.backend_name = backend_name
+        self.host = host
         self.client = None
         self.pools = []
         self.policy = {}
+        self.xml_policy = {}
+        self.pool_policy = {}
         self.capability = {}
 
     # -- setup ---------------------------------------------------------------
@@ -133,15 +156,17 @@ class SdsCommon(object):
         addresses = list(conf.huawei_sds_vbs_addresses or [])
         pools = list(conf.huawei_sds_pools or [])
         port = conf.huawei_sds_vbs_port
-        policy = dict(DEFAULT_POLICY)
-        capability = {}
         if conf.cinder_huawei_sds_conf_file:
             legacy = read_legacy_xml(conf.cinder_huawei_sds_conf_file)
             addresses = addresses or legacy['addresses']
             pools = pools or legacy['pools']
             port = legacy['port'] or port
-            policy.update(legacy['policy'])
-            capability.update(legacy['capability'])
+            # P14: the XML policy, per-pool policy and capability are
+            # what the legacy driver reported; never put on the wire.
+            self.xml_policy = legacy['policy']
+            self.pool_policy = legacy['pool_policy']
+            self.capability = legacy['capability']
+        policy = dict(DEFAULT_POLICY)
         policy.update({
             'thin_flag': '1' if conf.huawei_sds_thin_provisioning else '0',
             'iops': str(conf.huawei_sds_iops),
@@ -151,7 +176,7 @@ class SdsCommon(object):
             'repicate_num': str(conf.huawei_sds_replica_count),
             'repicate_tolerant_num':
                 str(conf.huawei_sds_replica_tolerant_count),
-        } if not conf.cinder_huawei_sds_conf_file else {})
+        })
         policy.update({k: str(v) for k, v in
                        (conf.huawei_sds_volume_policy or {}).items()})
         if not addresses:
@@ -168,7 +193,6 @@ class SdsCommon(object):
                     option='volume policy %s' % key, value=value) from exc
         self.pools = pools
         self.policy = policy
-        self.capability = capability
         self.client = client.VbsClient(
             addresses, port,
             connect_timeout=conf.huawei_sds_connect_timeout,
@@ -177,18 +201,22 @@ class SdsCommon(object):
     def check_for_setup_error(self):
         try:
             self._pool_capabilities()
-        except client.VbsObjectNotFound as exc:
-            raise exception.InvalidConfigurationValue(
-                option='huawei_sds_pools', value=self.pools) from exc
-        except client.VbsError as exc:
-            raise exception.VolumeBackendAPIException(
-                data=_('Cannot query the SDSHypervisor pools %(pools)s: '
-                       '%(err)s') % {'pools': self.pools, 'err': exc})
+        except exception.VolumeBackendAPIException as exc:
+            if isinstance(exc.__cause__, client.VbsRequestError):
+                # The VBS refused the pool query: a pool it does not have.
+                raise exception.InvalidConfigurationValue(
+                    option='huawei_sds_pools', value=self.pools) from exc
+            raise
 
     # -- helpers -------------------------------------------------------------
 
     def _request(self, request_type, params, what):
-        """One VBS request; errors other than typed ones become cinder's."""
+        """One VBS request.
+
+        Raises VbsObjectNotFound, VbsRequestError (any other non-zero
+        retcode) and, for requests that are not queries, VbsReplyLost, for
+        the caller to settle; every other failure becomes cinder's.
+        """
         try:
             return self.client.request(request_type, params)
         except client.VbsInvalidValue as exc:
@@ -199,15 +227,19 @@ class SdsCommon(object):
                 # Already re-sent to every address: nothing left to try.
                 raise exception.VolumeBackendAPIException(
                     data=_('%(what)s failed: %(err)s')
-                    % {'what': what, 'err': exc})
+                    % {'what': what, 'err': exc}) from exc
             raise
-        except (client.VbsObjectNotFound, client.VbsObjectBusy,
-                client.VbsObjectExists):
+        except client.VbsRequestError:
             raise
         except client.VbsError as exc:
             raise exception.VolumeBackendAPIException(
                 data=_('%(what)s failed: %(err)s')
-                % {'what': what, 'err': exc})
+                % {'what': what, 'err': exc}) from exc
+
+    @staticmethod
+    def _failed(what, exc):
+        return exception.VolumeBackendAPIException(
+            data=_('%(what)s failed: %(err)s') % {'what': what, 'err': exc})
 
     @staticmethod
     def vbs_name(volume):
@@ -226,7 +258,7 @@ class SdsCommon(object):
         return self.pools[0]
 
     def volume_policy(self, volume):
-        """The CREATE_VOLUME_REQ policy for a volume's type."""
+        """The CREATE_VOLUME_REQ policy for a volume's type (P8)."""
         policy = dict(self.policy)
         type_id = volume.volume_type_id
         if not type_id:
@@ -248,19 +280,30 @@ class SdsCommon(object):
                     policy[key] = _spec_value(value)
         return policy
 
-    def _exists(self, request_type, key, name, prefix):
+    def _query(self, kind, name):
+        """The object's record, or None when the VBS says -900079 (P9)."""
+        request_type, key, prefix = _QUERIES[kind]
         try:
             reply = self._request(request_type, [(key, name)],
-                                  'Query %s' % name)
+                                  'Query %s %s' % (kind, name))
         except client.VbsObjectNotFound:
             return None
+        except client.VbsRequestError as exc:
+            raise self._failed('Query %s %s' % (kind, name), exc) from exc
         records = reply.records(prefix)
-        return records[0] if records else {}
+        if not records:
+            # P10: an existing object answers with its record.
+            raise exception.VolumeBackendAPIException(
+                data=_('Query %(kind)s %(name)s: retcode 0 without a '
+                       'record') % {'kind': kind, 'name': name})
+        return records[0]
 
-    def _wait_gone(self, request_type, key, name, prefix, transitional):
+    def _wait_gone(self, kind, name):
         """Poll, backing off, until the VBS says the object is gone."""
+        transitional = _DELETING[kind]
+
         def gone():
-            record = self._exists(request_type, key, name, prefix)
+            record = self._query(kind, name)
             if record is None:
                 return True
             status = record.get('status')
@@ -270,78 +313,83 @@ class SdsCommon(object):
                            'deleted') % {'name': name, 'status': status})
             return False
 
+        timeout = self.configuration.huawei_sds_delete_timeout
         retrying = tenacity.Retrying(
             retry=tenacity.retry_if_result(lambda done: not done),
             wait=tenacity.wait_exponential(multiplier=0.05, min=0.05, max=2),
-            stop=tenacity.stop_after_delay(
-                self.configuration.huawei_sds_delete_timeout),
+            stop=tenacity.stop_after_delay(timeout),
             reraise=True)
         try:
             retrying(gone)
         except tenacity.RetryError:
             raise exception.VolumeBackendAPIException(
                 data=_('%(name)s still exists %(timeout)s s after its '
-                       'delete') % {'name': name, 'timeout':
-                                    self.configuration.
-                                    huawei_sds_delete_timeout})
+                       'delete') % {'name': name, 'timeout': timeout})
 
-    def _confirm_created(self, exc, request_type, key, name, prefix):
-        """After a lost reply to a create, check whether it was applied."""
-        LOG.warning('Reply to the create of %(name)s was lost (%(err)s); '
-                    'checking whether the VBS applied it.',
-                    {'name': name, 'err': exc})
+    def _create(self, kind, request_type, params, name):
+        """A create request; a lost reply is settled by a query."""
+        what = 'Create %s %s' % (kind, name)
         try:
-            record = self._exists(request_type, key, name, prefix)
-        except (client.VbsError, exception.VolumeBackendAPIException):
-            record = None
-        if record is None or record.get('status') != '0':
-            raise exception.VolumeBackendAPIException(
-                data=_('Create of %(name)s failed: %(err)s')
-                % {'name': name, 'err': exc})
-
-    # -- volumes -------------------------------------------------------------
-
-    def create_volume(self, volume):
-        name = volume.name
-        params = [('vol_name', name), ('vol_size', _size_mb(volume.size)),
-                  ('pool_id', self._pool_of(volume))]
-        params += sorted(self.volume_policy(volume).items())
-        self._create('CREATE_VOLUME_REQ', params, name, volume)
-        return {'provider_location': name}
-
-    def _create(self, request_type, params, name, volume):
-        try:
-            self._request(request_type, params, 'Create volume %s' % name)
+            self._request(request_type, params, what)
         except client.VbsReplyLost as exc:
-            self._confirm_created(exc, 'QUERY_VOLUME_REQ', 'vol_name', name,
-                                  'volume')
-        except client.VbsObjectExists:
-            raise exception.VolumeBackendAPIException(
-                data=_('Volume %s already exists on the SDSHypervisor')
-                % name)
-        except client.VbsObjectNotFound as exc:
-            raise exception.VolumeBackendAPIException(
-                data=_('Create volume %(name)s: source or pool missing '
-                       '(%(err)s)') % {'name': name, 'err': exc})
-        except client.VbsObjectBusy as exc:
-            raise exception.VolumeBackendAPIException(data=str(exc))
+            LOG.warning('Reply to the create of %(name)s was lost (%(err)s);'
+                        ' checking whether the VBS applied it.',
+                        {'name': name, 'err': exc})
+            try:
+                record = self._query(kind, name)
+            except exception.VolumeBackendAPIException:
+                record = None
+            # Not "status 0": that it means ready is not attested (P18).
+            if record is None or record.get('status') in _DELETING[kind]:
+                raise self._failed(what, exc) from exc
+        except client.VbsRequestError as exc:
+            raise self._failed(what, exc) from exc
 
-    def delete_volume(self, volume):
-        name = self.vbs_name(volume)
+    def _delete(self, kind, name, busy):
+        """A delete request, then wait until the object is gone.
+
+        Idempotent: an object the VBS does not have is already deleted. A
+        refusal is settled by a query (P16): gone or going is fine, still
+        there is ``busy``.
+        """
+        request_type, key = _DELETES[kind]
         try:
-            self._request('DELETE_VOLUME_REQ', [('vol_name', name)],
-                          'Delete volume %s' % name)
+            self._request(request_type, [(key, name)],
+                          'Delete %s %s' % (kind, name))
         except client.VbsObjectNotFound:
-            LOG.info('Volume %s is already gone from the SDSHypervisor.',
-                     name)
+            LOG.info('%(kind)s %(name)s is already gone from the '
+                     'SDSHypervisor.', {'kind': kind, 'name': name})
             return
-        except client.VbsObjectBusy:
-            raise exception.VolumeIsBusy(volume_name=name)
         except client.VbsReplyLost as exc:
             LOG.warning('Reply to the delete of %(name)s was lost (%(err)s);'
                         ' waiting for it to go.', {'name': name, 'err': exc})
-        self._wait_gone('QUERY_VOLUME_REQ', 'vol_name', name, 'volume',
-                        VOLUME_DELETING_STATUSES)
+        except client.VbsRequestError as exc:
+            record = self._query(kind, name)
+            if record is None:
+                return
+            if record.get('status') not in _DELETING[kind]:
+                LOG.warning('The VBS refused to delete %(kind)s %(name)s '
+                            '(%(err)s); it still exists.',
+                            {'kind': kind, 'name': name, 'err': exc})
+                raise busy
+        self._wait_gone(kind, name)
+
+    # -- volumes -------------------------------------------------------------
+
+    def _create_volume(self, name, size_gb, volume):
+        params = [('vol_name', name), ('vol_size', _size_mb(size_gb)),
+                  ('pool_id', self._pool_of(volume))]
+        params += sorted(self.volume_policy(volume).items())
+        self._create('volume', 'CREATE_VOLUME_REQ', params, name)
+
+    def create_volume(self, volume):
+        self._create_volume(volume.name, volume.size, volume)
+        return {'provider_location': volume.name}
+
+    def delete_volume(self, volume):
+        name = self.vbs_name(volume)
+        self._delete('volume', name,
+                     exception.VolumeIsBusy(volume_name=name))
 
     def extend_volume(self, volume, new_size):
         name = self.vbs_name(volume)
@@ -352,100 +400,142 @@ class SdsCommon(object):
                           'Extend volume %s' % name)
         except client.VbsObjectNotFound:
             raise exception.VolumeNotFound(volume_id=volume.id)
-        except (client.VbsObjectBusy, client.VbsObjectExists,
-                client.VbsReplyLost) as exc:
-            raise exception.VolumeBackendAPIException(
-                data=_('Extend volume %(name)s failed: %(err)s')
-                % {'name': name, 'err': exc})
+        except (client.VbsRequestError, client.VbsReplyLost) as exc:
+            raise self._failed('Extend volume %s' % name, exc) from exc
 
     # -- snapshots -----------------------------------------------------------
 
     def _create_snapshot(self, snap_name, volume_name):
-        try:
-            self._request('CREATE_SNAPSHOT_REQ',
-                          [('snap_name', snap_name),
-                           ('vol_name', volume_name), ('smartflag', 1)],
-                          'Create snapshot %s' % snap_name)
-        except client.VbsReplyLost as exc:
-            self._confirm_created(exc, 'QUERY_SNAPSHOT_REQ', 'snap_name',
-                                  snap_name, 'snapshot')
-        except (client.VbsObjectNotFound, client.VbsObjectExists,
-                client.VbsObjectBusy) as exc:
-            raise exception.VolumeBackendAPIException(
-                data=_('Create snapshot %(snap)s of %(vol)s failed: '
-                       '%(err)s') % {'snap': snap_name, 'vol': volume_name,
-                                     'err': exc})
+        # P11: smartflag=1, as Huawei's driver sends it.
+        self._create('snapshot', 'CREATE_SNAPSHOT_REQ',
+                     [('snap_name', snap_name), ('vol_name', volume_name),
+                      ('smartflag', 1)], snap_name)
 
-    def _delete_snapshot(self, snap_name):
+    def _delete_snapshot(self, snap_name, volume_name):
+        """P12: attach the snapshot's volume here first, as Huawei does."""
+        attach = contextlib.nullcontext()
+        if volume_name and self.host is not None:
+            attach = self.host.attached(volume_name)
         try:
-            self._request('DELETE_SNAPSHOT_REQ', [('snap_name', snap_name)],
-                          'Delete snapshot %s' % snap_name)
-        except client.VbsObjectNotFound:
-            LOG.info('Snapshot %s is already gone from the SDSHypervisor.',
-                     snap_name)
-            return
-        except client.VbsObjectBusy:
-            raise exception.SnapshotIsBusy(snapshot_name=snap_name)
-        except client.VbsReplyLost as exc:
-            LOG.warning('Reply to the delete of %(name)s was lost (%(err)s);'
-                        ' waiting for it to go.',
-                        {'name': snap_name, 'err': exc})
-        self._wait_gone('QUERY_SNAPSHOT_REQ', 'snap_name', snap_name,
-                        'snapshot', SNAPSHOT_DELETING_STATUSES)
+            with attach:
+                self._delete('snapshot', snap_name,
+                             exception.SnapshotIsBusy(snapshot_name=snap_name))
+        except (exception.SnapshotIsBusy,
+                exception.VolumeBackendAPIException, exception.InvalidInput):
+            raise
+        except Exception as exc:
+            # The attach itself failed (os-brick, sds_cli): say so with
+            # the names, the snapshot is still there.
+            raise exception.VolumeBackendAPIException(
+                data=_('Delete snapshot %(snap)s: attaching its volume '
+                       '%(vol)s failed: %(err)s')
+                % {'snap': snap_name, 'vol': volume_name, 'err': exc})
 
     def create_snapshot(self, snapshot):
         self._create_snapshot(snapshot.name, self.vbs_name(snapshot.volume))
         return {'provider_location': snapshot.name}
 
     def delete_snapshot(self, snapshot):
-        self._delete_snapshot(snapshot.provider_location or snapshot.name)
+        name = snapshot.provider_location or snapshot.name
+        if self._query('snapshot', name) is None:
+            LOG.info('Snapshot %s is already gone from the SDSHypervisor.',
+                     name)
+            return
+        self._delete_snapshot(name, self._snapshot_volume(snapshot))
 
-    def create_volume_from_snapshot(self, volume, snapshot):
-        # Of the volume's size (it may be larger than the snapshot's).
-        name = volume.name
-        snap_name = snapshot.provider_location or snapshot.name
-        if self.configuration.huawei_sds_linked_clones:
-            # Holds its snapshot: deleting that is SnapshotIsBusy.
-            self._create('CREATE_VOLUME_FROM_SNAPSHOT_REQ',
-                         [('vol_name', name),
-                          ('vol_size', _size_mb(volume.size)),
-                          ('snap_name_src', snap_name),
-                          ('vol_num', 1)], name, volume)
-        else:
-            self._create('CREATE_FULLVOLUME_FROM_SNAPSHOT_REQ',
-                         [('vol_name', name),
-                          ('vol_size', _size_mb(volume.size)),
-                          ('snap_name', snap_name),
-                          ('pool_id', self._pool_of(volume))], name, volume)
-        return {'provider_location': name}
+    def _snapshot_volume(self, snapshot):
+        """The VBS name of the snapshot's volume, if it still exists."""
+        volume = snapshot.volume
+        name = self.vbs_name(volume) if volume is not None else None
+        if name and self._query('volume', name) is not None:
+            return name
+        return None
 
-    def create_cloned_volume(self, volume, src_vref):
-        """Full copy through a temporary snapshot that is always removed."""
-        name = volume.name
-        temp_snap = 'tmp-clone-snap-%s' % volume.id
-        self._create_snapshot(temp_snap, self.vbs_name(src_vref))
+    def _create_linked(self, name, snap_name, size_gb):
+        # P11: the request and keys of Huawei's driver; a linked clone.
+        self._create('volume', 'CREATE_VOLUME_FROM_SNAPSHOT_REQ',
+                     [('vol_name', name), ('vol_size', _size_mb(size_gb)),
+                      ('snap_name_src', snap_name), ('vol_num', 1)], name)
+
+    def _copy_snapshot_to(self, snap_name, size_gb, target):
+        """P13: snapshot data into an existing volume, via a linked volume.
+
+        The temporary linked volume is named as Huawei's driver names it
+        and deleted whatever happens.
+        """
+        temp = 'volume-%s' % uuid.uuid4()
+        self._create_linked(temp, snap_name, size_gb)
         try:
-            self._create('CREATE_FULLVOLUME_FROM_SNAPSHOT_REQ',
-                         [('vol_name', name),
-                          ('vol_size', _size_mb(volume.size)),
-                          ('snap_name', temp_snap),
-                          ('pool_id', self._pool_of(volume))],
-                         name, volume)
+            self.host.copy(temp, target, _size_mb(size_gb))
         finally:
             try:
-                self._delete_snapshot(temp_snap)
+                self._delete('volume', temp,
+                             exception.VolumeIsBusy(volume_name=temp))
             except Exception:
-                LOG.exception('Could not remove temporary snapshot %s.',
-                              temp_snap)
+                LOG.exception('Could not remove temporary volume %s.', temp)
+
+    def _create_copy(self, volume, fill):
+        """A new volume made with CREATE_VOLUME_REQ, then filled.
+
+        If filling fails the new volume is deleted: nothing is orphaned.
+        """
+        name = volume.name
+        self._create_volume(name, volume.size, volume)
+        try:
+            fill(name)
+        except Exception:
+            with excutils.save_and_reraise_exception():
+                try:
+                    self._delete('volume', name,
+                                 exception.VolumeIsBusy(volume_name=name))
+                except Exception:
+                    LOG.exception('Could not remove volume %s after a '
+                                  'failed copy.', name)
         return {'provider_location': name}
+
+    def create_volume_from_snapshot(self, volume, snapshot):
+        """A volume with the snapshot's data (decision in protocol.rst D1).
+
+        With huawei_sds_linked_clones: one CREATE_VOLUME_FROM_SNAPSHOT_REQ,
+        a linked clone that keeps its snapshot. Otherwise independent of
+        the snapshot, as cinder expects: a new volume filled from a
+        temporary linked volume, as Huawei's driver clones (P13).
+        """
+        snap_name = snapshot.provider_location or snapshot.name
+        if self.configuration.huawei_sds_linked_clones:
+            self._create_linked(volume.name, snap_name, volume.size)
+            return {'provider_location': volume.name}
+        return self._create_copy(volume, lambda name: self._copy_snapshot_to(
+            snap_name, snapshot.volume_size, name))
+
+    def create_cloned_volume(self, volume, src_vref):
+        """P13: new volume, temporary snapshot and linked volume, dd."""
+        source = self.vbs_name(src_vref)
+
+        def fill(name):
+            temp_snap = 'snapshot-%s' % uuid.uuid4()
+            self._create_snapshot(temp_snap, source)
+            try:
+                self._copy_snapshot_to(temp_snap, src_vref.size, name)
+            finally:
+                try:
+                    self._delete_snapshot(temp_snap, source)
+                except Exception:
+                    LOG.exception('Could not remove temporary snapshot %s.',
+                                  temp_snap)
+
+        return self._create_copy(volume, fill)
 
     # -- stats ---------------------------------------------------------------
 
     def _pool_capabilities(self):
         params = [('pool_num', len(self.pools))]
         params += [('pool_id', pool) for pool in self.pools]
-        reply = self._request('QUERY_POOLS_CAPABILITY_REQ', params,
-                              'Query pools %s' % ','.join(self.pools))
+        what = 'Query pools %s' % ','.join(self.pools)
+        try:
+            reply = self._request('QUERY_POOLS_CAPABILITY_REQ', params, what)
+        except client.VbsRequestError as exc:
+            raise self._failed(what, exc) from exc
         records = reply.records('pool')
         if len(records) != len(self.pools):
             raise exception.VolumeBackendAPIException(
@@ -454,14 +544,20 @@ class SdsCommon(object):
         return records
 
     def get_volume_stats(self, driver_version):
-        """Stats in one round trip for every configured pool."""
+        """Stats in one round trip for every configured pool.
+
+        The XML file's <policy>, <capability> and per-pool entries are
+        reported as the legacy driver reported them (P14).
+        """
         reserved = int(self.capability.get('reserved_percentage', 0) or 0)
         thin = self.policy.get('thin_flag') == '1'
+        qos = self.xml_policy.get('QoS_support', '1').strip() != '0'
         pools = []
         for record in self._pool_capabilities():
             total = float(record['total_capacity'])
             free = float(record['usable_capacity'])
-            pools.append({
+            pool = dict(self.pool_policy.get(record['stor_id'], {}))
+            pool.update({
                 'pool_name': record['stor_id'],
                 'total_capacity_gb': total,
                 'free_capacity_gb': free,
@@ -469,17 +565,20 @@ class SdsCommon(object):
                 'reserved_percentage': reserved,
                 'thin_provisioning_support': thin,
                 'thick_provisioning_support': not thin,
-                'QoS_support': True,
+                'QoS_support': qos,
                 'max_iops': int(record.get('max_iops', 0) or 0),
                 'multiattach': False,
             })
-        stats = {
+            pools.append(pool)
+        stats = {key: value for key, value in self.xml_policy.items()
+                 if key != 'QoS_support'}
+        stats.update({
             'volume_backend_name': self.backend_name,
             'vendor_name': 'Huawei',
             'driver_version': driver_version,
             'storage_protocol': 'StorageHypervisor',
             'pools': pools,
-        }
+        })
         for key in CAPABILITY_KEYS:
             if key in self.capability and key != 'reserved_percentage':
                 stats[key] = self.capability[key]
@@ -494,12 +593,11 @@ class SdsCommon(object):
                 existing_ref=existing_ref,
                 reason=_('source-name (the VBS volume name) is required'))
         try:
-            record = self._exists('QUERY_VOLUME_REQ', 'vol_name', name,
-                                  'volume')
+            record = self._query('volume', name)
         except exception.InvalidInput as exc:
             raise exception.ManageExistingInvalidReference(
                 existing_ref=existing_ref, reason=str(exc))
-        if record is None or record.get('status') != '0':
+        if record is None or record.get('status') in VOLUME_DELETING_STATUSES:
             raise exception.ManageExistingInvalidReference(
                 existing_ref=existing_ref,
                 reason=_('volume %s does not exist or is being deleted')
@@ -510,10 +608,14 @@ class SdsCommon(object):
         name, record = self._existing_volume(existing_ref)
         # cinder rounded the size up to whole GB; make the VBS agree.
         if int(record['vol_size']) < _size_mb(volume.size):
-            self._request('EXTEND_VOLUME_REQ',
-                          [('vol_name', name),
-                           ('vol_size', _size_mb(volume.size))],
-                          'Extend managed volume %s' % name)
+            try:
+                self._request('EXTEND_VOLUME_REQ',
+                              [('vol_name', name),
+                               ('vol_size', _size_mb(volume.size))],
+                              'Extend managed volume %s' % name)
+            except (client.VbsRequestError, client.VbsReplyLost) as exc:
+                raise self._failed('Extend managed volume %s' % name,
+                                   exc) from exc
         return {'provider_location': name}
 
     def manage_existing_get_size(self, volume, existing_ref):

@@ -22,13 +22,12 @@ from cinder.volume import driver
 from oslo_log import log as logging
 
 from huawei_sds_cinder import common
+from huawei_sds_cinder import host
 from huawei_sds_cinder import options
 
 LOG = logging.getLogger(__name__)
 
-# os_brick.initiator.HUAWEISDSHYPERVISOR, spelled out so the driver does not
-# import os-brick's initiator package just for a constant.
-CONNECTION_TYPE = 'HUAWEISDSHYPERVISOR'
+CONNECTION_TYPE = host.CONNECTION_TYPE
 
 
 @interface.volumedriver
@@ -40,9 +39,15 @@ class HuaweiSDSHypervisorDriver(driver.VolumeDriver):
                 configuration, manage/unmanage
         1.1.0 - volume from snapshot is a full copy; linked clones with
                 huawei_sds_linked_clones
+        2.0.0 - the requests, keys and order of steps of Huawei's StorAC
+                driver 1.0.0 (doc/protocol.rst): volume from snapshot and
+                clone through CREATE_VOLUME_FROM_SNAPSHOT_REQ and a copy,
+                the source volume attached before DELETE_SNAPSHOT_REQ, the
+                XML <policy> in the stats only, one reply read without
+                half-close or waiting for EOF
     """
 
-    VERSION = '1.1.0'
+    VERSION = '2.0.0'
     CI_WIKI_NAME = 'Huawei_SDSHypervisor_CI'
 
     def __init__(self, *args, **kwargs):
@@ -60,8 +65,11 @@ class HuaweiSDSHypervisorDriver(driver.VolumeDriver):
                 or self.__class__.__name__)
 
     def do_setup(self, context):
+        blocksize = (self.configuration.safe_get('volume_dd_blocksize')
+                     or '1M')
         self.common = common.SdsCommon(self.configuration,
-                                       self._backend_name())
+                                       self._backend_name(),
+                                       host=host.VbsHost(blocksize))
         self.common.do_setup()
 
     def check_for_setup_error(self):

@@ -39,23 +39,27 @@ connection_opts = [
                help='Legacy XML configuration file of the Kilo StorAC '
                     'driver (for example '
                     '/etc/cinder/cinder_huawei_storac_conf.xml). When set, '
-                    'the VBS port, volume policy and capabilities come from '
-                    'the file (huawei_sds_volume_policy still applies on '
-                    'top), and its VBS addresses and pools are used when '
-                    'huawei_sds_vbs_addresses / huawei_sds_pools are '
-                    'empty.'),
+                    'the VBS port comes from the file, its VBS addresses '
+                    'and pools are used when huawei_sds_vbs_addresses / '
+                    'huawei_sds_pools are empty, and its <policy>, '
+                    '<capability> and per-pool entries are reported in the '
+                    'volume stats, as StorAC did. Like StorAC, the file '
+                    'does not change the policy of new volumes: that comes '
+                    'from the huawei_sds_* policy options.'),
 ]
 
 policy_opts = [
     cfg.BoolOpt('huawei_sds_linked_clones',
                 default=False,
                 help='Create a volume from a snapshot as a linked clone '
-                     '(CREATE_VOLUME_FROM_SNAPSHOT_REQ): instant and thin, '
-                     'but the SDSHypervisor then refuses to delete the '
-                     'snapshot until every such volume is gone. cinder '
+                     '(one CREATE_VOLUME_FROM_SNAPSHOT_REQ, as the StorAC '
+                     'driver did): instant and thin, but the snapshot '
+                     'cannot be deleted while such a volume lives. cinder '
                      'and its users expect the two to be independent, so '
-                     'by default the volume is a full copy '
-                     '(CREATE_FULLVOLUME_FROM_SNAPSHOT_REQ).'),
+                     'by default the new volume is created with '
+                     'CREATE_VOLUME_REQ and the snapshot\'s data copied in '
+                     'on this host (through a temporary linked volume, '
+                     'attached with sds_cli), as StorAC cloned volumes.'),
     cfg.BoolOpt('huawei_sds_thin_provisioning',
                 default=False,
                 help='Create thin volumes (thin_flag=1).'),

@@ -60,6 +60,10 @@ def build_parser():
     parser.add_argument('--delete-seconds', type=float, default=0.2,
                         help='how long a deleted object stays in its '
                              'transitional status')
+    parser.add_argument('--hold-seconds', type=float, default=5.0,
+                        help='after a reply, how long to keep the '
+                             'connection open waiting for the client to '
+                             'close it (0: close at once)')
     parser.add_argument('--fault', action='append', type=json.loads,
                         metavar='JSON', default=[],
                         help='a common_testing fault rule as JSON, e.g. '
@@ -87,7 +91,8 @@ def main(argv=None):
     except (TypeError, ValueError) as exc:
         raise SystemExit('--fault: %s' % exc)
     simulator = server.VbsSimulator(array, args.listen or ['127.0.0.1'],
-                                    args.port, plan=plan)
+                                    args.port, plan=plan,
+                                    hold_seconds=args.hold_seconds)
     for match, mode in args.reply_fault:
         simulator.add_reply_fault(match, mode, count=None)
     simulator.start()

@@ -21,6 +21,11 @@ volume's size, as with the real VBS. Where the kernel allows no loop device
 (or $HUAWEI_SDS_CLI_DEVICE=file), the data file itself is the device; note
 that a tool which recreates its output file (``qemu-img convert`` without
 ``-n``) then shrinks the volume to the image's size.
+
+It is part of the simulator: it talks to the simulated VBS with
+simulator/protocol.py and imports nothing from the driver package. The
+ATTACH_VOLUME_REQ / DETACH_VOLUME_REQ / QUERY_DEV_REQ requests it sends are
+the simulator's own (how a real sds_cli reaches its VBS is not public).
 """
 
 import argparse
@@ -28,7 +33,7 @@ import os
 import subprocess
 import sys
 
-from huawei_sds_cinder import client
+from huawei_sds_cinder.simulator import protocol
 
 VBS_ENV = 'HUAWEI_SDS_CLI_VBS'
 DEVICE_ENV = 'HUAWEI_SDS_CLI_DEVICE'     # auto (default), loop or file
@@ -52,19 +57,34 @@ def _vbs_clients(spec):
     return clients
 
 
+class VbsUnreachable(Exception):
+    """No configured VBS answered."""
+
+
+class VbsRefused(Exception):
+    """The VBS answered with a non-zero retcode."""
+
+    def __init__(self, retcode):
+        self.retcode = retcode
+        super().__init__('VBS retcode %s' % retcode)
+
+
 def _request(vbs, request_type, volume_name):
-    by_port = {}
+    """Fields of the first VBS reply; VbsRefused/VbsUnreachable."""
+    if any(c in volume_name for c in '\r\n\0='):
+        raise ValueError('invalid volume name %r' % volume_name)
+    errors = []
     for address, port in vbs:
-        by_port.setdefault(port, []).append(address)
-    error = None
-    for port, addresses in by_port.items():
         try:
-            return client.VbsClient(addresses, port, connect_timeout=5,
-                                    read_timeout=30).request(
-                request_type, [('vol_name', volume_name)], idempotent=True)
-        except (client.VbsConnectionError, client.VbsReplyLost) as exc:
-            error = exc
-    raise error or client.VbsConnectionError('no VBS configured')
+            retcode, fields = protocol.exchange(
+                address, port, request_type, [('vol_name', volume_name)])
+        except OSError as exc:
+            errors.append('%s:%s: %s' % (address, port, exc))
+            continue
+        if retcode != protocol.RET_OK:
+            raise VbsRefused(retcode)
+        return fields
+    raise VbsUnreachable('; '.join(errors) or 'no VBS configured')
 
 
 def _loop_devices(path):
@@ -113,31 +133,33 @@ def run(command, volume_name, vbs, mode='auto'):
         if command == 'attach':
             reply = _request(vbs, 'ATTACH_VOLUME_REQ', volume_name)
             code = (RET_HAS_BEEN_ATTACHED
-                    if reply.fields.get('already_attached') == '1'
+                    if reply.get('already_attached') == '1'
                     else RET_OK)
-            _device_for(reply.fields['dev_addr'], mode)
+            _device_for(reply['dev_addr'], mode)
             return ['ret_code=%d' % code]
         if command == 'detach':
             query = _request(vbs, 'QUERY_DEV_REQ', volume_name)
-            if query.fields.get('dev_addr'):
-                _release_devices(query.fields['dev_addr'])
+            if query.get('dev_addr'):
+                _release_devices(query['dev_addr'])
             reply = _request(vbs, 'DETACH_VOLUME_REQ', volume_name)
-            if reply.fields.get('was_attached') == '1':
+            if reply.get('was_attached') == '1':
                 return ['ret_code=%d' % RET_OK]
             return ['ret_code=%d' % RET_NOT_MOUNT_NODE,
                     'ret_desc=volume %s is not attached here' % volume_name]
         reply = _request(vbs, 'QUERY_DEV_REQ', volume_name)
-        if reply.fields.get('attached') != '1':
+        if reply.get('attached') != '1':
             return ['ret_code=%d' % RET_NOT_ATTACHED,
                     'ret_desc=volume %s is not attached' % volume_name]
         return ['ret_code=%d' % RET_OK,
-                'dev_addr=%s' % _device_for(reply.fields['dev_addr'], mode)]
-    except client.VbsInvalidValue as exc:
+                'dev_addr=%s' % _device_for(reply['dev_addr'], mode)]
+    except ValueError as exc:
         return ['ret_code=%d' % RET_BAD_ARGUMENT, 'ret_desc=%s' % exc]
-    except client.VbsObjectNotFound:
-        return ['ret_code=%d' % RET_VOLUME_NOT_EXIST,
-                'ret_desc=volume %s does not exist' % volume_name]
-    except (client.VbsError, RuntimeError) as exc:
+    except VbsRefused as exc:
+        if exc.retcode == protocol.RET_NOT_EXIST:
+            return ['ret_code=%d' % RET_VOLUME_NOT_EXIST,
+                    'ret_desc=volume %s does not exist' % volume_name]
+        return ['ret_code=%d' % RET_VBS_ABNORMAL, 'ret_desc=%s' % exc]
+    except (VbsUnreachable, RuntimeError) as exc:
         return ['ret_code=%d' % RET_VBS_ABNORMAL,
                 'ret_desc=%s' % str(exc).replace('\n', ' ')]
 

@@ -12,9 +12,16 @@
 """The VBS socket front-end over state.py.
 
 One TCP listener per VBS address, all on the same port and the same state,
-as several VBS agents of one SDSHypervisor cluster are. Each connection
-carries one request; the reply is written and the connection closed, which
-is how the peer knows the reply is complete.
+as several VBS agents of one SDSHypervisor cluster are (P1). Each
+connection carries one request (P2). The request is answered as soon as it
+is whole (P6), whether or not the client half-closes: Huawei's client
+sends once and waits for the reply on the open socket. After the reply the
+simulator leaves the connection open until the client closes it (bounded
+by ``hold_seconds``), so no client can come to depend on the VBS closing
+first; whether a real VBS closes is not known (P6).
+
+Framing and codes come from simulator/protocol.py; nothing here imports
+the driver package.
 """
 
 import http.server
@@ -28,7 +35,7 @@ import time
 
 from common_testing import faults
 
-from huawei_sds_cinder import client
+from huawei_sds_cinder.simulator import protocol
 from huawei_sds_cinder.simulator import state as vbs_state
 
 # Reply faults the generic fault plan has no action for.
@@ -38,11 +45,9 @@ GARBAGE = 'garbage'                 # bytes that are not key=value framing
 OVERSIZED = 'oversized'             # a reply far beyond any sane size
 REPLY_FAULTS = (PARTIAL_CLOSE, PARTIAL_STALL, GARBAGE, OVERSIZED)
 
-# Legacy clients (one send, no half-close) leave the request open; once a
-# request ends with a newline and nothing follows for this long, it is whole.
-_IDLE_END_SECONDS = 0.2
 _MAX_REQUEST_BYTES = 1024 * 1024
-_RETCODE_INJECTED = -900999
+# How long a connection may sit idle before its request is whole.
+_REQUEST_TIMEOUT = 10
 
 
 class ReplyFault(object):
@@ -55,28 +60,8 @@ class ReplyFault(object):
         self.seconds = seconds
 
 
-def parse_request(data):
-    """Bytes -> (request_type, [(key, value), ...]); ValueError if bad."""
-    text = data.decode('utf-8')
-    lines = [line for line in text.split('\n') if line]
-    if not lines or not re.match(r'^\[[A-Z][A-Z0-9_]*\]$', lines[0]):
-        raise ValueError('request does not start with [REQUEST_TYPE]')
-    params = []
-    for line in lines[1:]:
-        key, sep, value = line.partition('=')
-        if not sep or not key:
-            raise ValueError('malformed parameter line %r' % line)
-        params.append((key, value))
-    return lines[0][1:-1], params
-
-
-def encode_reply(retcode, fields=()):
-    lines = ['retcode=%d' % retcode]
-    for key, value in fields:
-        if isinstance(value, dict):
-            value = '[%s]' % ','.join('%s=%s' % kv for kv in value.items())
-        lines.append('%s=%s' % (key, value))
-    return ('\n'.join(lines) + '\n').encode('utf-8')
+parse_request = protocol.parse_request
+encode_reply = protocol.encode_reply
 
 
 def _volume_record(volume):
@@ -103,7 +88,7 @@ def _required(params, key):
     for name, value in params:
         if name == key:
             return value
-    raise vbs_state.VbsStateError(client.RETCODE_INVALID_PARAMETER,
+    raise vbs_state.VbsStateError(protocol.RET_FAILED,
                                   'parameter %s is missing' % key)
 
 
@@ -117,7 +102,7 @@ def _int(params, key, default=None):
     try:
         return int(value)
     except ValueError:
-        raise vbs_state.VbsStateError(client.RETCODE_INVALID_PARAMETER,
+        raise vbs_state.VbsStateError(protocol.RET_FAILED,
                                       '%s=%r is not a number' % (key, value))
 
 
@@ -134,9 +119,9 @@ class VbsRequestHandler(object):
     def handle(self, request_type, params):
         method = getattr(self, 'do_' + request_type.lower(), None)
         if method is None:
-            return client.RETCODE_INVALID_PARAMETER, []
+            return protocol.RET_FAILED, []
         try:
-            return client.RETCODE_OK, method(params) or []
+            return protocol.RET_OK, method(params) or []
         except vbs_state.VbsStateError as exc:
             return exc.retcode, []
 
@@ -176,17 +161,10 @@ class VbsRequestHandler(object):
             _required(params, 'snap_name_src'),
             _int(params, 'vol_size'))
 
-    def do_create_fullvolume_from_snapshot_req(self, params):
-        # A full, independent copy (the snapshot keeps no clone).
-        self.array.create_volume_from_snapshot(
-            _required(params, 'vol_name'),
-            _required(params, 'snap_name'),
-            _int(params, 'vol_size'), linked=False)
-
     def do_query_pools_capability_req(self, params):
         pool_ids = [value for key, value in params if key == 'pool_id']
         if _int(params, 'pool_num', len(pool_ids)) != len(pool_ids):
-            raise vbs_state.VbsStateError(client.RETCODE_INVALID_PARAMETER,
+            raise vbs_state.VbsStateError(protocol.RET_FAILED,
                                           'pool_num does not match pool_id')
         return [('pool%d' % index, self.array.pool_capability(pool_id))
                 for index, pool_id in enumerate(pool_ids)]
@@ -215,9 +193,13 @@ class _TCPServer(socketserver.ThreadingTCPServer):
 class VbsSimulator(object):
     """The VBS agents of one cluster: several addresses, one state."""
 
-    def __init__(self, array, addresses, port=0, plan=None):
+    def __init__(self, array, addresses, port=0, plan=None,
+                 hold_seconds=5.0):
         self.array = array
         self.handler = VbsRequestHandler(array)
+        self.hold_seconds = hold_seconds
+        # (request_type, [(key, value), ...]) of each request, in order.
+        self.received = []
         self.plan = plan or faults.FaultPlan()
         self.reply_faults = []
         self._reply_faults_lock = threading.Lock()
@@ -286,18 +268,31 @@ class VbsSimulator(object):
     # -- one connection --
 
     def _read_request(self, sock):
-        sock.settimeout(10)
+        """Read until the request is whole (P6) or the client closes."""
+        sock.settimeout(_REQUEST_TIMEOUT)
         data = b''
         while len(data) < _MAX_REQUEST_BYTES:
-            if data.endswith(b'\n'):
-                ready, _, _ = select.select([sock], [], [], _IDLE_END_SECONDS)
-                if not ready:
-                    break
             chunk = sock.recv(65536)
             if not chunk:
                 break
             data += chunk
+            if protocol.request_complete(data):
+                break
         return data
+
+    def _hold(self, sock):
+        """Keep the connection until the client closes it (see above)."""
+        deadline = time.monotonic() + self.hold_seconds
+        try:
+            while True:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return
+                if select.select([sock], [], [], remaining)[0]:
+                    if not sock.recv(65536):
+                        return
+        except OSError:
+            return
 
     def _serve(self, address, sock):
         try:
@@ -306,10 +301,11 @@ class VbsSimulator(object):
             return
         try:
             request_type, params = parse_request(data)
-        except ValueError:
-            sock.sendall(encode_reply(client.RETCODE_INVALID_PARAMETER))
+        except (ValueError, UnicodeDecodeError):
+            sock.sendall(encode_reply(protocol.RET_FAILED))
             return
         self.requests.append((address, request_type))
+        self.received.append((request_type, params))
         key = ' '.join([request_type] + ['%s=%s' % kv for kv in params])
         try:
             self.plan.before(key)
@@ -319,12 +315,13 @@ class VbsSimulator(object):
             return
         except faults.InjectedFailure as exc:
             status = exc.status if isinstance(exc.status, int) else 0
-            retcode = status if status < 0 else _RETCODE_INJECTED
+            retcode = status if status < 0 else protocol.RET_FAILED
             fields = []
         try:
             self._send_reply(sock, key, encode_reply(retcode, fields))
         except OSError:
-            pass     # the client went away; nothing to tell it
+            return     # the client went away; nothing to tell it
+        self._hold(sock)
 
     def _send_reply(self, sock, key, reply):
         fault = self._take_reply_fault(key)

@@ -13,14 +13,18 @@
 
 Every volume and snapshot has a sparse data file under the state directory.
 A snapshot is a point-in-time copy of its volume's file; a linked clone
-starts as a copy of its snapshot's file. Copies use the filesystem's
+(P11) starts as a copy of its snapshot's file. Copies use the filesystem's
 reflink (FICLONE) where it has one, so a linked clone really shares its
 unwritten blocks with the snapshot, and a sparse copy otherwise. The clone
 keeps its snapshot as father, which therefore cannot be deleted while a
-clone lives (the simulator answers "busy").
+clone lives: an ASSUMPTION (P17), consistent with Huawei's driver deleting
+its temporary linked volume before its temporary snapshot (P13).
 
 Deletes are asynchronous, as on the VBS: the object is reported with a
-transitional status until ``delete_seconds`` have passed.
+transitional status (P10) until ``delete_seconds`` have passed.
+
+Refusals (busy, exists, no space, bad parameter) all answer RET_FAILED:
+which code a real VBS uses for each is not known (P16).
 """
 
 import fcntl
@@ -28,13 +32,13 @@ import os
 import threading
 import time
 
-from huawei_sds_cinder import client
+from huawei_sds_cinder.simulator import protocol
 
 MB = 1024 * 1024
 GB = 1024 * MB
 
-# Volume status values. 0 is ready; 1, 2 and 10 are the transitional
-# states the driver accepts while it waits for a delete (reference 2.2).
+# Volume status values. P10: 1, 2 and 10 mean "still being deleted".
+# 0 for a ready object is an ASSUMPTION (P18).
 STATUS_READY = 0
 STATUS_DELETING = 1
 STATUS_DELETE_PENDING = 2
@@ -43,17 +47,11 @@ STATUS_CLONE_DELETING = 10
 _FICLONE = 0x40049409
 
 
-class VbsStateError(Exception):
-    """A request the array refuses; carries the reply's retcode."""
-
-    def __init__(self, retcode, message):
-        self.retcode = retcode
-        super().__init__(message)
+VbsStateError = protocol.ArrayError
 
 
 def _not_found(kind, name):
-    return VbsStateError(client.RETCODE_OBJECT_NOT_FOUND,
-                         '%s %s does not exist' % (kind, name))
+    return protocol.not_exist(kind, name)
 
 
 def copy_data(source, target):
@@ -131,6 +129,9 @@ class VbsState(object):
         self.volumes = {}
         self.snapshots = {}
         self.attached = set()
+        # (snapshot, whether its volume was attached) per delete: Huawei's
+        # driver attaches the volume first (P12); tests read this.
+        self.snapshot_deletes = []
         self._lock = threading.RLock()
         self._deleting = 0      # objects in a transitional delete status
         for sub in ('volumes', 'snapshots'):
@@ -177,7 +178,7 @@ class VbsState(object):
 
     def _name_free(self, name):
         if name in self.volumes or name in self.snapshots:
-            raise VbsStateError(client.RETCODE_OBJECT_EXISTS,
+            raise VbsStateError(protocol.RET_FAILED,
                                 '%s already exists' % name)
 
     def _used_bytes(self, pool_id):
@@ -199,7 +200,7 @@ class VbsState(object):
             return
         free = pool.total_gb * GB - self._used_bytes(pool.stor_id)
         if size_mb * MB > free:
-            raise VbsStateError(client.RETCODE_NO_SPACE,
+            raise VbsStateError(protocol.RET_FAILED,
                                 'pool %s has %d MB free, %d MB asked'
                                 % (pool.stor_id, free // MB, size_mb))
 
@@ -214,7 +215,7 @@ class VbsState(object):
             self._name_free(name)
             pool = self._pool(pool_id)
             if size_mb <= 0:
-                raise VbsStateError(client.RETCODE_INVALID_PARAMETER,
+                raise VbsStateError(protocol.RET_FAILED,
                                     'vol_size must be positive')
             self._check_space(pool, size_mb, thin)
             path = self._data_path('volumes', name)
@@ -242,11 +243,11 @@ class VbsState(object):
             if volume.deleted_at is not None:
                 return volume     # already being deleted
             if name in self.attached:
-                raise VbsStateError(client.RETCODE_OBJECT_BUSY,
+                raise VbsStateError(protocol.RET_FAILED,
                                     'volume %s is attached' % name)
             if any(s.father_name == name and s.deleted_at is None
                    for s in self.snapshots.values()):
-                raise VbsStateError(client.RETCODE_OBJECT_BUSY,
+                raise VbsStateError(protocol.RET_FAILED,
                                     'volume %s has snapshots' % name)
             volume.status = (STATUS_CLONE_DELETING if volume.father_name
                              else STATUS_DELETING)
@@ -259,7 +260,7 @@ class VbsState(object):
             self._reap()
             volume = self._live_volume(name)
             if size_mb < volume.size_mb:
-                raise VbsStateError(client.RETCODE_INVALID_PARAMETER,
+                raise VbsStateError(protocol.RET_FAILED,
                                     'volume %s cannot shrink from %d MB to '
                                     '%d MB' % (name, volume.size_mb, size_mb))
             self._check_space(self._pool(volume.pool_id),
@@ -298,39 +299,36 @@ class VbsState(object):
                 return snapshot
             if snapshot.clones:
                 raise VbsStateError(
-                    client.RETCODE_OBJECT_BUSY,
+                    protocol.RET_FAILED,
                     'snapshot %s has linked clones: %s'
                     % (name, ' '.join(sorted(snapshot.clones))))
+            self.snapshot_deletes.append(
+                (name, snapshot.father_name in self.attached))
             snapshot.status = STATUS_DELETING
             snapshot.deleted_at = time.monotonic() + self.delete_seconds
             self._deleting += 1
             return snapshot
 
-    def create_volume_from_snapshot(self, name, snapshot_name, size_mb,
-                                    linked=True):
+    def create_volume_from_snapshot(self, name, snapshot_name, size_mb):
+        """A linked clone of a snapshot (P11): it keeps the snapshot."""
         with self._lock:
             self._reap()
             self._name_free(name)
             snapshot = self._live_snapshot(snapshot_name)
             if size_mb < snapshot.size_mb:
-                raise VbsStateError(client.RETCODE_INVALID_PARAMETER,
+                raise VbsStateError(protocol.RET_FAILED,
                                     'vol_size %d MB is smaller than '
                                     'snapshot %s' % (size_mb, snapshot_name))
             father = self.volumes.get(snapshot.father_name)
             thin = father.thin if father is not None else True
             policy = father.policy if father is not None else {}
-            if not linked:
-                self._check_space(self._pool(snapshot.pool_id), size_mb,
-                                  thin)
             path = self._data_path('volumes', name)
             copy_data(snapshot.path, path)
             os.truncate(path, size_mb * MB)
             volume = Volume(name, snapshot.pool_id, size_mb, path, thin,
-                            policy,
-                            father_name=snapshot_name if linked else '')
+                            policy, father_name=snapshot_name)
             self.volumes[name] = volume
-            if linked:
-                snapshot.clones.add(name)
+            snapshot.clones.add(name)
             return volume
 
     def pool_capability(self, pool_id):

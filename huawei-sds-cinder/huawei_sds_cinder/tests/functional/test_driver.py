@@ -14,6 +14,7 @@
 import io
 import os
 import shutil
+from unittest import mock
 import uuid
 
 from cinder import context
@@ -24,6 +25,7 @@ from cinder import objects
 from cinder import privsep as cinder_privsep
 from cinder.volume import configuration
 from cinder.volume import driver as cinder_driver
+from cinder.volume import volume_utils
 from common_testing import faults
 from common_testing import logcheck
 import fixtures
@@ -286,12 +288,100 @@ class DriverFunctionalTest(testtools.TestCase):
     def test_clone_failure_removes_temporary_snapshot(self):
         source = self._create()
         self.vbs.plan.add(faults.FaultRule(
-            '^CREATE_FULLVOLUME_FROM_SNAPSHOT_REQ', faults.FAIL))
+            '^CREATE_VOLUME_FROM_SNAPSHOT_REQ', faults.FAIL))
         clone = self._volume(1)
         self.assertRaises(exception.VolumeBackendAPIException,
                           self.driver.create_cloned_volume, clone, source)
+        # The new volume, made first, is removed too: nothing orphaned.
         self.assertEqual({source.name}, self._inventory()['volume'])
         self.assertEqual(set(), self._inventory()['snapshot'])
+        self.assertEqual(set(), self._inventory()['attachment'])
+
+    def test_copy_failure_removes_new_and_temporary_volumes(self):
+        volume = self._create()
+        snapshot = self._snapshot(volume)
+        made = self._volume(1)
+        with mock.patch.object(volume_utils, 'copy_volume',
+                               side_effect=OSError('dd failed')):
+            self.assertRaises(OSError,
+                              self.driver.create_volume_from_snapshot,
+                              made, snapshot)
+        self.assertEqual({volume.name}, self._inventory()['volume'])
+        self.assertEqual({snapshot.name}, self._inventory()['snapshot'])
+        self.assertEqual(set(), self._inventory()['attachment'])
+
+    # -- the requests Huawei's StorAC driver sends (doc/protocol.rst) -------
+
+    def _requests_since(self, mark):
+        return self.vbs.simulator.received[mark:]
+
+    def test_volume_from_snapshot_requests_as_huawei(self):
+        volume = self._create()
+        snapshot = self._snapshot(volume)
+        mark = len(self.vbs.simulator.received)
+        made = self._volume(2)
+        made.update(self.driver.create_volume_from_snapshot(made, snapshot))
+        sent = [(t, dict(p)) for t, p in self._requests_since(mark)
+                if not t.startswith('QUERY_') and t.endswith('_REQ')
+                and not t.endswith('DEV_REQ')
+                and t not in ('ATTACH_VOLUME_REQ', 'DETACH_VOLUME_REQ')]
+        self.assertEqual(['CREATE_VOLUME_REQ',
+                          'CREATE_VOLUME_FROM_SNAPSHOT_REQ',
+                          'DELETE_VOLUME_REQ'], [t for t, _p in sent])
+        create, linked, delete = [p for _t, p in sent]
+        # P8: 22 keys, Huawei's fixed policy values.
+        self.assertEqual(22, len(create))
+        self.assertEqual((made.name, '2048', '100', '1'),
+                         (create['vol_name'], create['vol_size'],
+                          create['iops'], create['repicate_num']))
+        # P11: Huawei's keys; a temporary linked volume of the snapshot.
+        self.assertEqual({'vol_name', 'vol_size', 'snap_name_src',
+                          'vol_num'}, set(linked))
+        self.assertEqual((snapshot.name, '1', '1024'),
+                         (linked['snap_name_src'], linked['vol_num'],
+                          linked['vol_size']))
+        self.assertTrue(linked['vol_name'].startswith('volume-'))
+        self.assertEqual(linked['vol_name'], delete['vol_name'])
+
+    def test_clone_requests_as_huawei(self):
+        source = self._create()
+        mark = len(self.vbs.simulator.received)
+        clone = self._volume(1)
+        clone.update(self.driver.create_cloned_volume(clone, source))
+        sent = [(t, dict(p)) for t, p in self._requests_since(mark)
+                if t in ('CREATE_VOLUME_REQ', 'CREATE_SNAPSHOT_REQ',
+                         'CREATE_VOLUME_FROM_SNAPSHOT_REQ',
+                         'DELETE_VOLUME_REQ', 'DELETE_SNAPSHOT_REQ')]
+        self.assertEqual(['CREATE_VOLUME_REQ', 'CREATE_SNAPSHOT_REQ',
+                          'CREATE_VOLUME_FROM_SNAPSHOT_REQ',
+                          'DELETE_VOLUME_REQ', 'DELETE_SNAPSHOT_REQ'],
+                         [t for t, _p in sent])
+        snap = sent[1][1]
+        self.assertEqual(('1', source.name), (snap['smartflag'],
+                                              snap['vol_name']))
+        self.assertTrue(snap['snap_name'].startswith('snapshot-'))
+        self.assertEqual(snap['snap_name'], sent[2][1]['snap_name_src'])
+        self.assertEqual(sent[2][1]['vol_name'], sent[3][1]['vol_name'])
+
+    def test_delete_snapshot_attaches_its_volume_first(self):
+        volume = self._create()
+        snapshot = self._snapshot(volume)
+        self.driver.delete_snapshot(snapshot)
+        # P12: attached during DELETE_SNAPSHOT_REQ, detached afterwards.
+        self.assertEqual([(snapshot.name, True)],
+                         self.vbs.array.snapshot_deletes)
+        self.assertEqual(set(), self._inventory()['attachment'])
+        self.assertEqual(set(), self._inventory()['snapshot'])
+
+    def test_delete_snapshot_of_attached_volume_leaves_it_attached(self):
+        volume = self._create()
+        snapshot = self._snapshot(volume)
+        path, detach = self._attach(volume)
+        self.addCleanup(detach)
+        self.driver.delete_snapshot(snapshot)
+        self.assertEqual([(snapshot.name, True)],
+                         self.vbs.array.snapshot_deletes)
+        self.assertEqual({volume.name}, self._inventory()['attachment'])
 
     def test_stats_one_round_trip_for_all_pools(self):
         self._create(3, pool='16384')
@@ -442,10 +532,15 @@ class DriverFunctionalTest(testtools.TestCase):
         stats = driver.get_volume_stats(refresh=True)
         self.assertEqual(['16385'], [p['pool_name'] for p in stats['pools']])
         self.assertEqual(5, stats['pools'][0]['reserved_percentage'])
+        # P14: the XML <policy> is reported, as StorAC did ...
+        self.assertEqual(('500', '2'), (stats['iops'],
+                                        stats['repicate_num']))
+        self.assertTrue(stats['pools'][0]['QoS_support'])
         self.driver = driver
         volume = self._create(pool='16385')
+        # ... and new volumes still get the fixed policy (P8).
         policy = self.vbs.array.volumes[volume.name].policy
-        self.assertEqual(('500', '2'), (policy['iops'],
+        self.assertEqual(('100', '1'), (policy['iops'],
                                         policy['repicate_num']))
         self.assertNotIn('QoS_support', policy)
 

@@ -71,7 +71,7 @@ class ConsoleScriptTest(testtools.TestCase):
                           ('total_capacity', 'usable_capacity')})
         self.assertEqual(2048 * 1024 * 1024, os.path.getsize(
             os.path.join(state_dir, 'volumes', 'v1.img')))
-        self.assertRaises(client.VbsNoSpace, vbs.request,
+        self.assertRaises(client.VbsRequestError, vbs.request,
                           'CREATE_VOLUME_REQ', [('vol_name', 'v2'),
                                                 ('vol_size', 2048),
                                                 ('pool_id', '7')])

@@ -10,8 +10,10 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
+import select
 import socket
 import threading
+import time
 
 from common_testing import faults
 from common_testing import net
@@ -77,6 +79,7 @@ class RawServer(object):
         self.address, self.port = self.sock.getsockname()
         self.behaviour = behaviour
         self.received = []
+        self.half_closed = []
         test.addCleanup(self.sock.close)
         threading.Thread(target=self._run, daemon=True).start()
 
@@ -87,44 +90,87 @@ class RawServer(object):
             except OSError:
                 return
             with conn:
+                # Read as a VBS must (P6): until the request ends at a
+                # line end; the client does not half-close.
                 data = b''
-                while True:
+                while not data.endswith(b'\n'):
                     chunk = conn.recv(4096)
                     if not chunk:
                         break
                     data += chunk
                 self.received.append(data)
+                readable = select.select([conn], [], [], 0.05)[0]
+                self.half_closed.append(bool(readable)
+                                        and not conn.recv(1, socket.MSG_PEEK))
                 try:
                     self.behaviour(conn)
                 except OSError:
                     pass
 
 
-class ReadUntilCloseTest(testtools.TestCase):
+class OneReplyTest(testtools.TestCase):
+    """One send, one reply, no half-close, no wait for EOF (P6)."""
 
-    def test_reply_in_many_small_segments_is_read_whole(self):
-        def dribble(conn):
-            reply = (b'retcode=0\n' + b''.join(
-                b'volume%d=[vol_name=v%d,status=0]\n' % (i, i)
-                for i in range(300)))
-            for offset in range(0, len(reply), 7):
-                conn.sendall(reply[offset:offset + 7])
-        raw = RawServer(self, dribble)
+    def test_reply_returned_while_vbs_keeps_socket_open(self):
+        def answer_and_hold(conn):
+            conn.sendall(b'retcode=0\nvolume0=[vol_name=v0,status=0]\n')
+            threading.Event().wait(3)
+        raw = RawServer(self, answer_and_hold)
         vbs = client.VbsClient([raw.address], raw.port, read_timeout=5)
+        start = time.monotonic()
         reply = vbs.request('QUERY_VOLUME_REQ', [('vol_name', 'v0')])
-        self.assertEqual(300, len(reply.records('volume')))
-        self.assertGreater(len(str(reply.fields)), 1024)
+        self.assertLess(time.monotonic() - start, 1)
+        self.assertEqual('v0', reply.records('volume')[0]['vol_name'])
         self.assertEqual([b'[QUERY_VOLUME_REQ]\nvol_name=v0\n'],
                          raw.received)
+        self.assertEqual([False], raw.half_closed)
+
+    def test_reply_without_newline_returned_while_socket_open(self):
+        # Huawei's unit tests answer "retcode=0" with no line end.
+        def answer_and_hold(conn):
+            conn.sendall(b'retcode=0')
+            threading.Event().wait(3)
+        raw = RawServer(self, answer_and_hold)
+        vbs = client.VbsClient([raw.address], raw.port, read_timeout=5)
+        start = time.monotonic()
+        self.assertEqual(0, vbs.request('EXTEND_VOLUME_REQ',
+                                        [('vol_name', 'v')]).retcode)
+        self.assertLess(time.monotonic() - start, 1)
+
+    def test_reply_cut_inside_lines_is_read_whole(self):
+        reply = (b'retcode=0\n' + b''.join(
+            b'volume%d=[vol_name=v%d,status=0]\n' % (i, i)
+            for i in range(40)))
+
+        # Cut every line in its middle: no piece but the last ends at a
+        # line end, so only the last one completes the reply.
+        cuts, start = [], 0
+        for line in reply.split(b'\n')[:-1]:
+            cuts.append(start + len(line) // 2)
+            start += len(line) + 1
+        cuts.append(len(reply))
+
+        def dribble(conn):
+            previous = 0
+            for cut in cuts:
+                conn.sendall(reply[previous:cut])
+                previous = cut
+                time.sleep(0.005)
+            threading.Event().wait(3)
+        raw = RawServer(self, dribble)
+        vbs = client.VbsClient([raw.address], raw.port, read_timeout=5)
+        got = vbs.request('QUERY_VOLUME_REQ', [('vol_name', 'v0')])
+        self.assertEqual(40, len(got.records('volume')))
+        self.assertGreater(len(str(got.fields)), 1024)
 
     def test_stalled_reply_times_out(self):
         def stall(conn):
-            conn.sendall(b'retcode=0\n')
+            conn.sendall(b'retcode=0\nvolume0=[vol_name=v,sta')
             threading.Event().wait(3)
         raw = RawServer(self, stall)
         vbs = client.VbsClient([raw.address], raw.port, read_timeout=0.3)
         error = self.assertRaises(client.VbsReplyLost, vbs.request,
-                                  'DELETE_VOLUME_REQ', [('vol_name', 'v')])
+                                  'QUERY_VOLUME_REQ', [('vol_name', 'v')])
         self.assertIn('no complete reply', str(error))
 
     def test_oversized_reply_rejected(self):
@@ -169,8 +215,32 @@ class SimulatorProtocolTest(testtools.TestCase):
         error = self.assertRaises(client.VbsObjectNotFound,
                                   self.client.request, 'QUERY_VOLUME_REQ',
                                   [('vol_name', 'volume-b')])
-        self.assertEqual(client.RETCODE_OBJECT_NOT_FOUND, error.retcode)
-        self.assertRaises(client.VbsObjectExists, self._create)
+        self.assertEqual(-900079, error.retcode)
+        # An existing name: refused with the one failure code Huawei's
+        # tests show (P9); which code a real VBS uses is unknown (P16).
+        error = self.assertRaises(client.VbsRequestError, self._create)
+        self.assertEqual(1, error.retcode)
+
+    def test_huawei_style_exchange_answered_at_once(self):
+        # P6: one send, one recv(1024), no half-close, as StorAC's client.
+        self._create()
+        start = time.monotonic()
+        with socket.create_connection((self.vbs.addresses[0],
+                                       self.vbs.port), timeout=2) as sock:
+            sock.send(b'[QUERY_VOLUME_REQ]\nvol_name=volume-a\n')
+            data = sock.recv(1024)
+        elapsed = time.monotonic() - start
+        self.assertLess(elapsed, 0.15)     # no silence wait
+        lines = data.decode().split('\n')
+        self.assertEqual('retcode=0', lines[0])
+        self.assertTrue(lines[1].startswith('volume0=[vol_name=volume-a,'))
+
+    def test_our_client_does_not_wait_for_the_vbs_to_close(self):
+        self.vbs.simulator.hold_seconds = 3
+        start = time.monotonic()
+        self._create()
+        self.client.request('QUERY_VOLUME_REQ', [('vol_name', 'volume-a')])
+        self.assertLess(time.monotonic() - start, 1)
 
     def test_fails_over_when_first_address_down(self):
         self.vbs.simulator.address_down(self.vbs.addresses[0])
@@ -236,7 +306,8 @@ class SimulatorProtocolTest(testtools.TestCase):
         with open(clone.path, 'rb') as data:
             self.assertEqual(b'parent data', data.read(11))
         self.assertEqual('s1', clone.father_name)
-        self.assertRaises(client.VbsObjectBusy, self.client.request,
+        # P17 (assumption): refused while a linked clone lives.
+        self.assertRaises(client.VbsRequestError, self.client.request,
                           'DELETE_SNAPSHOT_REQ', [('snap_name', 's1')])
         self.client.request('DELETE_VOLUME_REQ', [('vol_name', 'clone')])
         record = self.client.request(

@@ -144,11 +144,29 @@ class DeleteWaitTest(testtools.TestCase):
                                   self.common.delete_volume, volume())
         self.assertIn('still exists', str(error))
 
-    def test_attached_volume_is_busy(self):
-        self.common.client.request.side_effect = client.VbsObjectBusy(
-            'DELETE_VOLUME_REQ', -900020)
+    def test_refused_delete_of_existing_volume_is_busy(self):
+        # P16: the refusal's code means nothing to us; the query decides.
+        self.common.client.request.side_effect = [
+            client.VbsRequestError('DELETE_VOLUME_REQ', 1),
+            self._reply('0')]
         self.assertRaises(exception.VolumeIsBusy, self.common.delete_volume,
                           volume())
+
+    def test_refused_delete_of_gone_volume_is_done(self):
+        gone = client.VbsObjectNotFound('QUERY_VOLUME_REQ', -900079)
+        self.common.client.request.side_effect = [
+            client.VbsRequestError('DELETE_VOLUME_REQ', -12345), gone]
+        self.common.delete_volume(volume())
+        self.assertEqual(2, self.common.client.request.call_count)
+
+    def test_refused_delete_already_deleting_waits(self):
+        gone = client.VbsObjectNotFound('QUERY_VOLUME_REQ', -900079)
+        self.common.client.request.side_effect = [
+            client.VbsRequestError('DELETE_VOLUME_REQ', 1),
+            self._reply('10'), self._reply('10'), gone]
+        with mock.patch('time.sleep'):
+            self.common.delete_volume(volume())
+        self.assertEqual(4, self.common.client.request.call_count)
 
 
 @ddt.ddt
@@ -170,7 +188,10 @@ class LegacyXmlTest(testtools.TestCase):
         self.assertEqual(['10.0.0.1', '10.0.0.2'], settings['addresses'])
         self.assertEqual(10599, settings['port'])
         self.assertEqual(['1', '2'], settings['pools'])
-        self.assertEqual({'iops': '7'}, settings['policy'])
+        # Read for the stats only (P14).
+        self.assertEqual({'iops': '7', 'QoS_support': '1'},
+                         settings['policy'])
+        self.assertEqual({'1': {}, '2': {}}, settings['pool_policy'])
 
     @ddt.data('<controller><vbs_port>http</vbs_port></controller>',
               '<controller><vbs_port>70000</vbs_port></controller>',

@@ -15,7 +15,6 @@ from unittest import mock
 import ddt
 import testtools
 
-from huawei_sds_cinder import client
 from huawei_sds_cinder.simulator import sds_cli
 
 VBS = [('127.0.0.1', 10599)]
@@ -26,10 +25,9 @@ class SdsCliTest(testtools.TestCase):
     """The ret_code contract os-brick's HuaweiStorHyperConnector reads."""
 
     def _run(self, command, fields=None, error=None, mode='file'):
-        reply = client.VbsReply(0, fields or {})
         with mock.patch.object(sds_cli, '_request',
                                side_effect=error,
-                               return_value=reply) as request:
+                               return_value=fields or {}) as request:
             lines = sds_cli.run(command, 'volume-1', VBS, mode)
         return lines, request
 
@@ -53,10 +51,10 @@ class SdsCliTest(testtools.TestCase):
                                         'dev_addr': ''})
         self.assertEqual('ret_code=50155007', lines[0])
 
-    @ddt.data((client.VbsObjectNotFound('ATTACH_VOLUME_REQ', -900079),
-               '50150005'),
-              (client.VbsConnectionError('down'), '50151209'),
-              (client.VbsInvalidValue('bad'), '50150001'))
+    @ddt.data((sds_cli.VbsRefused(-900079), '50150005'),
+              (sds_cli.VbsRefused(1), '50151209'),
+              (sds_cli.VbsUnreachable('down'), '50151209'),
+              (ValueError('bad'), '50150001'))
     @ddt.unpack
     def test_errors_map_to_codes(self, error, code):
         lines, _ = self._run('attach', error=error)
@@ -65,6 +63,12 @@ class SdsCliTest(testtools.TestCase):
     def test_no_vbs_configured(self):
         self.assertEqual('ret_code=50151209',
                          sds_cli.run('attach', 'v', [])[0])
+
+    def test_framing_breaking_name_refused_before_sending(self):
+        with mock.patch.object(sds_cli.protocol, 'exchange') as exchange:
+            lines = sds_cli.run('attach', 'v\n[DELETE_VOLUME_REQ]', VBS)
+        self.assertEqual('ret_code=50150001', lines[0])
+        exchange.assert_not_called()
 
     def test_vbs_spec_parsing(self):
         self.assertEqual([('127.0.0.2', 1), ('127.0.0.3', 2)],

@@ -30,6 +30,7 @@ from cinder.i18n import _
 from cinder.volume import driver
 from cinder.volume.drivers.san import san
 from cinder.volume import volume_types
+from oslo_config import cfg
 from oslo_log import log as logging
 from oslo_utils import units
 
@@ -37,6 +38,7 @@ from pure_cinder import client
 from pure_cinder import options
 
 LOG = logging.getLogger(__name__)
+CONF = cfg.CONF
 
 VOLUME_SUFFIX = '-cinder'
 NAME_MAX = 63
@@ -168,11 +170,28 @@ class PureBaseVolumeDriver(driver.VolumeDriver):
 
     # -- names -----------------------------------------------------------
 
-    @staticmethod
-    def _volume_name(volume):
+    @classmethod
+    def _volume_name(cls, volume):
+        """The array name of an existing volume.
+
+        provider_id is where the array name is kept (by this driver, by
+        cinder's in-tree driver and by manage), so it is the name of the
+        volume as the array wrote it.
+        """
         if volume.provider_id:
             return volume.provider_id
-        base = volume.name
+        return cls._new_volume_name(volume)
+
+    @staticmethod
+    def _new_volume_name(volume):
+        """The array name of a volume this driver is about to create.
+
+        Always from the volume's own id, never from provider_id: cinderlib
+        (Volume.clone, Snapshot.create_volume) and cinder's generic
+        migration copy the source's provider_id into the new volume, so
+        naming from it would collide with the source.
+        """
+        base = CONF.volume_name_template % volume.id
         if len(base) > NAME_MAX - len(VOLUME_SUFFIX):
             base = base[-(NAME_MAX - len(VOLUME_SUFFIX)):]
         return base + VOLUME_SUFFIX
@@ -255,7 +274,7 @@ class PureBaseVolumeDriver(driver.VolumeDriver):
 
     @array_errors('create volume')
     def create_volume(self, volume):
-        name = self._volume_name(volume)
+        name = self._new_volume_name(volume)
         qos = self._qos(volume)
         created = self._create(
             name, self.client.get_volume,
@@ -266,7 +285,7 @@ class PureBaseVolumeDriver(driver.VolumeDriver):
 
     def _create_copy(self, volume, source_name, source_size_gb):
         """A volume from a volume or snapshot, grown to volume.size."""
-        name = self._volume_name(volume)
+        name = self._new_volume_name(volume)
         qos = self._qos(volume)
         created = self._create(
             name, self.client.get_volume,
@@ -420,7 +439,7 @@ class PureBaseVolumeDriver(driver.VolumeDriver):
     @array_errors('manage volume')
     def manage_existing(self, volume, existing_ref):
         found = self._manageable_volume(existing_ref)
-        name = self._volume_name(volume)
+        name = self._new_volume_name(volume)
         if found['name'] != name:
             found = self.client.patch_volume(found['name'], name=name)
         qos = self._qos(volume)

@@ -86,11 +86,32 @@ class CommonLogicTest(testtools.TestCase):
                             driver._generated_host_name({'host': 'c2'}))
 
     def test_long_volume_names_are_cut_from_the_left(self):
-        vol = volume()
-        vol.name = 'volume-' + 'x' * 60
+        vol = volume(id='x' * 60)
+        vol.id = 'x' * 60
         name = self.make()._volume_name(vol)
         self.assertEqual(63, len(name))
         self.assertTrue(name.endswith('x-cinder'))
+
+    def test_new_volumes_are_named_from_their_own_id(self):
+        # cinderlib and cinder's generic migration copy the source's
+        # provider_id into the new volume object.
+        driver = self.make()
+        driver.client.create_volume.return_value = {
+            'name': 'volume-new-cinder', 'serial': 'CD' * 12}
+        vol = volume(provider_id='volume-src-cinder', id='new')
+        vol.id = 'new'
+        self.assertEqual({'provider_id': 'volume-new-cinder',
+                          'provider_location': 'CD' * 12},
+                         driver.create_cloned_volume(vol, volume(
+                             provider_id='volume-src-cinder', id='src')))
+        driver.client.create_volume.assert_called_once_with(
+            'volume-new-cinder', source='volume-src-cinder', qos=None)
+
+    def test_existing_volumes_are_found_by_provider_id(self):
+        driver = self.make()
+        driver.extend_volume(volume(provider_id='legacy-name'), 2)
+        driver.client.patch_volume.assert_called_once_with(
+            'legacy-name', provisioned=2 * GiB)
 
     @ddt.data(({'maxIOPS': '100'}, {'iops_limit': 100}),
               ({'maxBWS': '1'}, {'bandwidth_limit': 1048576}),

@@ -39,6 +39,8 @@ RC_INVALID = 2
 RC_NOT_CONNECTED = 9
 RC_NO_DEVICE = 12
 SPINNER = '\\/-\\/-'
+IQN_SETTINGS = ('user', 'password', 'target', 'target-password', 'ip',
+                'mask')
 
 
 class Dropped(Exception):
@@ -432,10 +434,16 @@ class Shell(object):
         cmd.only(2)
         lines = ['Detected host IQN:'] + table(['IQN'], [['---']]) + \
             ['List of initiator IQN(s):', '-' * 40]
-        records = [[('Name', alias), ('IQN', entry['iqn']), ('User', '---'),
-                    ('Password', '---'), ('Target', '---'),
-                    ('Target-Password', '---'), ('IP', '0.0.0.0'),
-                    ('Mask', '0.0.0.0')]
+        # CHAP values are listed as they were set: whether a real array
+        # masks them is not attested, and listing them is the harder case
+        # for a client that must keep secrets out of its logs.
+        records = [[('Name', alias), ('IQN', entry['iqn']),
+                    ('User', entry.get('user') or '---'),
+                    ('Password', entry.get('password') or '---'),
+                    ('Target', entry.get('target') or '---'),
+                    ('Target-Password', entry.get('target_password') or '---'),
+                    ('IP', entry.get('ip') or '0.0.0.0'),
+                    ('Mask', entry.get('mask') or '0.0.0.0')]
                    for alias, entry in sorted(array.data['iqns'].items())]
         return lines + detail(records), 'Successful: %d initiator IQN(s) ' \
             'shown' % len(records)
@@ -580,8 +588,12 @@ class Shell(object):
 
     # -- iSCSI initiators -------------------------------------------------
     def _create_iqn(self, array, cmd):
-        cmd.only(4)
-        array.create_iqn(cmd.word(2, 'IQN'), cmd.word(3, 'alias'))
+        # The optional settings of an initiator entry (ref 1.5 "IQNs"):
+        # CHAP user/password, target (mutual CHAP) user/password, IP/mask.
+        cmd.only(4, options=IQN_SETTINGS)
+        array.create_iqn(cmd.word(2, 'IQN'), cmd.word(3, 'alias'),
+                         **{key.replace('-', '_'): value
+                            for key, value in cmd.options.items()})
         return [], 'Successful: initiator IQN created'
 
     def _delete_iqn(self, array, cmd):

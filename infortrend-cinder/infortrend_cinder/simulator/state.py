@@ -402,11 +402,13 @@ class Array(object):
         self.si(si_id)['name'] = name
 
     # -- iSCSI initiators ---------------------------------------------------
-    def create_iqn(self, iqn, alias):
+    def create_iqn(self, iqn, alias, **settings):
+        """An initiator entry; settings: user, password, target,
+        target_password (CHAP), ip, mask."""
         for existing_alias, entry in self.data['iqns'].items():
             if existing_alias == alias or entry['iqn'] == iqn:
                 raise ArrayError(20, 'Already existed: initiator %s' % alias)
-        self.data['iqns'][alias] = {'iqn': iqn}
+        self.data['iqns'][alias] = dict(settings, iqn=iqn)
 
     def delete_iqn(self, alias):
         entry = self.data['iqns'].get(alias)

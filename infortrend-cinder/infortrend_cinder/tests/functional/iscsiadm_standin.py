@@ -110,8 +110,8 @@ class IscsiadmOnPath(fixtures.Fixture):
     def _setUp(self):
         self.directory = self.useFixture(fixtures.TempDir()).path
         name_file = os.path.join(self.directory, 'initiatorname.iscsi')
-        with open(name_file, 'w') as f:
-            f.write('InitiatorName=%s\n' % self.initiator)
+        self.name_file = name_file
+        self.use(self.initiator)
         script = os.path.join(self.directory, 'iscsiadm')
         with open(script, 'w') as f:
             f.write('#!/bin/sh\nexec %s -m %s "$@"\n' % (sys.executable,
@@ -121,6 +121,12 @@ class IscsiadmOnPath(fixtures.Fixture):
             'PATH', self.directory + os.pathsep + os.environ.get('PATH', '')))
         self.useFixture(fixtures.EnvironmentVariable(
             'ISCSI_INITIATORNAME_FILE', name_file))
+
+    def use(self, initiator):
+        """Discover as initiator from now on (another host's name)."""
+        self.initiator = initiator
+        with open(self.name_file, 'w') as f:
+            f.write('InitiatorName=%s\n' % initiator)
 
 
 if __name__ == '__main__':

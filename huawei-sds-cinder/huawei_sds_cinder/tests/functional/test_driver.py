@@ -91,8 +91,11 @@ def load_driver(conf_fixture, backend, options_dict):
         active_backend_id=None)
 
 
-class DriverFunctionalTest(testtools.TestCase):
-    """Plain testtools: cinder's own test base monkey-patches eventlet."""
+class DriverTestBase(testtools.TestCase):
+    """The simulator, os-brick's connector and a loaded driver.
+
+    Plain testtools: cinder's own test base monkey-patches eventlet.
+    """
 
     def setUp(self):
         super().setUp()
@@ -184,6 +187,10 @@ class DriverFunctionalTest(testtools.TestCase):
                 return device.read(length)
         finally:
             detach()
+
+
+class DriverFunctionalTest(DriverTestBase):
+    """The driver's operations, through cinder, against the simulator."""
 
     # -- compliance --------------------------------------------------------
 

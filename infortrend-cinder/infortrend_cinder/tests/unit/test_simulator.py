@@ -71,6 +71,29 @@ class ShellFramingTest(testtools.TestCase):
         self.assertEqual(server.RC_INVALID, rc)
         self.assertIn('Invalid', message)
 
+    def test_initiator_entry_settings_are_kept_and_listed(self):
+        self.shell.connected = True
+        reply = self.shell.handle(
+            'create iqn iqn.1994-05.com.redhat:h1 .redhat:h1 user=u1 '
+            'password=p1 target=t1 target-password=p2 ip=10.0.0.1 '
+            'mask=255.0.0.0')
+        self.assertIn('Return: 0x0000', reply)
+        reply = self.shell.handle('create iqn iqn.1994-05.com.redhat:h2 h2')
+        self.assertIn('Return: 0x0000', reply)
+        rc, _, body = client.split_reply('show iqn\n' +
+                                         self.shell.handle('show iqn'))
+        self.assertEqual(0, rc)
+        entries = {e['Name']: e for e in client.parse_iqn_list(body)}
+        self.assertEqual(
+            {'IQN': 'iqn.1994-05.com.redhat:h1', 'User': 'u1',
+             'Password': 'p1', 'Target': 't1', 'Target-Password': 'p2',
+             'IP': '10.0.0.1', 'Mask': '255.0.0.0'},
+            {k: v for k, v in entries['.redhat:h1'].items() if k != 'Name'})
+        self.assertEqual(('---', '0.0.0.0'), (entries['h2']['User'],
+                                              entries['h2']['IP']))
+        reply = self.shell.handle('create iqn iqn.x:h3 h3 chap=1')
+        self.assertIn('Return: 0x0002', reply)
+
     def test_spinner_is_printed_before_the_header(self):
         self.shell.connected = True
         self.shell.handle('connect 127.0.0.9 password=pw')

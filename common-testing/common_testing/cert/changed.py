@@ -18,8 +18,9 @@ from. A backend needs a new run when its table names no commit (never run,
 or run from uncommitted code), names one this checkout does not have, or
 when anything that decides its result changed between that commit and the
 working tree: the vendor package (not its ``*.rst`` files, release notes,
-test suite or test requirements: Tempest runs none of them) and the
-backend's own and its protocol's skip lists. Prints one backend per line
+test suite or test requirements: Tempest runs none of them; nor a Python
+file whose change is comments and docstrings only) and the backend's own
+and its protocol's skip lists. Prints one backend per line
 on stdout and why on stderr.
 
 Backends and their packages come from tox.ini's ``[testenv:cert-<backend>]``
@@ -30,6 +31,7 @@ such change instead (their ``files`` matchers include common-testing/).
 """
 
 import argparse
+import ast
 import configparser
 import dataclasses
 import os
@@ -88,6 +90,43 @@ def _git(repo_root, *args):
                           capture_output=True, text=True, timeout=120)
 
 
+def _code(source):
+    """The module's syntax tree without docstrings; None if it won't parse."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef,
+                             ast.AsyncFunctionDef)):
+            first = node.body[0] if node.body else None
+            if (isinstance(first, ast.Expr)
+                    and isinstance(first.value, ast.Constant)
+                    and isinstance(first.value.value, str)):
+                node.body = node.body[1:] or [ast.Pass()]
+    return ast.dump(tree)
+
+
+def same_code(repo_root, commit, path):
+    """True when a Python file differs from commit in comments/docs only.
+
+    Comments, docstrings, blank lines and line wrapping cannot change what
+    Tempest sees, so such a change needs no new run.
+    """
+    if not path.endswith('.py'):
+        return False
+    old = _git(repo_root, 'show', '%s:%s' % (commit, path))
+    try:
+        with open(os.path.join(repo_root, path)) as current:
+            new = current.read()
+    except FileNotFoundError:
+        return False
+    if old.returncode:
+        return False
+    tree = _code(old.stdout)
+    return tree is not None and tree == _code(new)
+
+
 def why_certify(repo_root, backend):
     """The reason the backend needs a run, or None when its table holds."""
     with open(os.path.join(repo_root, backend.readme)) as readme:
@@ -101,7 +140,8 @@ def why_certify(repo_root, backend):
     if diff.returncode:
         return 'git diff failed: %s' % diff.stderr.strip()
     changed = [path for path in diff.stdout.split()
-               if not NOT_CODE.search('/' + path)]
+               if not NOT_CODE.search('/' + path)
+               and not same_code(repo_root, commit, path)]
     if changed:
         return '%d file(s) changed since %s, e.g. %s' % (
             len(changed), commit, changed[0])

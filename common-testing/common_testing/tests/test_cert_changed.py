@@ -118,6 +118,25 @@ class TestWhyCertify(testtools.TestCase):
         self.assertEqual({'acme-iscsi': None, 'acme-fc': None},
                          self.reasons())
 
+    def test_comments_and_docstrings_do_not_count(self):
+        self.write('acme-cinder/acme/driver.py',
+                   '"""What the driver holds."""\n\n'
+                   '# why the next line is so (protocol fact 3)\n'
+                   'one\n')
+        self.commit()
+        self.assertEqual({'acme-iscsi': None, 'acme-fc': None},
+                         self.reasons())
+
+    def test_a_new_module_counts(self):
+        self.write('acme-cinder/acme/helpers.py', '"""Helpers."""\n')
+        self.commit()
+        self.assertIsNotNone(self.reasons()['acme-iscsi'])
+
+    def test_code_beside_a_comment_change_counts(self):
+        self.write('acme-cinder/acme/driver.py', '# a comment\none + 1\n')
+        self.commit()
+        self.assertIn('acme/driver.py', self.reasons()['acme-iscsi'])
+
     def test_changed_simulator_recertifies(self):
         self.write('acme-cinder/acme/simulator/state.py', 'two\n')
         self.commit()

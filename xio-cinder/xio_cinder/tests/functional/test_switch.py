@@ -36,6 +36,7 @@ created, nothing on clones and FC volumes, and hosts ``<host>@<backend>#1``
 """
 
 import base64
+import logging
 import time
 import urllib.error
 import urllib.request
@@ -46,6 +47,7 @@ from common_testing import driver_loader
 from common_testing import logcheck
 from common_testing import tgt
 from defusedxml import ElementTree
+import fixtures
 import testtools
 
 from xio_cinder.tests.functional import simulator_fixture
@@ -437,7 +439,12 @@ class SwitchTest(test_driver.DriverBase, testtools.TestCase):
 
     def test_the_former_option_names_still_work(self):
         # Only volume_driver changed: ise_raid and ise_storage_pool are
-        # deprecated names of ise_raid_level and ise_default_pool.
+        # deprecated names of ise_raid_level and ise_default_pool (the
+        # deprecation warnings are kept out of the test output).
+        cfg_log = logging.getLogger('oslo_config.cfg')
+        self.useFixture(fixtures.FakeLogger(name=cfg_log.name))
+        self.addCleanup(setattr, cfg_log, 'propagate', cfg_log.propagate)
+        cfg_log.propagate = False
         options = {'volume_driver': 'xio_cinder.fc.XIOFCDriver',
                    'san_ip': self.sim.san_ip,
                    'san_api_port': self.sim.san_api_port,

@@ -496,3 +496,42 @@ class SwitchFromIntreeTest(IntreeTestBase):
         for each in (clone, from_old_snap, managed, vol_c, vol_b, vol_a):
             new.delete_volume(each)
         self.assert_empty()
+
+
+class SwitchFromIntreeFCTest(IntreeTestBase):
+    """The FC section, from cinder's in-tree driver to ours."""
+
+    array_class = IntreeFCArray
+
+    def test_switch(self):
+        intree = self.load_intree()
+        old = intree.driver
+        volume = self.create(intree, 1)
+        snap = self.snapshot(intree, volume)
+        connector = self.fc_connector()
+        old_lun = old.initialize_connection(volume, connector)['data'][
+            'target_lun']
+        part_id = self.part(volume)[0]
+        self.assertEqual({old_lun}, {m[2] for m in self.maps_of(part_id)})
+        self._unload(intree)
+
+        ours = self.load_ours()
+        new = ours.driver
+        self.rehome(ours, volume)
+        new.terminate_connection(volume, connector)
+        self.assertEqual(set(), self.maps_of(part_id))
+        info = new.initialize_connection(volume, connector)
+        maps = self.maps_of(part_id)
+        self.assertEqual({info['data']['target_lun']}, {m[2] for m in maps})
+        self.assertEqual({w.lower() for w in WWPNS}, {m[3] for m in maps})
+        new.terminate_connection(volume, connector)
+        self.assertEqual(set(), self.maps_of(part_id))
+        from_snap = self.volume(ours, 1)
+        conformance.apply_model_update(
+            from_snap, new.create_volume_from_snapshot(from_snap, snap))
+        new.extend_volume(volume, 2)
+        self.assertEqual(2048, self.part(volume)[1]['size'])
+        new.delete_snapshot(snap)
+        new.delete_volume(from_snap)
+        new.delete_volume(volume)
+        self.assert_empty()

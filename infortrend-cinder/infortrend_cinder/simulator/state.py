@@ -403,8 +403,7 @@ class Array(object):
 
     # -- iSCSI initiators ---------------------------------------------------
     def create_iqn(self, iqn, alias, **settings):
-        """An initiator entry; settings: user, password, target,
-        target_password (CHAP), ip, mask."""
+        """An initiator entry (settings: CHAP, target CHAP, ip, mask)."""
         for existing_alias, entry in self.data['iqns'].items():
             if existing_alias == alias or entry['iqn'] == iqn:
                 raise ArrayError(20, 'Already existed: initiator %s' % alias)

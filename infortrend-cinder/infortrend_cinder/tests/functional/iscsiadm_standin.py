@@ -114,8 +114,8 @@ class IscsiadmOnPath(fixtures.Fixture):
         self.use(self.initiator)
         script = os.path.join(self.directory, 'iscsiadm')
         with open(script, 'w') as f:
-            f.write('#!/bin/sh\nexec %s -m %s "$@"\n' % (sys.executable,
-                                                          __name__))
+            f.write('#!/bin/sh\nexec %s -m %s "$@"\n'
+                    % (sys.executable, __name__))
         os.chmod(script, stat.S_IRWXU)
         self.useFixture(fixtures.EnvironmentVariable(
             'PATH', self.directory + os.pathsep + os.environ.get('PATH', '')))

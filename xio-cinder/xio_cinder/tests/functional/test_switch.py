@@ -340,12 +340,23 @@ class SwitchTest(test_driver.DriverBase, testtools.TestCase):
         # Attach again, over both protocols.
         self.check_iscsi(self.driver.initialize_connection(
             a, ISCSI_CONNECTOR), a)
+        # A former clone has no provider_auth (the former driver attached
+        # it without CHAP); CHAP comes from the ISE for it too.
+        data = self.driver.initialize_connection(
+            clone, ISCSI_CONNECTOR)['data']
+        self.assertEqual(self.a.provider_auth.split(), [
+            data['auth_method'], data['auth_username'],
+            data['auth_password']])
+        self.driver.terminate_connection(clone, ISCSI_CONNECTOR)
         info = self.fc_driver.initialize_connection(b, FC_CONNECTOR)
         self.assertEqual(sorted([(a.name, 'compute-1'),
                                  (b.name, 'compute-2')]),
                          self.allocations())
+        state = self.sim.state()
         self.assertEqual({'OPENSTACK'}, {h['type'] for h in
-                                         self.sim.state()['hosts'].values()})
+                                         state['hosts'].values()})
+        self.assertEqual([info['data']['target_lun']], [
+            x['lun'] for x in state['allocations'] if x['volume'] == b.name])
 
         # Snapshot, volume from the former snapshot, clone of the former
         # (undersized) clone, extend.

@@ -18,6 +18,8 @@ from pure_cinder.simulator import server
 HOST = {'name': 'h1', 'iqns': ['iqn.a', 'iqn.b'], 'wwns': ['10000090FA000001'],
         'is_local': True}
 PORT = {'name': 'CT0.ETH4', 'eth': {'subtype': 'vif'}, 'status': 'ready'}
+VOLUME = {'name': 'vol-7', 'provisioned': 2048, 'destroyed': False,
+          'qos': {'iops_limit': None}, 'space': {'data_reduction': 1.5}}
 
 
 @ddt.ddt
@@ -30,16 +32,47 @@ class FilterTest(testtools.TestCase):
         ("wwns='10000090fa000001' and is_local", HOST, True),
         ("wwns='X' and is_local or wwns='10000090FA000001' and is_local",
          HOST, True),
+        ("iqns!='iqn.c'", HOST, True),
+        ("iqns!='iqn.a'", HOST, False),
         ("name='CT0.*'", PORT, True),
         ("name='CT1.*'", PORT, False),
+        ("name='*ETH?'", PORT, False),
         ("eth.subtype='lacp_bond' or eth.subtype='vif'", PORT, True),
         ("status='ready'", PORT, True),
+        ('status="ready"', PORT, True),
         ("", PORT, True),
+        ("provisioned>1", VOLUME, True),
+        ("provisioned>2048", VOLUME, False),
+        ("provisioned>=2048", VOLUME, True),
+        ("provisioned<2048", VOLUME, False),
+        ("provisioned<=2048", VOLUME, True),
+        ("provisioned=2048", VOLUME, True),
+        ("provisioned!=2048", VOLUME, False),
+        ("space.data_reduction>1.25", VOLUME, True),
+        ("name!='x'", VOLUME, True),
+        ("name!='vol-*'", VOLUME, False),
+        ("NOT destroyed", VOLUME, True),
+        ("destroyed=false", VOLUME, True),
+        ("destroyed=true", VOLUME, False),
+        ("qos.iops_limit=null", VOLUME, True),
+        ("not (name='x' or provisioned<1) and name='VOL-7'", VOLUME, True),
+        ("(name='x' or provisioned>1) and (destroyed or name='vol*')",
+         VOLUME, True),
+        ("not not destroyed", VOLUME, False),
+        ("name>'vol-6' and name<'vol-8'", VOLUME, True),
     )
     @ddt.unpack
     def test_filters(self, expression, obj, expected):
         self.assertEqual(expected, server.compile_filter(expression)(obj))
 
-    def test_unknown_syntax_is_refused(self):
+    @ddt.data("name >", "name = 'x", "(name='x'", "name='x')",
+              "name='x' and", "or name='x'", "name=='x'", "name = x",
+              "name='x' name='y'", "not", "name ~ 'x'", "()", "'x'",
+              "name=3 and @")
+    def test_malformed_is_refused(self, expression):
         self.assertRaises(server.FilterError, server.compile_filter,
-                          "name >= 3")
+                          expression)
+
+    def test_unknown_field_is_refused_when_evaluated(self):
+        keep = server.compile_filter("colour='red'")
+        self.assertRaises(server.FilterError, keep, VOLUME)

@@ -37,6 +37,7 @@ from oslo_utils import units
 import tenacity
 
 from huawei_sds_cinder import client
+from huawei_sds_cinder import host as vbs_host
 
 LOG = logging.getLogger(__name__)
 
@@ -141,7 +142,7 @@ class SdsCommon(object):
     def __init__(self, configuration, backend_name, host=None):
         self.configuration = configuration
         self.backend_name = backend_name
-        self.host = host
+        self.host = host or vbs_host.VbsHost()
         self.client = None
         self.pools = []
         self.policy = {}
@@ -413,10 +414,9 @@ class SdsCommon(object):
 
     def _delete_snapshot(self, snap_name, volume_name):
         """P12: attach the snapshot's volume here first, as Huawei does."""
-        attach = contextlib.nullcontext()
-        if volume_name and self.host is not None:
-            attach = self.host.attached(volume_name)
         try:
+            attach = (self.host.attached(volume_name) if volume_name
+                      else contextlib.nullcontext())
             with attach:
                 self._delete('snapshot', snap_name,
                              exception.SnapshotIsBusy(snapshot_name=snap_name))
@@ -424,11 +424,11 @@ class SdsCommon(object):
                 exception.VolumeBackendAPIException, exception.InvalidInput):
             raise
         except Exception as exc:
-            # The attach itself failed (os-brick, sds_cli): say so with
-            # the names, the snapshot is still there.
+            # os-brick / sds_cli failed to attach or detach: say so
+            # with both names (D3).
             raise exception.VolumeBackendAPIException(
-                data=_('Delete snapshot %(snap)s: attaching its volume '
-                       '%(vol)s failed: %(err)s')
+                data=_('Delete snapshot %(snap)s: attaching or detaching '
+                       'its volume %(vol)s failed: %(err)s')
                 % {'snap': snap_name, 'vol': volume_name, 'err': exc})
 
     def create_snapshot(self, snapshot):

@@ -169,6 +169,69 @@ class DeleteWaitTest(testtools.TestCase):
         self.assertEqual(4, self.common.client.request.call_count)
 
 
+class SnapshotDeleteTest(testtools.TestCase):
+    """P12: the snapshot's volume is attached here for the delete."""
+
+    def setUp(self):
+        super().setUp()
+        self.host = mock.MagicMock()
+        self.common = common.SdsCommon(make_configuration(), 'b',
+                                       host=self.host)
+        self.common.do_setup()
+        self.common.client = mock.Mock()
+        self.snapshot = mock.Mock(
+            provider_location='snapshot-1',
+            volume=mock.Mock(provider_location='volume-1'))
+        self.gone = client.VbsObjectNotFound('QUERY', -900079)
+
+    def _record(self, prefix):
+        return client.VbsReply(0, {prefix + '0': {'status': '0'}})
+
+    def _sent(self):
+        return [c.args[0] for c in self.common.client.request.call_args_list]
+
+    def test_volume_attached_around_the_delete(self):
+        self.common.client.request.side_effect = [
+            self._record('snapshot'), self._record('volume'),
+            client.VbsReply(0, {}), self.gone]
+        self.common.delete_snapshot(self.snapshot)
+        self.host.attached.assert_called_once_with('volume-1')
+        self.assertEqual(['QUERY_SNAPSHOT_REQ', 'QUERY_VOLUME_REQ',
+                          'DELETE_SNAPSHOT_REQ', 'QUERY_SNAPSHOT_REQ'],
+                         self._sent())
+
+    def test_volume_gone_from_the_vbs_deletes_without_attach(self):
+        self.common.client.request.side_effect = [
+            self._record('snapshot'), self.gone, client.VbsReply(0, {}),
+            self.gone]
+        self.common.delete_snapshot(self.snapshot)
+        self.host.attached.assert_not_called()
+        self.assertIn('DELETE_SNAPSHOT_REQ', self._sent())
+
+    def test_attach_failure_names_both_and_sends_no_delete(self):
+        self.host.attached.side_effect = RuntimeError('sds_cli missing')
+        self.common.client.request.side_effect = [
+            self._record('snapshot'), self._record('volume')]
+        error = self.assertRaises(exception.VolumeBackendAPIException,
+                                  self.common.delete_snapshot, self.snapshot)
+        self.assertIn('snapshot-1', str(error))
+        self.assertIn('volume-1', str(error))
+        self.assertNotIn('DELETE_SNAPSHOT_REQ', self._sent())
+
+    def test_already_gone_is_done(self):
+        self.common.client.request.side_effect = [self.gone]
+        self.common.delete_snapshot(self.snapshot)
+        self.host.attached.assert_not_called()
+
+    def test_refused_and_still_there_is_busy(self):
+        self.common.client.request.side_effect = [
+            self._record('snapshot'), self._record('volume'),
+            client.VbsRequestError('DELETE_SNAPSHOT_REQ', 1),
+            self._record('snapshot')]
+        self.assertRaises(exception.SnapshotIsBusy,
+                          self.common.delete_snapshot, self.snapshot)
+
+
 @ddt.ddt
 class LegacyXmlTest(testtools.TestCase):
 

@@ -145,6 +145,9 @@ class _Parser:
 
 def _field(obj, path):
     for part in path.split('.'):
+        if obj is None:
+            # Through a null reference (no volume_group): no value.
+            return None
         if not isinstance(obj, dict) or part not in obj:
             return _MISSING
         obj = obj[part]

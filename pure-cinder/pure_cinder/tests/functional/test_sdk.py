@@ -21,6 +21,7 @@ import inspect
 import json
 import ssl
 import time
+import urllib.parse
 
 import ddt
 from pypureclient import configuration as pure_configuration
@@ -319,3 +320,297 @@ class InTreeDriverEndpointsTest(SDKTestBase):
                 start_time=now - 3600000, end_time=now, resolution=12345)))
         self.error(self.client.get_arrays_performance(
             start_time=now, end_time=now - 1000, resolution=30000))
+
+
+VOLUMES = ['vg0/vol5', 'vol0', 'vol1', 'vol2', 'vol3', 'vol4']
+
+
+@ddt.ddt
+class QueryTest(SDKTestBase):
+    """ids, names, filter, sort, paging, totals and destroyed (P-10..P-15)."""
+
+    def setUp(self):
+        super().setUp()
+        self.populate()
+
+    def names(self, response):
+        return [item.name for item in self.ok(response)]
+
+    def test_ids_select_objects(self):
+        ids = [self.sim.array.volumes[n]['id'] for n in ('vol3', 'vol1')]
+        self.assertEqual(['vol3', 'vol1'],
+                         self.names(self.client.get_volumes(ids=ids)))
+        pg_id = self.sim.array.pgroups['pg0']['id']
+        self.assertEqual(['pg0'], self.names(
+            self.client.get_protection_groups(ids=[pg_id])))
+        self.assertIn('does not exist', self.error(
+            self.client.get_volumes(ids=['no-such-id'])))
+        self.error(self.client.get_volumes(ids=ids, names=['vol0']))
+
+    def test_names_select_and_a_missing_name_is_an_error(self):
+        self.assertEqual(['vol4', 'vol0'], self.names(
+            self.client.get_volumes(names=['vol4', 'vol0'])))
+        self.assertEqual('Volume does not exist.', self.error(
+            self.client.get_volumes(names=['vol0', 'missing'])))
+        self.assertIn('does not exist', self.error(
+            self.client.get_protection_groups(names=['missing'])))
+        self.assertIn('does not exist', self.error(
+            self.client.get_pods(names=['missing'])))
+        self.assertIn('does not exist', self.error(
+            self.client.get_volume_groups(names=['missing'])))
+        self.assertIn('does not exist', self.error(
+            self.client.get_array_connections(names=['missing'])))
+
+    @ddt.data(
+        ("provisioned>2147483648", ['vol2', 'vol4']),
+        ("provisioned<=2147483648", ['vg0/vol5', 'vol0', 'vol1', 'vol3']),
+        ("provisioned=1073741824", ['vg0/vol5', 'vol0']),
+        ("name!='vol0'", ['vg0/vol5', 'vol1', 'vol2', 'vol3', 'vol4']),
+        ("name='vol*' and provisioned>=3221225472", ['vol2', 'vol4']),
+        ("not (name='vol1' or name='VOL2') and name='vol*'",
+         ['vol0', 'vol3', 'vol4']),
+        ("volume_group.name='vg0'", ['vg0/vol5']),
+        ("connection_count>0", ['vol0']),
+        ("destroyed", []),
+        ("not destroyed and serial!='x'", VOLUMES),
+    )
+    @ddt.unpack
+    def test_volume_filters(self, expression, expected):
+        self.assertEqual(expected, sorted(self.names(
+            self.client.get_volumes(filter=expression))))
+
+    @ddt.data(
+        ('get_hosts', "iqns='iqn.1993-08.org.debian:01:a' and is_local",
+         ['host0']),
+        ('get_hosts', "wwns='10000090FA000001' and not is_local", []),
+        ('get_controllers', "status='ready'", ['CT0', 'CT1']),
+        ('get_ports', "name='CT1.*'", ['CT1.ETH4', 'CT1.FC0', 'CT1.FC1']),
+        ('get_network_interfaces',
+         "eth.subtype='lacp_bond' or eth.subtype='physical'",
+         ['ct0.eth4', 'ct1.eth4']),
+        ('get_volume_snapshots', "source.name='vol0'",
+         ['pg0.snap1.vol0', 'vol0.s1']),
+        ('get_protection_groups', "volume_count>=2", ['pg0']),
+        ('get_protection_group_snapshots', "suffix='snap*'", ['pg0.snap1']),
+        ('get_array_connections', "type='async-replication'",
+         ['peer-array']),
+        ('get_pods', "array_count=1", ['pod0']),
+        ('get_volume_groups', "volume_count=1", ['vg0']),
+    )
+    @ddt.unpack
+    def test_filters_on_every_list(self, method, expression, expected):
+        self.assertEqual(expected, sorted(self.names(
+            getattr(self.client, method)(filter=expression))))
+
+    def test_filter_on_tags_and_memberships(self):
+        tags = self.ok(self.client.get_volumes_tags(
+            filter="key='VolType' and value='Data'"))
+        self.assertEqual(['vol0'], [t.resource.name for t in tags])
+        members = self.ok(self.client.get_protection_groups_volumes(
+            filter="member.name='vol1'"))
+        self.assertEqual(['pg0'], [m.group.name for m in members])
+
+    def test_sort_by_several_fields(self):
+        self.assertEqual(
+            ['vol4', 'vol2', 'vol1', 'vol3', 'vg0/vol5', 'vol0'],
+            self.names(self.client.get_volumes(
+                sort=['provisioned-', 'name'])))
+        self.assertEqual(sorted(VOLUMES, reverse=True), self.names(
+            self.client.get_volumes(sort=['name-'])))
+        self.assertIn('sort', self.error(
+            self.client.get_volumes(sort=['colour'])))
+
+    def test_limit_and_continuation_token_page_through(self):
+        first = self.client.get_volumes(limit=2, sort=None,
+                                        total_item_count=True)
+        self.assertEqual(200, first.status_code)
+        self.assertEqual(6, first.total_item_count)
+        self.assertTrue(first.more_items_remaining)
+        self.assertIsNotNone(first.continuation_token)
+        seen = [v.name for v in first.items]
+        token = first.continuation_token
+        while token:
+            page = self.client.get_volumes(limit=2,
+                                           continuation_token=token)
+            self.assertEqual(2, len(page.items))
+            seen += [v.name for v in page.items]
+            token = page.continuation_token
+            self.assertEqual(bool(token), page.more_items_remaining)
+        self.assertEqual(VOLUMES, sorted(seen))
+        bad = self.client.get_volumes(continuation_token='bm90IGEgdG9rZW4=')
+        self.assertIn('continuation token', self.error(bad))
+        self.assertEqual('continuation_token', bad.errors[0].context)
+
+    def test_the_sdk_iterator_follows_every_page(self):
+        self.sim.server.page_size = 2
+        before = self.sim.server.request_log.count('GET /api/2.36/volumes')
+        self.assertEqual(VOLUMES, sorted(self.names(
+            self.client.get_volumes())))
+        self.assertEqual(3, self.sim.server.request_log.count(
+            'GET /api/2.36/volumes') - before)
+        # Sorted lists page by offset (no token), in order.
+        self.assertEqual(sorted(VOLUMES, reverse=True), self.names(
+            self.client.get_volumes(sort=['name-'])))
+
+    def test_offset_and_limit(self):
+        self.assertEqual(['vol3', 'vol4'], self.names(
+            self.client.get_volumes(sort=['name'], offset=4)))
+        self.assertEqual(['vol1'], self.names(
+            self.client.get_volumes(sort=['name'], offset=2, limit=1)))
+        reply = self.client.get_volumes(limit=0, total_item_count=True)
+        self.assertEqual(6, reply.total_item_count)
+        self.assertEqual([], self.ok(reply))
+
+    def test_total_item_count_only_when_asked(self):
+        self.assertIsNone(self.client.get_volumes().total_item_count)
+        self.assertEqual(2, self.client.get_volumes(
+            filter="provisioned>2147483648",
+            total_item_count=True).total_item_count)
+
+    def test_total_only(self):
+        reply = self.client.get_volumes(total_only=True,
+                                        filter="name='vol*'")
+        self.assertEqual([], self.ok(reply))
+        self.assertEqual(13 * GiB, reply.total[0].provisioned)
+        self.assertEqual(13 * GiB,
+                         reply.total[0].space.total_provisioned)
+
+    def test_destroyed_splits_live_and_pending_objects(self):
+        self.ok(self.client.patch_volume_snapshots(
+            names=['vol0.s1'], volume_snapshot=flasharray.VolumeSnapshotPatch(
+                destroyed=True)))
+        self.assertEqual(['vol0.s1'], self.names(
+            self.client.get_volume_snapshots(destroyed=True)))
+        self.assertNotIn('vol0.s1', self.names(
+            self.client.get_volume_snapshots(destroyed=False)))
+        self.assertIn('vol0.s1', self.names(
+            self.client.get_volume_snapshots()))
+        self.ok(self.client.patch_volumes(
+            names=['vol3'], volume=flasharray.VolumePatch(destroyed=True)))
+        self.assertEqual(['vol3'], self.names(
+            self.client.get_volumes(destroyed=True)))
+        self.assertEqual(['vol0', 'vol1', 'vol2', 'vol4'], self.names(
+            self.client.get_volumes(destroyed=False, filter="name='vol*'",
+                                    sort=['name'])))
+        self.assertEqual([], self.names(
+            self.client.get_hosts(destroyed=True)))
+
+    def test_source_names_select_snapshots(self):
+        self.assertEqual(['vol1.s1', 'pg0.snap1.vol1'], self.names(
+            self.client.get_volume_snapshots(source_names=['vol1'])))
+        self.assertEqual(['pg0.snap1'], self.names(
+            self.client.get_protection_group_snapshots(
+                source_names=['pg0'])))
+
+
+@ddt.ddt
+class RawHTTPTest(SDKTestBase):
+    """What no client would send: every refusal is a Purity 400 (P-5, P-6)."""
+
+    @ddt.data(
+        ('GET', 'volumes?colour=red', 'colour'),
+        ('GET', 'volumes?destroyed=maybe', 'destroyed'),
+        ('GET', 'volumes?limit=-1', 'limit'),
+        ('GET', 'volumes?offset=x', 'offset'),
+        ('GET', 'volumes?names=', 'names'),
+        ('GET', 'arrays?continuation_token=x', 'continuation_token'),
+        ('GET', 'hosts?ids=x', 'ids'),
+        ('GET', 'volumes?continuation_token=%25%25', 'continuation_token'),
+        ('GET', 'volumes?sort=name,,-', 'sort'),
+        ('POST', 'volumes', 'names'),
+        ('DELETE', 'volumes/tags?resource_names=v&namespaces=a,b',
+         'namespaces'),
+        ('GET', 'arrays/performance?resolution=7', 'resolution'),
+        ('GET', 'arrays/performance?protocol=carrier-pigeon', 'protocol'),
+    )
+    @ddt.unpack
+    def test_bad_parameters_are_refused(self, method, path, context):
+        status, body, _reply = self.raw(method, path)
+        error = self.assert_purity_error(status, body)
+        self.assertEqual(context, error['context'])
+
+    @ddt.data("name >", "name = 'x", "(name='x'", "name='x')",
+              "name='x' and", "name=='x'", "name = x", "()",
+              "name='x' name='y'", "name ~ 'x'", "colour='red'", "\\",
+              "name='x' or or name='y'", "not")
+    def test_malformed_filter_is_a_400_and_the_connection_lives(self, expr):
+        self.sim.array.create_volume('vol0', GiB)
+        context = ssl.create_default_context(cafile=self.sim.ca_path)
+        host, port = self.sim.server.server_address[:2]
+        conn = http.client.HTTPSConnection(host, port, context=context,
+                                           timeout=10)
+        self.addCleanup(conn.close)
+        conn.request('POST', '/api/2.36/login',
+                     headers={'api-token': self.sim.api_token})
+        reply = conn.getresponse()
+        reply.read()
+        headers = {'x-auth-token': reply.headers['x-auth-token']}
+        conn.request('GET', '/api/2.36/volumes?' + urllib.parse.urlencode(
+            {'filter': expr}), headers=headers)
+        reply = conn.getresponse()
+        error = self.assert_purity_error(reply.status,
+                                         json.loads(reply.read()))
+        self.assertEqual('filter', error['context'])
+        self.assertIn('filter', error['message'])
+        # The same connection answers the next request.
+        conn.request('GET', '/api/2.36/volumes', headers=headers)
+        reply = conn.getresponse()
+        self.assertEqual(200, reply.status)
+        self.assertEqual(['vol0'],
+                         [v['name'] for v in json.loads(reply.read())[
+                             'items']])
+
+    def test_unknown_api_version(self):
+        status, body, _reply = self.raw('GET', '/api/2.99/volumes',
+                                        raw_path=True)
+        self.assertEqual('2.99', self.assert_purity_error(
+            status, body)['context'])
+        status, body, _reply = self.raw('GET', '/api/2.12/volumes',
+                                        raw_path=True)
+        self.assert_purity_error(status, body)
+
+    def test_unknown_path_and_method(self):
+        status, body, _reply = self.raw('GET', 'no-such-thing')
+        self.assert_purity_error(status, body, 404)
+        status, body, _reply = self.raw('GET', '/nothing', raw_path=True)
+        self.assert_purity_error(status, body, 404)
+        status, body, _reply = self.raw('PUT', 'volumes')
+        self.assert_purity_error(status, body, 405)
+
+    def test_bad_bodies(self):
+        status, body, _reply = self.raw('PATCH', 'volumes?names=x',
+                                        body=['not', 'an', 'object'])
+        self.assert_purity_error(status, body)
+        self.sim.array.create_volume('vol0', GiB)
+        status, body, _reply = self.raw(
+            'PUT', 'volumes/tags/batch?resource_names=vol0',
+            body={'key': 'not a list'})
+        self.assert_purity_error(status, body)
+        status, body, _reply = self.raw(
+            'PUT', 'volumes/tags/batch?resource_names=vol0',
+            body=[{'key': 'k%d' % n, 'value': 'v'} for n in range(31)])
+        self.assert_purity_error(status, body)
+        status, body, _reply = self.raw(
+            'PUT', 'volumes/tags/batch?resource_names=vol0',
+            body=[{'key': 'k', 'value': 'v', 'namespace': 'pure-mine'}])
+        self.assert_purity_error(status, body)
+
+    def test_unauthenticated_requests_get_401(self):
+        status, body, _reply = self.raw('GET', 'volumes', token=False)
+        self.assertEqual('Invalid session.', self.assert_purity_error(
+            status, body, 401)['message'])
+
+    def test_next_token_header(self):
+        for n in range(3):
+            self.sim.array.create_volume('vol%d' % n, GiB)
+        status, body, reply = self.raw('GET', 'volumes?limit=2')
+        self.assertEqual(200, status)
+        self.assertEqual(body['continuation_token'],
+                         reply.headers['x-next-token'])
+        status, body, reply = self.raw(
+            'GET', 'volumes?limit=2&continuation_token=' +
+            body['continuation_token'])
+        self.assertEqual(1, len(body['items']))
+        self.assertIsNone(body['continuation_token'])
+        self.assertFalse(body['more_items_remaining'])
+        self.assertIsNone(reply.headers['x-next-token'])

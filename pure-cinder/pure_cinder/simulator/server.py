@@ -595,15 +595,9 @@ def _post_volumes(array, params, body):
 def _patch_volumes(array, params, body):
     body = dict(_body(body))
     names = _require(_names(params, 'volume', array), 'names')
-    if params.get('truncate'):
-        body['truncate'] = True
-    result = []
-    for name in names:
-        fields = dict(body)
-        truncate = fields.pop('truncate', False)
-        if truncate and 'provisioned' in fields:
-            fields['truncate'] = True
-        result.append(array.patch_volume(name, fields))
+    result = [array.patch_volume(name, dict(body),
+                                 params.get('truncate', False))
+              for name in names]
     add = _pgroup_names_of(params, array, 'add_to_protection_group')
     if add:
         array.add_pgroup_volumes(add, [r['name'] for r in result])

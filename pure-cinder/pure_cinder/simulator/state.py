@@ -374,7 +374,7 @@ class FlashArrayState:
             self.volumes[name] = volume
             return self._public(volume, 'volume')
 
-    def patch_volume(self, name, fields):
+    def patch_volume(self, name, fields, truncate=False):
         with self.lock:
             volume = self._volume(name, live=False)
             unknown = set(fields) - {'destroyed', 'provisioned', 'name',
@@ -388,8 +388,7 @@ class FlashArrayState:
                 raise PurityError('Volume has been destroyed.', name)
             if 'provisioned' in fields:
                 size = fields['provisioned']
-                if size < volume['provisioned'] and not fields.get(
-                        'truncate'):
+                if size < volume['provisioned'] and not truncate:
                     raise PurityError(
                         'Implicit truncation not permitted.', name)
                 with open(self._data_path(volume['id']), 'r+b') as data:

@@ -614,3 +614,258 @@ class RawHTTPTest(SDKTestBase):
         self.assertIsNone(body['continuation_token'])
         self.assertFalse(body['more_items_remaining'])
         self.assertIsNone(reply.headers['x-next-token'])
+
+
+class WriteEndpointsTest(SDKTestBase):
+    """Every write endpoint through the SDK, with Purity's semantics."""
+
+    def test_volume_lifecycle(self):
+        created = self.ok(self.client.post_volumes(
+            names=['vol0'], with_default_protection=False,
+            volume=flasharray.VolumePost(provisioned=GiB)))[0]
+        self.assertEqual(GiB, created.provisioned)
+        self.assertIn('already exists', self.error(self.client.post_volumes(
+            names=['vol0'], volume=flasharray.VolumePost(provisioned=GiB))))
+        vol_id = created.id
+        self.ok(self.client.patch_volumes(
+            ids=[vol_id], volume=flasharray.VolumePatch(provisioned=2 * GiB)))
+        self.assertEqual(2 * GiB, self.sim.array.volumes['vol0'][
+            'provisioned'])
+        self.assertIn('truncation', self.error(self.client.patch_volumes(
+            names=['vol0'], volume=flasharray.VolumePatch(provisioned=GiB))))
+        self.ok(self.client.patch_volumes(
+            names=['vol0'], truncate=True,
+            volume=flasharray.VolumePatch(provisioned=GiB)))
+        self.assertEqual(GiB, self.sim.array.volumes['vol0']['provisioned'])
+        self.ok(self.client.patch_volumes(
+            names=['vol0'], volume=flasharray.VolumePatch(name='vol1')))
+        self.ok(self.client.patch_volumes(
+            names=['vol1'], volume=flasharray.VolumePatch(destroyed=True)))
+        gone = self.ok(self.client.get_volumes(names=['vol1']))[0]
+        self.assertTrue(gone.destroyed)
+        self.assertGreater(gone.time_remaining, 0)
+        self.assertEqual(200, self.client.delete_volumes(
+            ids=[vol_id]).status_code)
+        self.assertNotIn('vol1', self.sim.array.volumes)
+
+    def test_snapshot_lifecycle_and_volume_from_it(self):
+        self.sim.array.create_volume('vol0', GiB)
+        snap = self.ok(self.client.post_volume_snapshots(
+            source_names=['vol0'],
+            volume_snapshot=flasharray.VolumeSnapshotPost(suffix='s1')))[0]
+        self.assertEqual('vol0.s1', snap.name)
+        self.ok(self.client.post_volumes(
+            names=['vol1'], volume=flasharray.VolumePost(
+                source=flasharray.Reference(name='vol0.s1'))))
+        self.ok(self.client.post_volumes(
+            names=['vol0'], overwrite=True, volume=flasharray.VolumePost(
+                source=flasharray.Reference(name='vol0.s1'))))
+        self.assertIn('does not exist', self.error(
+            self.client.post_volume_snapshots(
+                source_names=['missing'],
+                volume_snapshot=flasharray.VolumeSnapshotPost())))
+        self.ok(self.client.patch_volume_snapshots(
+            ids=[snap.id], volume_snapshot=flasharray.VolumeSnapshotPatch(
+                destroyed=True)))
+        self.assertEqual(200, self.client.delete_volume_snapshots(
+            names=['vol0.s1']).status_code)
+        self.assertEqual([], self.ok(self.client.get_volume_snapshots()))
+
+    def test_hosts_and_connections(self):
+        self.sim.array.create_volume('vol0', GiB)
+        self.ok(self.client.post_hosts(names=['host0'], host=flasharray.
+                                       HostPost(iqns=['iqn.2000-01.x:a'])))
+        self.ok(self.client.patch_hosts(
+            names=['host0'],
+            host=flasharray.HostPatch(add_iqns=['iqn.2000-01.x:b'])))
+        self.assertEqual(['iqn.2000-01.x:a', 'iqn.2000-01.x:b'],
+                         self.sim.array.hosts['host0']['iqns'])
+        conn = self.ok(self.client.post_connections(
+            host_names=['host0'], volume_names=['vol0']))[0]
+        self.assertEqual(1, conn.lun)
+        listed = self.ok(self.client.get_connections(
+            volume_ids=[self.sim.array.volumes['vol0']['id']]))
+        self.assertEqual([('host0', 'vol0', 1)], [
+            (c.host.name, c.volume.name, c.lun) for c in listed])
+        self.assertIn('does not exist', self.error(
+            self.client.get_connections(host_group_names=['hg'])))
+        self.assertIn('cannot be deleted due to existing connections',
+                      self.error(self.client.delete_hosts(names=['host0'])))
+        self.assertEqual(200, self.client.delete_connections(
+            host_names=['host0'], volume_names=['vol0']).status_code)
+        self.assertEqual(200, self.client.delete_hosts(
+            names=['host0']).status_code)
+
+    def test_protection_group_lifecycle(self):
+        array = self.sim.array
+        pgroup = self.ok(self.client.post_protection_groups(
+            names=['pg0']))[0]
+        self.assertEqual(0, pgroup.volume_count)
+        self.assertIn('already exists', self.error(
+            self.client.post_protection_groups(names=['pg0'])))
+        self.ok(self.client.patch_protection_groups(
+            names=['pg0'], protection_group=flasharray.ProtectionGroup(
+                replication_schedule=flasharray.ReplicationSchedule(
+                    frequency=7200000))))
+        self.assertEqual(7200000, array.pgroups['pg0'][
+            'replication_schedule']['frequency'])
+        self.ok(self.client.patch_protection_groups(
+            ids=[pgroup.id], protection_group=flasharray.ProtectionGroup(
+                name='pg1')))
+        self.assertEqual(['pg1'], sorted(array.pgroups))
+        self.assertIn('must be destroyed', self.error(
+            self.client.delete_protection_groups(names=['pg1'])))
+        self.ok(self.client.patch_protection_groups(
+            names=['pg1'], protection_group=flasharray.ProtectionGroup(
+                destroyed=True)))
+        listed = self.ok(self.client.get_protection_groups(destroyed=True))
+        self.assertEqual(['pg1'], [p.name for p in listed])
+        self.assertGreater(listed[0].time_remaining, 0)
+        message = self.error(self.client.post_protection_groups(
+            names=['pg1']))
+        self.assertIn('has been destroyed', message)
+        self.assertNotIn('already exists', message)
+        self.assertEqual(200, self.client.delete_protection_groups(
+            names=['pg1']).status_code)
+        self.assertEqual({}, array.pgroups)
+        self.assertIn('Invalid', self.error(
+            self.client.post_protection_groups(names=['bad_name'])))
+        self.error(self.client.post_protection_groups(
+            names=['pg2'], source_names=['pg0']))
+
+    def test_membership(self):
+        array = self.sim.array
+        array.create_volume('vol0', GiB)
+        array.create_volume('vol1', GiB)
+        self.ok(self.client.post_protection_groups(names=['pg0']))
+        added = self.ok(self.client.post_protection_groups_volumes(
+            group_names=['pg0'], member_names=['vol0', 'vol1']))
+        self.assertEqual(['vol0', 'vol1'], [m.member.name for m in added])
+        self.assertIn('already belongs to', self.error(
+            self.client.post_protection_groups_volumes(
+                group_names=['pg0'], member_names=['vol0'])))
+        self.assertIn('does not exist', self.error(
+            self.client.post_protection_groups_volumes(
+                group_names=['nope'], member_names=['vol0'])))
+        self.assertEqual(200, self.client.delete_protection_groups_volumes(
+            group_names=['pg0'], member_names=['vol1']).status_code)
+        self.assertIn('could not be found', self.error(
+            self.client.delete_protection_groups_volumes(
+                group_names=['pg0'], member_names=['vol1'])))
+        # Destroyed members stay; eradicated ones leave.
+        array.patch_volume('vol0', {'destroyed': True})
+        members = self.ok(self.client.get_protection_groups_volumes(
+            group_names=['pg0'], member_destroyed=True))
+        self.assertEqual([True], [m.member.destroyed for m in members])
+        self.assertEqual([], self.ok(
+            self.client.get_protection_groups_volumes(
+                group_names=['pg0'], member_destroyed=False)))
+        array.eradicate_volume('vol0')
+        self.assertEqual([], self.ok(
+            self.client.get_protection_groups_volumes(group_names=['pg0'])))
+        # Volumes may join at creation and leave on a patch.
+        self.ok(self.client.post_volumes(
+            names=['vol2'], add_to_protection_group_names=['pg0'],
+            volume=flasharray.VolumePost(provisioned=GiB)))
+        self.assertEqual(1, self.ok(self.client.get_protection_groups(
+            names=['pg0']))[0].volume_count)
+        self.ok(self.client.patch_volumes(
+            names=['vol2'], remove_from_protection_group_names=['pg0'],
+            volume=flasharray.VolumePatch()))
+        self.assertEqual(0, self.ok(self.client.get_protection_groups(
+            names=['pg0']))[0].volume_count)
+
+    def test_protection_group_snapshots(self):
+        array = self.sim.array
+        for name in ('vol0', 'vol1'):
+            array.create_volume(name, GiB)
+        with open(array._data_path(array.volumes['vol0']['id']),
+                  'r+b') as data:
+            data.write(b'consistent')
+        self.ok(self.client.post_protection_groups(names=['pg0']))
+        self.ok(self.client.post_protection_groups_volumes(
+            group_names=['pg0'], member_names=['vol0', 'vol1']))
+        snap = self.ok(self.client.post_protection_group_snapshots(
+            source_names=['pg0'],
+            protection_group_snapshot=flasharray.ProtectionGroupSnapshotPost(
+                suffix='cg1')))[0]
+        self.assertEqual(('pg0.cg1', 'cg1', 'pg0'),
+                         (snap.name, snap.suffix, snap.source.name))
+        members = sorted(s.name for s in self.ok(
+            self.client.get_volume_snapshots(
+                filter="name='pg0.cg1.*'")))
+        self.assertEqual(['pg0.cg1.vol0', 'pg0.cg1.vol1'], members)
+        self.ok(self.client.post_volumes(
+            names=['copy'], volume=flasharray.VolumePost(
+                source=flasharray.Reference(name='pg0.cg1.vol0'))))
+        with open(array._data_path(array.volumes['copy']['id']),
+                  'rb') as data:
+            self.assertEqual(b'consistent', data.read(10))
+        auto = self.ok(self.client.post_protection_group_snapshots(
+            source_names=['pg0']))[0]
+        self.assertEqual('pg0.1', auto.name)
+        self.assertIn('already exists', self.error(
+            self.client.post_protection_group_snapshots(
+                source_names=['pg0'], protection_group_snapshot=flasharray.
+                ProtectionGroupSnapshotPost(suffix='cg1'))))
+        self.assertIn('must be destroyed', self.error(
+            self.client.delete_protection_group_snapshots(
+                names=['pg0.cg1'])))
+        self.ok(self.client.patch_protection_group_snapshots(
+            names=['pg0.cg1'], protection_group_snapshot=flasharray.
+            ProtectionGroupSnapshotPatch(destroyed=True)))
+        self.assertTrue(array.snapshots['pg0.cg1.vol0']['destroyed'])
+        self.assertEqual(200, self.client.delete_protection_group_snapshots(
+            names=['pg0.cg1']).status_code)
+        self.assertNotIn('pg0.cg1.vol0', array.snapshots)
+        self.assertIn('does not exist', self.error(
+            self.client.patch_protection_group_snapshots(
+                names=['pg0.cg1'], protection_group_snapshot=flasharray.
+                ProtectionGroupSnapshotPatch(destroyed=True))))
+        # Destroying the group takes its snapshots along.
+        self.ok(self.client.patch_protection_groups(
+            names=['pg0'], protection_group=flasharray.ProtectionGroup(
+                destroyed=True)))
+        self.assertEqual(['pg0.1'], [s.name for s in self.ok(
+            self.client.get_protection_group_snapshots(destroyed=True))])
+        self.assertEqual(200, self.client.delete_protection_groups(
+            names=['pg0']).status_code)
+        self.assertEqual({}, array.pgroup_snapshots)
+        self.assertEqual([], [n for n in array.snapshots
+                              if n.startswith('pg0.')])
+
+    def test_volume_groups(self):
+        vgroup = self.ok(self.client.post_volume_groups(
+            names=['vg0'], volume_group=flasharray.VolumeGroupPost(
+                qos=flasharray.Qos(iops_limit=1000))))[0]
+        self.assertEqual(1000, vgroup.qos.iops_limit)
+        self.assertIn('already exists', self.error(
+            self.client.post_volume_groups(
+                names=['vg0'], volume_group=flasharray.VolumeGroupPost())))
+        self.ok(self.client.patch_volume_groups(
+            names=['vg0'], volume_group=flasharray.VolumeGroupPatch(
+                qos=flasharray.Qos(iops_limit=2000))))
+        self.ok(self.client.post_volumes(
+            names=['vg0/vol0'], volume=flasharray.VolumePost(
+                provisioned=GiB)))
+        self.assertIn('does not exist', self.error(self.client.post_volumes(
+            names=['vg9/vol0'], volume=flasharray.VolumePost(
+                provisioned=GiB))))
+        self.assertEqual(1, self.ok(self.client.get_volume_groups(
+            names=['vg0']))[0].volume_count)
+        self.error(self.client.patch_volume_groups(
+            names=['vg0'], volume_group=flasharray.VolumeGroupPatch(
+                destroyed=True)))
+        self.ok(self.client.patch_volumes(
+            names=['vg0/vol0'], volume=flasharray.VolumePatch(
+                destroyed=True)))
+        self.assertEqual(0, self.ok(self.client.get_volume_groups(
+            names=['vg0']))[0].volume_count)
+        self.ok(self.client.patch_volume_groups(
+            names=['vg0'], volume_group=flasharray.VolumeGroupPatch(
+                destroyed=True)))
+        self.error(self.client.delete_volume_groups(names=['vg0']))
+        self.assertEqual(200, self.client.delete_volume_groups(
+            names=['vg0'], eradicate_contents=True).status_code)
+        self.assertEqual({}, self.sim.array.volume_groups)
+        self.assertEqual({}, self.sim.array.volumes)

@@ -602,6 +602,12 @@ class SdsCommon(object):
                 existing_ref=existing_ref,
                 reason=_('volume %s does not exist or is being deleted')
                 % name)
+        # P22: vol_size (MB) in the record is an assumption; check it.
+        if not str(record.get('vol_size', '')).isdigit():
+            raise exception.ManageExistingInvalidReference(
+                existing_ref=existing_ref,
+                reason=_('the VBS reported no size (vol_size) for volume '
+                         '%s') % name)
         return name, record
 
     def manage_existing(self, volume, existing_ref):

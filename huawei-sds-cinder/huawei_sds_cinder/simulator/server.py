@@ -65,6 +65,8 @@ encode_reply = protocol.encode_reply
 
 
 def _volume_record(volume):
+    # P10: volume0=[...status=...]; the other fields follow the record
+    # FusionStorage's CLI prints (P22, an assumption).
     real = 0
     try:
         real = os.stat(volume.path).st_blocks * 512 // vbs_state.MB
@@ -117,6 +119,7 @@ class VbsRequestHandler(object):
         self.array = array
 
     def handle(self, request_type, params):
+        # An unknown request is refused with the one failure code (P16).
         method = getattr(self, 'do_' + request_type.lower(), None)
         if method is None:
             return protocol.RET_FAILED, []
@@ -126,6 +129,7 @@ class VbsRequestHandler(object):
             return exc.retcode, []
 
     def do_create_volume_req(self, params):
+        # P8: the 22 keys; every key but placement is kept as policy.
         policy = {k: v for k, v in params if k not in _PLACEMENT}
         self.array.create_volume(_required(params, 'vol_name'),
                                  _required(params, 'pool_id'),
@@ -156,12 +160,18 @@ class VbsRequestHandler(object):
         return [('snapshot0', _snapshot_record(snapshot))]
 
     def do_create_volume_from_snapshot_req(self, params):
+        # P11: snap_name_src; vol_num=1 (one linked volume) is the only
+        # value Huawei sends, so it is the only one accepted.
+        if _int(params, 'vol_num', 1) != 1:
+            raise vbs_state.VbsStateError(protocol.RET_FAILED,
+                                          'only vol_num=1 is supported')
         self.array.create_volume_from_snapshot(
             _required(params, 'vol_name'),
             _required(params, 'snap_name_src'),
             _int(params, 'vol_size'))
 
     def do_query_pools_capability_req(self, params):
+        # P15: pool_num and a repeated pool_id; pool<N> records in GB.
         pool_ids = [value for key, value in params if key == 'pool_id']
         if _int(params, 'pool_num', len(pool_ids)) != len(pool_ids):
             raise vbs_state.VbsStateError(protocol.RET_FAILED,
@@ -169,8 +179,8 @@ class VbsRequestHandler(object):
         return [('pool%d' % index, self.array.pool_capability(pool_id))
                 for index, pool_id in enumerate(pool_ids)]
 
-    # Host attach, as the local VBS does it for sds_cli (not in the public
-    # facts: the request names are the simulator's own).
+    # Host attach, as the local VBS does it for sds_cli (P20: not in the
+    # public facts; the request names are the simulator's own).
     def do_attach_volume_req(self, params):
         volume, already = self.array.attach(_required(params, 'vol_name'))
         return [('dev_addr', volume.path), ('already_attached', int(already))]

@@ -293,6 +293,25 @@ class SimulatorProtocolTest(testtools.TestCase):
                                            faults.FAIL))
         self.assertRaises(client.VbsRequestError, self._create)
 
+    def test_linked_volume_count_other_than_one_refused(self):
+        # P11: Huawei sends vol_num=1 only; nothing else is known.
+        self._create()
+        self.client.request('CREATE_SNAPSHOT_REQ',
+                            [('snap_name', 's1'), ('vol_name', 'volume-a'),
+                             ('smartflag', 1)])
+        self.assertRaises(client.VbsRequestError, self.client.request,
+                          'CREATE_VOLUME_FROM_SNAPSHOT_REQ',
+                          [('vol_name', 'c'), ('vol_size', 1024),
+                           ('snap_name_src', 's1'), ('vol_num', 2)])
+        self.assertNotIn('c', self.vbs.array.inventory()['volume'])
+
+    def test_unknown_request_refused_with_failure_code(self):
+        # P16/P21: e.g. the full-copy request, attested as a name only.
+        error = self.assertRaises(
+            client.VbsRequestError, self.client.request,
+            'CREATE_FULLVOLUME_FROM_SNAPSHOT_REQ', [('vol_name', 'x')])
+        self.assertEqual(1, error.retcode)
+
     def test_linked_clone_keeps_snapshot_busy_and_shares_data(self):
         self._create(size=4)
         path = self.vbs.array.volumes['volume-a'].path

@@ -232,6 +232,23 @@ class SnapshotDeleteTest(testtools.TestCase):
                           self.common.delete_snapshot, self.snapshot)
 
 
+class ManageTest(testtools.TestCase):
+
+    def test_record_without_size_is_refused_with_its_name(self):
+        # P22: vol_size is not attested; without it nothing is managed.
+        conf_common = common.SdsCommon(make_configuration(), 'b',
+                                       host=mock.MagicMock())
+        conf_common.do_setup()
+        conf_common.client = mock.Mock()
+        conf_common.client.request.return_value = client.VbsReply(
+            0, {'volume0': {'status': '0'}})
+        error = self.assertRaises(
+            exception.ManageExistingInvalidReference,
+            conf_common.manage_existing_get_size, volume(),
+            {'source-name': 'legacy-1'})
+        self.assertIn('legacy-1', str(error))
+
+
 @ddt.ddt
 class LegacyXmlTest(testtools.TestCase):
 

@@ -209,8 +209,8 @@ def compile_filter(expression):
 
 def sort_items(items, sort):
     """Stable multi-key sort; ``field-`` sorts descending."""
-    keys = [k.strip() for k in sort.split(',') if k.strip()]
-    if not keys:
+    keys = [k.strip() for k in sort.split(',')]
+    if not all(keys):
         raise QueryError('Invalid sort.', 'sort')
     for key in reversed(keys):
         descending = key.endswith('-')

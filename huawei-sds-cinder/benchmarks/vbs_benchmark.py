@@ -14,7 +14,9 @@
     python benchmarks/vbs_benchmark.py [--volumes 10000]
 
 Prints a table; asserts nothing. The simulator runs in this process on
-this process's own loopback address.
+this process's own loopback address. Volume from snapshot, clone and
+snapshot delete attach volumes through os-brick and the package's sds_cli
+(loop devices: run as root).
 """
 
 import argparse
@@ -26,6 +28,9 @@ from cinder import objects
 from common_testing import conformance
 from common_testing import driver_loader
 import fixtures
+import os_brick
+from oslo_concurrency import lockutils
+from oslo_config import cfg
 
 from huawei_sds_cinder.tests import fixtures_vbs
 
@@ -38,8 +43,16 @@ def main():
     objects.register_all()
     with fixtures.MockPatchObject(objects.Volume, 'save'), \
             fixtures.MockPatchObject(objects.Snapshot, 'save'), \
+            fixtures.TempDir() as locks, \
+            fixtures.EnvironmentVariable('HUAWEISDSHYPERVISORCLI_PATH',
+                                         fixtures_vbs.SDS_CLI), \
             fixtures_vbs.VbsSimulatorFixture(
-                pools={'16384': 100000}) as vbs:
+                pools={'16384': 100000}) as vbs, \
+            fixtures.EnvironmentVariable('HUAWEI_SDS_CLI_VBS',
+                                         vbs.cli_vbs):
+        # os-brick serialises attaches with an external lock.
+        lockutils.set_defaults(locks.path)
+        os_brick.setup(cfg.CONF)
         loaded = driver_loader.LoadedDriver({
             'volume_driver':
                 'huawei_sds_cinder.driver.HuaweiSDSHypervisorDriver',
@@ -73,20 +86,21 @@ def run(loaded, vbs, count):
             lambda: driver.create_volume(volume))
     measure(rows, 'extend_volume', driver,
             lambda: driver.extend_volume(volume, 2))
+    volume.size = 2     # what cinder records after the extend
     snapshot = conformance.snapshot_object(ctxt, volume)
     measure(rows, 'create_snapshot', driver,
             lambda: driver.create_snapshot(snapshot))
     from_snap = new_volume(3)
-    measure(rows, 'create_volume_from_snapshot', driver,
+    measure(rows, 'create_volume_from_snapshot (copy, waits)', driver,
             lambda: driver.create_volume_from_snapshot(from_snap, snapshot))
     clone = new_volume(2)
-    measure(rows, 'create_cloned_volume (temp snapshot, waits)', driver,
+    measure(rows, 'create_cloned_volume (temp snapshot, copy, waits)', driver,
             lambda: driver.create_cloned_volume(clone, volume))
     measure(rows, 'initialize_connection', driver,
             lambda: driver.initialize_connection(volume, {}))
     measure(rows, 'delete_volume (waits until gone)', driver,
             lambda: driver.delete_volume(from_snap))
-    measure(rows, 'delete_snapshot (waits until gone)', driver,
+    measure(rows, 'delete_snapshot (attach, waits until gone)', driver,
             lambda: driver.delete_snapshot(snapshot))
     measure(rows, 'get_volume_stats, 1 pool, 3 volumes', driver,
             lambda: driver.get_volume_stats(refresh=True))

@@ -457,22 +457,37 @@ class SdsCommon(object):
                      [('vol_name', name), ('vol_size', _size_mb(size_gb)),
                       ('snap_name_src', snap_name), ('vol_num', 1)], name)
 
-    def _copy_snapshot_to(self, snap_name, size_gb, target):
-        """P13: snapshot data into an existing volume, via a linked volume.
+    @contextlib.contextmanager
+    def linked_source(self, volume_name, size_gb, snap_name=None):
+        """P13: a temporary linked volume to read data from; its VBS name.
 
-        The temporary linked volume is named as Huawei's driver names it
-        and deleted whatever happens.
+        Of the snapshot snap_name, or else of a temporary snapshot of the
+        volume volume_name. Both temporaries are named as Huawei's driver
+        names them and deleted whatever happens, the volume first (P17).
         """
-        temp = 'volume-%s' % uuid.uuid4()
-        self._create_linked(temp, snap_name, size_gb)
+        temp_snap = None
+        if snap_name is None:
+            temp_snap = snap_name = 'snapshot-%s' % uuid.uuid4()
+            self._create_snapshot(temp_snap, volume_name)
         try:
-            self.host.copy(temp, target, _size_mb(size_gb))
-        finally:
+            temp = 'volume-%s' % uuid.uuid4()
+            self._create_linked(temp, snap_name, size_gb)
             try:
-                self._delete('volume', temp,
-                             exception.VolumeIsBusy(volume_name=temp))
-            except Exception:
-                LOG.exception('Could not remove temporary volume %s.', temp)
+                yield temp
+            finally:
+                try:
+                    self._delete('volume', temp,
+                                 exception.VolumeIsBusy(volume_name=temp))
+                except Exception:
+                    LOG.exception('Could not remove temporary volume %s.',
+                                  temp)
+        finally:
+            if temp_snap:
+                try:
+                    self._delete_snapshot(temp_snap, volume_name)
+                except Exception:
+                    LOG.exception('Could not remove temporary snapshot %s.',
+                                  temp_snap)
 
     def _create_copy(self, volume, fill):
         """A new volume made with CREATE_VOLUME_REQ, then filled.
@@ -505,24 +520,21 @@ class SdsCommon(object):
         if self.configuration.huawei_sds_linked_clones:
             self._create_linked(volume.name, snap_name, volume.size)
             return {'provider_location': volume.name}
-        return self._create_copy(volume, lambda name: self._copy_snapshot_to(
-            snap_name, snapshot.volume_size, name))
+        size_gb = snapshot.volume_size
+
+        def fill(name):
+            with self.linked_source(None, size_gb, snap_name) as temp:
+                self.host.copy(temp, name, _size_mb(size_gb))
+
+        return self._create_copy(volume, fill)
 
     def create_cloned_volume(self, volume, src_vref):
         """P13: new volume, temporary snapshot and linked volume, dd."""
-        source = self.vbs_name(src_vref)
+        source, size_gb = self.vbs_name(src_vref), src_vref.size
 
         def fill(name):
-            temp_snap = 'snapshot-%s' % uuid.uuid4()
-            self._create_snapshot(temp_snap, source)
-            try:
-                self._copy_snapshot_to(temp_snap, src_vref.size, name)
-            finally:
-                try:
-                    self._delete_snapshot(temp_snap, source)
-                except Exception:
-                    LOG.exception('Could not remove temporary snapshot %s.',
-                                  temp_snap)
+            with self.linked_source(source, size_gb) as temp:
+                self.host.copy(temp, name, _size_mb(size_gb))
 
         return self._create_copy(volume, fill)
 

@@ -44,7 +44,8 @@ class HuaweiSDSHypervisorDriver(driver.VolumeDriver):
                 clone through CREATE_VOLUME_FROM_SNAPSHOT_REQ and a copy,
                 the source volume attached before DELETE_SNAPSHOT_REQ, the
                 XML <policy> in the stats only, one reply read without
-                half-close or waiting for EOF
+                half-close or waiting for EOF; upload to an image from
+                temporaries as StorAC
     """
 
     VERSION = '2.0.0'
@@ -97,6 +98,24 @@ class HuaweiSDSHypervisorDriver(driver.VolumeDriver):
 
     def create_cloned_volume(self, volume, src_vref):
         return self.common.create_cloned_volume(volume, src_vref)
+
+    def copy_volume_to_image(self, context, volume, image_service,
+                             image_meta):
+        """P13: upload from a temporary linked volume, as StorAC did.
+
+        A point-in-time copy of the volume (a temporary snapshot and a
+        linked volume of it) is attached and uploaded by cinder's generic
+        code; the temporaries are removed afterwards. The volume itself is
+        not attached, so an in-use volume is uploaded consistently.
+        """
+        with self.common.linked_source(self.common.vbs_name(volume),
+                                       volume.size) as temp:
+            # A copy of the object that names the temporary volume; only
+            # the driver sees it (no export update, so it is never saved).
+            source = volume.obj_clone()
+            source.provider_location = temp
+            super().copy_volume_to_image(context, source, image_service,
+                                         image_meta)
 
     def _update_volume_stats(self):
         self._stats = self.common.get_volume_stats(self.VERSION)

@@ -419,10 +419,29 @@ class DriverFunctionalTest(DriverTestBase):
         volume.volume_type = objects.VolumeType(
             self.ctxt, id=str(uuid.uuid4()), name='plain', extra_specs={})
         volume.glance_metadata = {}     # not created from an image
+        mark = len(self.vbs.simulator.received)
         self.driver.copy_volume_to_image(
             self.ctxt, volume, images,
             {'id': 'img-out', 'disk_format': 'raw',
              'container_format': 'bare'})
+        # P13: uploaded from a temporary snapshot and linked volume, both
+        # removed; the volume itself keeps its name.
+        sent = [(t, dict(p)) for t, p in self._requests_since(mark)
+                if t in ('CREATE_SNAPSHOT_REQ',
+                         'CREATE_VOLUME_FROM_SNAPSHOT_REQ', 'QUERY_DEV_REQ',
+                         'DELETE_VOLUME_REQ', 'DELETE_SNAPSHOT_REQ')]
+        kinds = [t for t, _p in sent]
+        self.assertEqual('CREATE_SNAPSHOT_REQ', kinds[0])
+        self.assertEqual(volume.name, sent[0][1]['vol_name'])
+        linked = sent[1][1]['vol_name']
+        self.assertIn(('QUERY_DEV_REQ', {'vol_name': linked}), sent)
+        self.assertNotIn(('QUERY_DEV_REQ', {'vol_name': volume.name}),
+                         sent[:kinds.index('DELETE_VOLUME_REQ')])
+        self.assertEqual(['DELETE_VOLUME_REQ', 'DELETE_SNAPSHOT_REQ'],
+                         [k for k in kinds if k.startswith('DELETE_')])
+        self.assertEqual(volume.name, volume.provider_location)
+        self.assertEqual({volume.name}, self._inventory()['volume'])
+        self.assertEqual(set(), self._inventory()['snapshot'])
         self.assertEqual(units.Gi, os.path.getsize(images.path('img-out')))
         with open(images.path('img-out'), 'rb') as uploaded:
             self.assertEqual(pattern, uploaded.read(len(pattern)))

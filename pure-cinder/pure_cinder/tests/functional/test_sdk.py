@@ -64,6 +64,10 @@ class SDKTestBase(testtools.TestCase):
             self.sim.target, api_token=self.sim.api_token, verify_ssl=True,
             configuration=pure_configuration.Configuration(
                 ssl_ca_cert=self.sim.ca_path))
+        # The SDK logs out at interpreter exit (atexit), when the simulator
+        # is long gone and urllib3 would log its retries: log out while it
+        # still answers.
+        self.addCleanup(self.client._token_man.close_session)
         self.addCleanup(lambda: self.assertEqual(
             [], self.sim.server.internal_errors))
 

@@ -702,6 +702,12 @@ def _get_tags(array, params, body):
                            params.get('namespaces'))
     destroyed = params.get('resource_destroyed')
     if destroyed is not None:
+        # A named resource in the other state is an error, not a filter.
+        for name in _tag_resources(params, array) or ():
+            if array._volume(name, live=False)['destroyed'] != destroyed:
+                raise state_mod.PurityError(
+                    'Volume has been destroyed.' if not destroyed else
+                    'Volume is not destroyed.', name)
         live = {v['id']: v['destroyed'] for v in array.volumes.values()}
         tags = [t for t in tags if live.get(t['resource']['id']) ==
                 destroyed]

@@ -290,6 +290,27 @@ class InTreeDriverEndpointsTest(SDKTestBase):
             self.client.put_volumes_tags_batch(
                 tag=tags, resource_names=['missing'])))
 
+    def test_tags_of_destroyed_volumes(self):
+        array = self.sim.array
+        array.create_volume('vol1', GiB)
+        array.put_tags(['vol0', 'vol1'], [{'key': 'k', 'value': 'v'}])
+        array.patch_volume('vol1', {'destroyed': True})
+        self.assertEqual(['vol1'], [t.resource.name for t in self.ok(
+            self.client.get_volumes_tags(resource_destroyed=True))])
+        self.assertEqual(['vol0'], [t.resource.name for t in self.ok(
+            self.client.get_volumes_tags(resource_destroyed=False))])
+        self.assertIn('destroyed', self.error(self.client.get_volumes_tags(
+            resource_names=['vol1'], resource_destroyed=False)))
+        self.error(self.client.get_volumes_tags(
+            resource_names=['vol0'], resource_destroyed=True))
+        self.assertIn('does not exist', self.error(
+            self.client.get_volumes_tags(resource_names=['nope'],
+                                         resource_destroyed=True)))
+        # Eradication takes the tags along.
+        array.eradicate_volume('vol1')
+        self.assertEqual(['vol0'], [t.resource.name for t in self.ok(
+            self.client.get_volumes_tags())])
+
     def test_copyable_tags_follow_a_clone(self):
         self.sim.array.put_tags(['vol0'], [
             {'key': 'keep', 'value': '1'},

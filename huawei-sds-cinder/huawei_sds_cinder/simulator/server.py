@@ -328,10 +328,13 @@ class VbsSimulator(object):
             retcode = status if status < 0 else protocol.RET_FAILED
             fields = []
         try:
-            self._send_reply(sock, key, encode_reply(retcode, fields))
+            fault = self._send_reply(sock, key, encode_reply(retcode, fields))
         except OSError:
             return     # the client went away; nothing to tell it
-        self._hold(sock)
+        # A mangled reply ends with the connection closed (partial_close
+        # means just that); a whole one waits for the client to close.
+        if fault is None:
+            self._hold(sock)
 
     def _send_reply(self, sock, key, reply):
         fault = self._take_reply_fault(key)
@@ -348,6 +351,7 @@ class VbsSimulator(object):
             line = b'filler=' + b'x' * 65536 + b'\n'
             for _ in range(200):
                 sock.sendall(line)
+        return fault
 
 
 class ControlServer(object):

@@ -438,10 +438,69 @@ def _require(names, what):
     return names
 
 
-def _body(body, kind=dict):
+def _body(body, kind=dict, spec=None):
     if not isinstance(body, kind):
         raise state_mod.PurityError('Invalid request body.')
+    if spec is not None:
+        for item in (body if kind is list else [body]):
+            _check(item, spec, '')
     return body
+
+
+# Body field types (P-6): a wrong type is a 400 naming the field, never an
+# exception inside the array model.
+INT, STR, BOOL = 'int', 'str', 'bool'
+STRS = [STR]
+QOS = {'iops_limit': INT, 'bandwidth_limit': INT}
+REF = {'name': STR, 'id': STR}
+SCHEDULE = {'at': INT, 'enabled': BOOL, 'frequency': INT,
+            'blackout': {'start': INT, 'end': INT}}
+RETENTION = {'all_for_sec': INT, 'days': INT, 'per_day': INT}
+VOLUME_BODY = {'provisioned': INT, 'source': REF, 'qos': QOS,
+               'destroyed': BOOL, 'name': STR, 'subtype': STR,
+               'priority_adjustment': {'priority_adjustment_operator': STR,
+                                       'priority_adjustment_value': INT}}
+SNAPSHOT_BODY = {'suffix': STR, 'destroyed': BOOL, 'name': STR}
+HOST_BODY = {'iqns': STRS, 'wwns': STRS, 'nqns': STRS, 'add_iqns': STRS,
+             'remove_iqns': STRS, 'add_wwns': STRS, 'remove_wwns': STRS,
+             'personality': STR, 'chap': {
+                 'host_user': STR, 'host_password': STR,
+                 'target_user': STR, 'target_password': STR}}
+PGROUP_BODY = {'destroyed': BOOL, 'name': STR,
+               'snapshot_schedule': SCHEDULE,
+               'replication_schedule': SCHEDULE,
+               'source_retention': RETENTION, 'target_retention': RETENTION}
+VGROUP_BODY = {'qos': QOS, 'destroyed': BOOL,
+               'priority_adjustment': VOLUME_BODY['priority_adjustment']}
+TAG_BODY = {'key': STR, 'value': STR, 'namespace': STR, 'copyable': BOOL,
+            'resource': REF}
+_TYPES = {INT: (int,), STR: (str,), BOOL: (bool,)}
+
+
+def _check(value, spec, path):
+    """``value`` against ``spec``; null stands for "not set" anywhere."""
+    if value is None:
+        return
+    if isinstance(spec, dict):
+        if not isinstance(value, dict):
+            raise state_mod.PurityError('Invalid value for %s.' % (
+                path or 'body'), path or None)
+        for key, item in value.items():
+            if key in spec:
+                _check(item, spec[key], path + '.' + key if path else key)
+        return
+    if isinstance(spec, list):
+        if not isinstance(value, list):
+            raise state_mod.PurityError('Invalid value for %s.' % path, path)
+        for item in value:
+            if item is None:
+                raise state_mod.PurityError('Invalid value for %s.' % path,
+                                            path)
+            _check(item, spec[0], path)
+        return
+    if not isinstance(value, _TYPES[spec]) or (
+            spec == INT and isinstance(value, bool)):
+        raise state_mod.PurityError('Invalid value for %s.' % path, path)
 
 
 LOOKUP = {
@@ -571,7 +630,7 @@ def _pgroup_names_of(params, array, prefix):
 
 
 def _post_volumes(array, params, body):
-    body = _body(body)
+    body = _body(body, spec=VOLUME_BODY)
     unknown = set(body) - {'provisioned', 'source', 'qos',
                            'priority_adjustment', 'subtype'}
     if unknown:
@@ -593,7 +652,7 @@ def _post_volumes(array, params, body):
 
 
 def _patch_volumes(array, params, body):
-    body = dict(_body(body))
+    body = dict(_body(body, spec=VOLUME_BODY))
     names = _require(_names(params, 'volume', array), 'names')
     result = [array.patch_volume(name, dict(body),
                                  params.get('truncate', False))
@@ -619,7 +678,7 @@ def _get_snapshots(array, params, body):
 
 
 def _post_snapshots(array, params, body):
-    body = _body(body)
+    body = _body(body, spec=SNAPSHOT_BODY)
     if params.get('on'):
         raise state_mod.PurityError('Array connection does not exist.',
                                     params['on'][0])
@@ -631,7 +690,8 @@ def _post_snapshots(array, params, body):
 
 def _patch_snapshots(array, params, body):
     names = _require(_names(params, 'snapshot', array), 'names')
-    return [array.patch_snapshot(name, dict(_body(body))) for name in names]
+    return [array.patch_snapshot(name, dict(_body(body, spec=SNAPSHOT_BODY)))
+            for name in names]
 
 
 def _delete_snapshots(array, params, body):
@@ -651,12 +711,12 @@ def _get_hosts(array, params, body):
 
 
 def _post_hosts(array, params, body):
-    return [array.create_host(name, dict(_body(body)))
+    return [array.create_host(name, dict(_body(body, spec=HOST_BODY)))
             for name in _require(params.get('names'), 'names')]
 
 
 def _patch_hosts(array, params, body):
-    return [array.patch_host(name, dict(_body(body)))
+    return [array.patch_host(name, dict(_body(body, spec=HOST_BODY)))
             for name in _require(params.get('names'), 'names')]
 
 
@@ -716,7 +776,8 @@ def _get_tags(array, params, body):
 
 def _put_tags(array, params, body):
     return array.put_tags(_require(_tag_resources(params, array),
-                                   'resource_names'), _body(body, list))
+                                   'resource_names'),
+                          _body(body, list, TAG_BODY))
 
 
 def _delete_tags(array, params, body):
@@ -749,7 +810,8 @@ def _post_pgroups(array, params, body):
 
 def _patch_pgroups(array, params, body):
     names = _require(_names(params, 'pgroup', array), 'names')
-    return [array.patch_pgroup(name, dict(_body(body))) for name in names]
+    return [array.patch_pgroup(name, dict(_body(body, spec=PGROUP_BODY)))
+            for name in names]
 
 
 def _delete_pgroups(array, params, body):
@@ -788,7 +850,7 @@ def _get_pgroup_snapshots(array, params, body):
 
 
 def _post_pgroup_snapshots(array, params, body):
-    body = _body(body)
+    body = _body(body, spec=SNAPSHOT_BODY)
     if params.get('replicate') or params.get('replicate_now'):
         raise state_mod.PurityError(
             'Protection group has no replication targets.', 'replicate')
@@ -804,7 +866,8 @@ def _post_pgroup_snapshots(array, params, body):
 
 def _patch_pgroup_snapshots(array, params, body):
     names = _require(_names(params, 'pgroup_snapshot', array), 'names')
-    return [array.patch_pgroup_snapshot(name, dict(_body(body)))
+    return [array.patch_pgroup_snapshot(
+        name, dict(_body(body, spec=SNAPSHOT_BODY)))
             for name in names]
 
 
@@ -825,7 +888,8 @@ def _get_volume_groups(array, params, body):
 
 
 def _post_volume_groups(array, params, body):
-    return [array.create_volume_group(name, dict(_body(body)))
+    return [array.create_volume_group(name,
+                                      dict(_body(body, spec=VGROUP_BODY)))
             for name in _require(params.get('names'), 'names')]
 
 
@@ -835,7 +899,7 @@ def _vgroup_members(array, name):
 
 
 def _patch_volume_groups(array, params, body):
-    body = dict(_body(body))
+    body = dict(_body(body, spec=VGROUP_BODY))
     names = _require(_names(params, 'volume_group', array), 'names')
     result = []
     for name in names:

@@ -85,19 +85,29 @@ class SDKTestBase(testtools.TestCase):
 
     # -- raw HTTP, to see exactly what went over the wire ---------------------
 
-    def raw(self, method, path, body=None, token=True, raw_path=False):
+    def _connection(self, login):
         context = ssl.create_default_context(cafile=self.sim.ca_path)
         host, port = self.sim.server.server_address[:2]
         conn = http.client.HTTPSConnection(host, port, context=context,
                                            timeout=10)
         self.addCleanup(conn.close)
         headers = {'Content-Type': 'application/json'}
-        if token:
+        if login:
             conn.request('POST', '/api/2.36/login', headers={
                 'api-token': self.sim.api_token})
             reply = conn.getresponse()
             reply.read()
             headers['x-auth-token'] = reply.headers['x-auth-token']
+        return conn, headers
+
+    def raw(self, method, path, body=None, token=True, raw_path=False):
+        """One request on a kept-alive, logged-in connection."""
+        if not token:
+            conn, headers = self._connection(login=False)
+        else:
+            if getattr(self, '_raw', None) is None:
+                self._raw = self._connection(login=True)
+            conn, headers = self._raw
         url = path if raw_path else '/api/2.36/' + path
         conn.request(method, url, body=None if body is None else
                      json.dumps(body), headers=headers)
@@ -584,6 +594,31 @@ class RawHTTPTest(SDKTestBase):
         self.assertEqual(['vol0'],
                          [v['name'] for v in json.loads(reply.read())[
                              'items']])
+
+    @ddt.data(*sorted(server.ROUTES))
+    @ddt.unpack
+    def test_odd_input_never_breaks_a_handler(self, method, resource):
+        array = self.sim.array
+        array.create_volume('vol0', GiB)
+        array.create_pgroup('pg0')
+        array.create_volume_group('vg0', {})
+        bodies = [None, {}, [], 'x', 5, [{}], [{'key': 5}], {'name': 5},
+                  {'destroyed': 'yes'}, {'provisioned': 'big'},
+                  {'provisioned': -1}, {'qos': 'x'},
+                  {'qos': {'iops_limit': 'x'}}, {'source': 'vol0'},
+                  {'source': {'name': 5}}, {'suffix': 5}, {'iqns': 'x'},
+                  {'iqns': [None]}, {'chap': 'x'}, {'add_iqns': 5},
+                  {'snapshot_schedule': 'x'}]
+        queries = ['', 'names=vol0', 'names=pg0', 'names=zz', 'ids=zz',
+                   'names=a/b/c', 'names=vg0/zz', 'source_names=vol0',
+                   'group_names=pg0&member_names=vol0',
+                   'resource_names=vol0', 'host_names=h&volume_names=vol0']
+        for query_string in queries:
+            for body in bodies:
+                status, reply, _reply = self.raw(
+                    method, '%s?%s' % (resource, query_string), body=body)
+                self.assertLess(status, 500, (query_string, body, reply))
+        self.assertEqual([], self.sim.server.internal_errors)
 
     def test_unknown_api_version(self):
         status, body, _reply = self.raw('GET', '/api/2.99/volumes',

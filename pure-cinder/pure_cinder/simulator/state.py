@@ -31,6 +31,7 @@ SNAPSHOT_NAME_MAX = 96
 IQN_PREFIX = 'iqn.2010-06.com.purestorage:flasharray.'
 UNLIMITED_IOPS = 100000000
 UNLIMITED_BANDWIDTH = 549755813888
+CHAP_MASK = '****'
 # The SDK's put_volumes_tags_batch takes at most 30 tags (P-30).
 MAX_TAGS_PER_REQUEST = 30
 PGROUP_DESTROYED = (
@@ -563,7 +564,15 @@ class FlashArrayState:
                 found = [self._host(n) for n in names]
             else:
                 found = list(self.hosts.values())
-            return [self._host_public(h) for h in found]
+            return [self._masked(self._host_public(h)) for h in found]
+
+    @staticmethod
+    def _masked(host):
+        # Purity never reads CHAP secrets back (P-60).
+        for key in ('host_password', 'target_password'):
+            if host['chap'].get(key):
+                host['chap'][key] = CHAP_MASK
+        return host
 
     def create_host(self, name, fields):
         with self.lock:
@@ -577,7 +586,7 @@ class FlashArrayState:
                              'target_user': None, 'target_password': None}}
             self._apply_host_fields(host, fields)
             self.hosts[name] = host
-            return self._host_public(host)
+            return self._masked(self._host_public(host))
 
     def _apply_host_fields(self, host, fields):
         iqns = list(fields.get('iqns') or [])
@@ -598,7 +607,15 @@ class FlashArrayState:
         if 'personality' in fields:
             host['personality'] = fields['personality']
         if 'chap' in fields:
-            host['chap'].update(fields['chap'] or {})
+            chap = fields['chap'] or {}
+            for key in ('host_password', 'target_password'):
+                secret = chap.get(key)
+                # Purity takes CHAP secrets of 12 to 255 characters (P-60).
+                if secret and not 12 <= len(secret) <= 255:
+                    raise PurityError(
+                        'Invalid CHAP %s: 12 to 255 characters.' % key,
+                        host['name'])
+            host['chap'].update(chap)
 
     def patch_host(self, name, fields):
         with self.lock:
@@ -617,7 +634,7 @@ class FlashArrayState:
                         current = [v for v in current if v not in values]
                     fields[field] = current
             self._apply_host_fields(host, fields)
-            return self._host_public(host)
+            return self._masked(self._host_public(host))
 
     def delete_host(self, name):
         with self.lock:

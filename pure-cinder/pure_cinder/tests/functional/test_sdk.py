@@ -756,6 +756,23 @@ class WriteEndpointsTest(SDKTestBase):
         self.assertEqual(200, self.client.delete_hosts(
             names=['host0']).status_code)
 
+    def test_chap_secrets_are_never_read_back(self):
+        self.ok(self.client.post_hosts(names=['host0'], host=flasharray.
+                                       HostPost(iqns=['iqn.2000-01.x:a'])))
+        secret = 'a-secret-of-24-characters'
+        patched = self.ok(self.client.patch_hosts(
+            names=['host0'], host=flasharray.HostPatch(chap=flasharray.Chap(
+                host_user='compute-1', host_password=secret))))[0]
+        listed = self.ok(self.client.get_hosts(names=['host0']))[0]
+        for host in (patched, listed):
+            self.assertEqual('compute-1', host.chap.host_user)
+            self.assertEqual('****', host.chap.host_password)
+        self.assertEqual(secret, self.sim.array.hosts['host0']['chap'][
+            'host_password'])
+        self.assertIn('12 to 255', self.error(self.client.patch_hosts(
+            names=['host0'], host=flasharray.HostPatch(chap=flasharray.Chap(
+                host_user='compute-1', host_password='short')))))
+
     def test_protection_group_lifecycle(self):
         array = self.sim.array
         pgroup = self.ok(self.client.post_protection_groups(

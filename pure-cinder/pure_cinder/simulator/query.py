@@ -155,10 +155,21 @@ def _field(obj, path):
 
 
 def _values(obj, path):
-    value = _field(obj, path)
-    if value is _MISSING:
-        raise FilterError('Invalid filter: no field %s.' % path)
-    return value if isinstance(value, list) else [value]
+    # Every value at ``path``; a list on the way is searched item by item
+    # (``iqns``, ``arrays.name``).
+    current = [obj]
+    for part in path.split('.'):
+        found = []
+        for item in current:
+            if item is None:
+                found.append(None)
+            elif isinstance(item, dict) and part in item:
+                value = item[part]
+                found.extend(value if isinstance(value, list) else [value])
+            else:
+                raise FilterError('Invalid filter: no field %s.' % path)
+        current = found
+    return current
 
 
 def _compare(value, operator, literal):

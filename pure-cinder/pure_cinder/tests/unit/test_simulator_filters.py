@@ -20,6 +20,8 @@ HOST = {'name': 'h1', 'iqns': ['iqn.a', 'iqn.b'], 'wwns': ['10000090FA000001'],
 PORT = {'name': 'CT0.ETH4', 'eth': {'subtype': 'vif'}, 'status': 'ready'}
 VOLUME = {'name': 'vol-7', 'provisioned': 2048, 'destroyed': False,
           'qos': {'iops_limit': None}, 'space': {'data_reduction': 1.5}}
+POD = {'name': 'pod0', 'arrays': [{'name': 'fa-1', 'status': 'online'},
+                                  {'name': 'fa-2', 'status': 'online'}]}
 
 
 @ddt.ddt
@@ -60,6 +62,9 @@ class FilterTest(testtools.TestCase):
          VOLUME, True),
         ("not not destroyed", VOLUME, False),
         ("name>'vol-6' and name<'vol-8'", VOLUME, True),
+        ("arrays.name='fa-2'", POD, True),
+        ("arrays.status!='offline'", POD, True),
+        ("arrays.status='offline'", POD, False),
     )
     @ddt.unpack
     def test_filters(self, expression, obj, expected):

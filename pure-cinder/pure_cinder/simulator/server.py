@@ -554,8 +554,10 @@ def _get_arrays(array, params, body):
             'encryption': {'data_at_rest': {'enabled': True,
                                             'algorithm': 'AES-256-CTR'},
                            'module_version': 'FA-1.3'},
-            'eradication_config': {'eradication_delay': (
-                state_mod.PENDING_ERADICATION_MS),
+            'eradication_config': {
+                'disabled_delay': state_mod.PENDING_ERADICATION_MS,
+                'enabled_delay': state_mod.PENDING_ERADICATION_MS,
+                'eradication_delay': state_mod.PENDING_ERADICATION_MS,
                 'manual_eradication': 'all-enabled'},
             'idle_timeout': 0, 'ntp_servers': [], 'ntp_symmetric_key': None,
             'parity': space['parity'], 'scsi_timeout': 60000,

@@ -73,6 +73,23 @@ def now_ms():
     return int(time.time() * 1000)
 
 
+def time_remaining(obj):
+    """ms until a destroyed object is eradicated; None while live."""
+    if not obj['destroyed']:
+        return None
+    return max(0, obj['destroyed_at'] + PENDING_ERADICATION_MS - now_ms())
+
+
+def lookup(table, name, missing, destroyed, live):
+    """``table[name]``, refused as Purity does when absent or destroyed."""
+    obj = table.get(name)
+    if obj is None:
+        raise PurityError(missing, name)
+    if live and obj['destroyed']:
+        raise PurityError(destroyed, name)
+    return obj
+
+
 def sparse_copy(source, destination, size=None):
     """Copy only the data extents of ``source`` (sparse files stay sparse)."""
     with open(source, 'rb') as src, open(destination, 'wb') as dst:
@@ -196,15 +213,11 @@ class FlashArrayState:
     def _public(self, obj, kind):
         public = copy.deepcopy(obj)
         used = self._used_bytes(obj)
-        public['space'] = {'data_reduction': 1.0, 'snapshots': 0,
-                           'thin_provisioning': 1 - used / max(
-                               obj['provisioned'], 1),
-                           'total_physical': used, 'total_provisioned':
-                           obj['provisioned'], 'total_reduction': 1.0,
-                           'unique': used, 'virtual': used}
-        if obj['destroyed']:
-            public['time_remaining'] = max(
-                0, obj['destroyed_at'] + PENDING_ERADICATION_MS - now_ms())
+        public['space'] = dict(
+            self._space_of(used, obj['provisioned']), snapshots=0,
+            unique=used, snapshots_effective=0, total_effective=used,
+            unique_effective=used)
+        public['time_remaining'] = time_remaining(obj)
         public.pop('destroyed_at', None)
         public.pop('pgroup_snapshot_id', None)
         if kind == 'volume':
@@ -219,12 +232,8 @@ class FlashArrayState:
             return 0
 
     def _volume(self, name, live=True):
-        volume = self.volumes.get(name)
-        if volume is None:
-            raise PurityError('Volume does not exist.', name)
-        if live and volume['destroyed']:
-            raise PurityError('Volume has been destroyed.', name)
-        return volume
+        return lookup(self.volumes, name, 'Volume does not exist.',
+                      'Volume has been destroyed.', live)
 
     def _snapshot(self, name, live=True):
         snap = self.snapshots.get(name)
@@ -281,7 +290,8 @@ class FlashArrayState:
             return {'name': self.array['name'], 'id': self.array['id'],
                     'capacity': self.capacity, 'parity': 1.0,
                     'time': now_ms(),
-                    'space': {'data_reduction': 1.0, 'shared': 0,
+                    'space': {'data_reduction': 1.0, 'footprint': physical,
+                              'shared': 0,
                               'snapshots': snap_space, 'system': 0,
                               'thin_provisioning': 1 - physical / max(
                                   provisioned, 1),
@@ -651,7 +661,8 @@ class FlashArrayState:
         return {'host': {'name': host}, 'host_group': {'name': None},
                 'volume': {'name': volume,
                            'id': self.volumes[volume]['id']},
-                'lun': lun, 'nsid': None, 'protocol_endpoint': {'id': None}}
+                'lun': lun, 'nsid': None,
+                'protocol_endpoint': {'id': None, 'name': None}}
 
     def list_connections(self, host_names=None, volume_names=None):
         with self.lock:
@@ -858,21 +869,15 @@ class FlashArrayState:
     # -- protection groups (P-40..P-44) ---------------------------------------
 
     def _pgroup(self, name, live=True):
-        pgroup = self.pgroups.get(name)
-        if pgroup is None:
-            raise PurityError('Protection group does not exist.', name)
-        if live and pgroup['destroyed']:
-            raise PurityError(PGROUP_DESTROYED, name)
-        return pgroup
+        return lookup(self.pgroups, name, 'Protection group does not exist.',
+                      PGROUP_DESTROYED, live)
 
     def _pgroup_public(self, pgroup):
         public = copy.deepcopy(pgroup)
         public.pop('volume_ids')
         public.pop('destroyed_at', None)
         public['volume_count'] = len(pgroup['volume_ids'])
-        if pgroup['destroyed']:
-            public['time_remaining'] = max(
-                0, pgroup['destroyed_at'] + PENDING_ERADICATION_MS - now_ms())
+        public['time_remaining'] = time_remaining(pgroup)
         snaps = [s for s in self.pgroup_snapshots.values()
                  if s['source']['id'] == pgroup['id']]
         public['space'] = self._space_of(
@@ -1057,14 +1062,9 @@ class FlashArrayState:
                 if s['source']['id'] == pgroup['id']]
 
     def _pgsnap(self, name, live=True):
-        snap = self.pgroup_snapshots.get(name)
-        if snap is None:
-            raise PurityError('Protection group snapshot does not exist.',
-                              name)
-        if live and snap['destroyed']:
-            raise PurityError('Protection group snapshot has been '
-                              'destroyed.', name)
-        return snap
+        return lookup(self.pgroup_snapshots, name,
+                      'Protection group snapshot does not exist.',
+                      'Protection group snapshot has been destroyed.', live)
 
     def _pgsnap_members(self, snap):
         return [s for s in self.snapshots.values()
@@ -1076,9 +1076,7 @@ class FlashArrayState:
     def _pgsnap_public(self, snap):
         public = copy.deepcopy(snap)
         public.pop('destroyed_at', None)
-        if snap['destroyed']:
-            public['time_remaining'] = max(
-                0, snap['destroyed_at'] + PENDING_ERADICATION_MS - now_ms())
+        public['time_remaining'] = time_remaining(snap)
         public['space'] = self._space_of(self._pgsnap_used(snap), 0)
         return public
 
@@ -1192,12 +1190,8 @@ class FlashArrayState:
                     if not names or n in names]
 
     def _vgroup(self, name, live=True):
-        vgroup = self.volume_groups.get(name)
-        if vgroup is None:
-            raise PurityError('Volume group does not exist.', name)
-        if live and vgroup['destroyed']:
-            raise PurityError(VGROUP_DESTROYED, name)
-        return vgroup
+        return lookup(self.volume_groups, name, 'Volume group does not exist.',
+                      VGROUP_DESTROYED, live)
 
     def _vgroup_public(self, vgroup):
         public = copy.deepcopy(vgroup)
@@ -1206,9 +1200,7 @@ class FlashArrayState:
                    if (v['volume_group'] or {}).get('id') == vgroup['id']]
         public['volume_count'] = sum(1 for v in members
                                      if not v['destroyed'])
-        if vgroup['destroyed']:
-            public['time_remaining'] = max(
-                0, vgroup['destroyed_at'] + PENDING_ERADICATION_MS - now_ms())
+        public['time_remaining'] = time_remaining(vgroup)
         public['space'] = self._space_of(
             sum(self._used_bytes(v) for v in members),
             sum(v['provisioned'] for v in members))

@@ -921,6 +921,32 @@ class WriteEndpointsTest(SDKTestBase):
         self.assertEqual([], [n for n in array.snapshots
                               if n.startswith('pg0.')])
 
+    def test_volume_group_contents_go_with_it(self):
+        array = self.sim.array
+        array.create_volume_group('vg0', {})
+        array.create_volume('vg0/vol0', GiB)
+        self.ok(self.client.patch_volume_groups(
+            names=['vg0'], destroy_contents=True,
+            volume_group=flasharray.VolumeGroupPatch(destroyed=True)))
+        self.assertTrue(array.volumes['vg0/vol0']['destroyed'])
+        self.assertTrue(array.volume_groups['vg0']['destroyed'])
+
+    def test_what_the_simulator_does_not_replicate_is_refused(self):
+        array = self.sim.array
+        array.create_volume('vol0', GiB)
+        array.create_pgroup('pg0')
+        self.assertIn('replication targets', self.error(
+            self.client.post_protection_group_snapshots(
+                source_names=['pg0'], replicate_now=True,
+                protection_group_snapshot=flasharray.
+                ProtectionGroupSnapshotPost())))
+        self.assertEqual({}, array.pgroup_snapshots)
+        self.assertIn('does not exist', self.error(
+            self.client.post_volume_snapshots(
+                source_names=['vol0'], on=['peer'],
+                volume_snapshot=flasharray.VolumeSnapshotPost())))
+        self.assertEqual({}, array.snapshots)
+
     def test_volume_groups(self):
         vgroup = self.ok(self.client.post_volume_groups(
             names=['vg0'], volume_group=flasharray.VolumeGroupPost(

@@ -44,6 +44,10 @@ CAP_CLONES = 49006
 CAP_THIN_CLONES = 49007
 
 PRIMARY_RANK = '1'
+# Status polls of an asynchronous step: the first after 50 ms, each next
+# one a quarter later than the one before, up to ise_retry_interval.
+FIRST_POLL = 0.05
+POLL_GROWTH = 1.25
 XML_CONTENT_TYPE = 'application/xml; charset=utf-8'
 
 
@@ -221,7 +225,7 @@ class ISEClient:
 
     def __init__(self, address, login, password, port=None, use_ssl=False,
                  verify=True, connection_retries=5, retry_interval=1.0,
-                 completion_retries=30, timeout=60, first_poll=0.02):
+                 completion_retries=30, timeout=60, first_poll=FIRST_POLL):
         if not address:
             raise ValueError('san_ip must name the ISE management address')
         if not login or not password:
@@ -475,19 +479,29 @@ class ISEClient:
 
     def _retry_busy(self, func, *args, **kwargs):
         retrying = tenacity.Retrying(
-            stop=tenacity.stop_after_attempt(self.completion_retries),
-            wait=self._poll_wait(),
+            stop=self._poll_stop(), wait=self._poll_wait(),
             retry=tenacity.retry_if_exception_type(ISEInvalidState),
             reraise=True)
         return retrying(func, *args, **kwargs)
 
     def _poll_wait(self):
-        # Start short, back off to ise_retry_interval: an operation the
-        # array finishes in 50 ms costs a few polls, not a full interval.
-        return tenacity.wait_exponential(multiplier=self.first_poll,
-                                         min=self.first_poll,
-                                         max=max(self.retry_interval,
-                                                 self.first_poll))
+        # Start short and grow by a quarter per poll up to
+        # ise_retry_interval: a step the ISE finishes in 0.5 s is seen
+        # within about 0.6 s, and a long one is polled once an interval
+        # (protocol.rst P17).
+        return tenacity.wait_exponential(
+            multiplier=self.first_poll, min=self.first_poll,
+            max=max(self.retry_interval, self.first_poll),
+            exp_base=POLL_GROWTH)
+
+    def _poll_stop(self):
+        # The former driver's budget was ise_completion_retries polls
+        # ise_retry_interval apart: give up only when both that many polls
+        # and that much time have passed.
+        return tenacity.stop_all(
+            tenacity.stop_after_attempt(self.completion_retries),
+            tenacity.stop_after_delay(self.completion_retries *
+                                      self.retry_interval))
 
     def wait_for_volume(self, name, condition, what):
         """Poll the volume until condition(volume or None) is true."""
@@ -495,8 +509,7 @@ class ISEClient:
             return self.find_volume(name)
 
         retrying = tenacity.Retrying(
-            stop=tenacity.stop_after_attempt(self.completion_retries),
-            wait=self._poll_wait(),
+            stop=self._poll_stop(), wait=self._poll_wait(),
             retry=tenacity.retry_if_result(lambda v: not condition(v)))
         try:
             return retrying(check)
@@ -504,9 +517,11 @@ class ISEClient:
             last = exc.last_attempt.result()
             state = ('missing' if last is None else
                      '%s %s' % (last.status, '/'.join(last.details)))
-            raise ISETimeout('ISE volume %s did not become %s within %d '
-                             'status polls (last seen: %s)'
-                             % (name, what, self.completion_retries, state))
+            raise ISETimeout('ISE volume %s did not become %s within '
+                             '%d status polls and %.1f s (last seen: %s)'
+                             % (name, what, self.completion_retries,
+                                self.completion_retries *
+                                self.retry_interval, state))
 
     # -- pools -------------------------------------------------------------
 

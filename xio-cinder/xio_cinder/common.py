@@ -24,11 +24,11 @@ import collections
 import functools
 import re
 
+from cinder import coordination
 from cinder import exception
 from cinder.i18n import _
 from cinder.volume import driver
 from cinder.volume import volume_utils
-from oslo_concurrency import lockutils
 from oslo_log import log as logging
 
 from xio_cinder import client
@@ -47,24 +47,38 @@ class XIODriverException(exception.VolumeBackendAPIException):
     message = _('X-IO ISE: %(data)s')
 
 
-def ise_errors(func):
-    """Turn client errors into one cinder exception with a clear text."""
+def array_errors(operation):
+    """Turn the client's errors into a cinder error naming what failed.
 
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        try:
-            return func(*args, **kwargs)
-        except client.ISEError as exc:
-            raise XIODriverException(data=str(exc)) from exc
-    return wrapper
+    The one place where client.ISEError becomes a cinder exception: the
+    text says which operation failed on which ISE (san_ip) and carries the
+    client's message, which names the object and the HTTP reply.
+    """
+    def decorator(func):
+        @functools.wraps(func)
+        def wrapper(self, *args, **kwargs):
+            try:
+                return func(self, *args, **kwargs)
+            except client.ISEError as exc:
+                raise XIODriverException(data=_(
+                    '%(operation)s failed on the ISE at san_ip=%(ip)s: '
+                    '%(error)s') % {
+                        'operation': operation,
+                        'ip': self.configuration.safe_get('san_ip'),
+                        'error': exc}) from exc
+        return wrapper
+    return decorator
 
 
-class XIOISEDriver(driver.VolumeDriver):
+class XIOBaseVolumeDriver(driver.VolumeDriver):
     """X-IO ISE volume driver, common to the iSCSI and FC classes."""
 
     VERSION = '2.0.0'
     CI_WIKI_NAME = 'X-IO_ISE_CI'
-    protocol = None
+    # Set by subclasses (cinder's constants.ISCSI / constants.FC).
+    STORAGE_PROTOCOL = None
+    # Prefix of the names of this driver's cross-process locks.
+    driver_prefix = 'xio-ise'
     # Suffix of the host name when the connector's host name is taken.
     _host_suffix = None
 
@@ -110,7 +124,7 @@ class XIOISEDriver(driver.VolumeDriver):
             retry_interval=conf.ise_retry_interval,
             completion_retries=conf.ise_completion_retries)
 
-    @ise_errors
+    @array_errors('connect to the ISE')
     def check_for_setup_error(self):
         # /query raises ISEIncompatible without the clones capability.
         self.client.query()
@@ -244,8 +258,7 @@ class XIOISEDriver(driver.VolumeDriver):
             volume = self.client.find_volume(name)
             if volume is None:
                 return
-            for alloc in self.client.list_allocations(volume_name=name):
-                self.client.delete_allocation(alloc.url)
+            self._delete_allocations(name)
             self.client.delete_volume(volume.url)
             self.client.wait_for_volume(name, lambda v: v is None,
                                         'deleted')
@@ -267,6 +280,11 @@ class XIOISEDriver(driver.VolumeDriver):
                                    'status': source.status})
         return source
 
+    # A snapshot or clone in progress holds the lock of its source, across
+    # processes: the ISE prepares one copy of a source at a time (it
+    # answers "Not in a valid state" to a second), and a source is not
+    # deleted, extended or modified under a copy being made of it.
+    @coordination.synchronized('{self.driver_prefix}-volume-{source_name}')
     def _copy(self, source_name, source_what, name, kind, settings=None):
         """Prepare then commit a snapshot or clone of ``source_name``."""
         source = self._source(source_name, source_what)
@@ -292,7 +310,7 @@ class XIOISEDriver(driver.VolumeDriver):
 
     # -- volumes -------------------------------------------------------------
 
-    @ise_errors
+    @array_errors('create volume')
     def create_volume(self, volume):
         settings = self._type_settings(volume)
         try:
@@ -311,9 +329,9 @@ class XIOISEDriver(driver.VolumeDriver):
             self._discard(volume.name)
             raise
 
+    @coordination.synchronized('{self.driver_prefix}-volume-{name}')
     def _delete_by_name(self, name):
-        for alloc in self.client.list_allocations(volume_name=name):
-            self.client.delete_allocation(alloc.url)
+        self._delete_allocations(name)
         volume = self.client.find_volume(name)
         if volume is None:
             LOG.warning('ISE volume %s is already gone', name)
@@ -329,16 +347,16 @@ class XIOISEDriver(driver.VolumeDriver):
             # The ISE finishes the delete on its own (reference 2.5).
             LOG.warning('%s', exc)
 
-    @ise_errors
+    @array_errors('delete volume')
     def delete_volume(self, volume):
         self._delete_by_name(volume.name)
 
-    @ise_errors
+    @array_errors('create snapshot')
     def create_snapshot(self, snapshot):
         self._copy(snapshot.volume_name, 'volume', snapshot.name,
                    'snapshot')
 
-    @ise_errors
+    @array_errors('delete snapshot')
     def delete_snapshot(self, snapshot):
         self._delete_by_name(snapshot.name)
 
@@ -357,14 +375,15 @@ class XIOISEDriver(driver.VolumeDriver):
                 self._discard(volume.name)
                 raise
 
-    @ise_errors
+    @array_errors('create volume from snapshot')
     def create_volume_from_snapshot(self, volume, snapshot):
         self._clone_into(volume, snapshot.name, 'snapshot')
 
-    @ise_errors
+    @array_errors('clone volume')
     def create_cloned_volume(self, volume, src_vref):
         self._clone_into(volume, src_vref.name, 'volume')
 
+    @coordination.synchronized('{self.driver_prefix}-volume-{name}')
     def _extend(self, name, new_size):
         current = self.client.find_volume(name)
         if current is None:
@@ -373,13 +392,13 @@ class XIOISEDriver(driver.VolumeDriver):
         if current.size_gb < new_size:
             self.client.modify_volume(current.url, size=new_size)
 
-    @ise_errors
+    @array_errors('extend volume')
     def extend_volume(self, volume, new_size):
         self._extend(volume.name, new_size)
 
     # -- retype --------------------------------------------------------------
 
-    @ise_errors
+    @array_errors('retype volume')
     def retype(self, context, volume, new_type, diff, host):
         """Change QoS IOPS in place; anything else needs a migration.
 
@@ -435,11 +454,11 @@ class XIOISEDriver(driver.VolumeDriver):
                 reason=_('no ISE volume named %s') % name)
         return found
 
-    @ise_errors
+    @array_errors('manage volume')
     def manage_existing_get_size(self, volume, existing_ref):
         return self._existing(existing_ref).size_gb
 
-    @ise_errors
+    @array_errors('manage volume')
     def manage_existing(self, volume, existing_ref):
         found = self._existing(existing_ref)
         if self.client.list_allocations(volume_name=found.name):
@@ -516,49 +535,61 @@ class XIOISEDriver(driver.VolumeDriver):
         if not name or not initiators:
             raise exception.InvalidInput(reason=_(
                 'connector needs a host name and %s') % self._initiator_word)
-        with lockutils.lock('xio-ise-host-%s' % name):
-            hosts = self.client.list_hosts()
-            host = self._host_with(hosts, initiators[0])
-            if host is None:
-                host = self._create_host(name, initiators, hosts)
-            if host.type != 'OPENSTACK':
-                self.client.mark_host_openstack(host.url)
-            alloc = self.client.create_allocation(volume.name, host.name)
+        return self._present_to_host(volume, name, initiators)
+
+    # The ISE host of one compute host is looked up, created, given
+    # allocations and deleted under one lock held across cinder-volume
+    # processes (cinder's coordination), so that two attaches create one
+    # host and a detach never deletes a host another attach just used.
+    @coordination.synchronized('{self.driver_prefix}-host-{name}')
+    def _present_to_host(self, volume, name, initiators):
+        hosts = self.client.list_hosts()
+        host = self._host_with(hosts, initiators[0])
+        if host is None:
+            host = self._create_host(name, initiators, hosts)
+        if host.type != 'OPENSTACK':
+            self.client.mark_host_openstack(host.url)
+        alloc = self.client.create_allocation(volume.name, host.name)
         return host, alloc
 
     def _unpresent(self, volume, connector):
         """Remove the allocation(s); True if the host was removed too."""
         if connector is None:
             # Force detach: remove every presentation of the volume.
-            for alloc in self.client.list_allocations(
-                    volume_name=volume.name):
-                self.client.delete_allocation(alloc.url)
+            self._delete_allocations(volume.name)
             return False
         initiators = self._initiators(connector)
         if not initiators:
             return False
-        name = connector.get('host')
-        with lockutils.lock('xio-ise-host-%s' % name):
-            host = self._find_host(initiators[0])
-            if host is None:
-                LOG.warning('No ISE host for %s; nothing to detach',
-                            initiators[0])
-                return False
-            for alloc in self.client.list_allocations(
-                    volume_name=volume.name, host_name=host.name):
-                self.client.delete_allocation(alloc.url)
-            if host.name not in self._host_names(name):
-                # Found by initiator but named by someone else: an
-                # operator's host, not one this driver created.
-                return False
-            if self.client.list_allocations(host_name=host.name):
-                return False
-            self.client.delete_host(host.url)
-            return True
+        return self._unpresent_from_host(volume, connector.get('host'),
+                                         initiators)
+
+    @coordination.synchronized('{self.driver_prefix}-host-{name}')
+    def _unpresent_from_host(self, volume, name, initiators):
+        host = self._find_host(initiators[0])
+        if host is None:
+            LOG.warning('No ISE host for %s; nothing to detach',
+                        initiators[0])
+            return False
+        for alloc in self.client.list_allocations(
+                volume_name=volume.name, host_name=host.name):
+            self.client.delete_allocation(alloc.url)
+        if host.name not in self._host_names(name):
+            # Found by initiator but named by someone else: an
+            # operator's host, not one this driver created.
+            return False
+        if self.client.list_allocations(host_name=host.name):
+            return False
+        self.client.delete_host(host.url)
+        return True
+
+    def _delete_allocations(self, volume_name):
+        for alloc in self.client.list_allocations(volume_name=volume_name):
+            self.client.delete_allocation(alloc.url)
 
     # -- stats ---------------------------------------------------------------
 
-    @ise_errors
+    @array_errors('get volume stats')
     def _update_volume_stats(self):
         array = self.client.query()
         pools = self._refresh_pools()
@@ -597,7 +628,7 @@ class XIOISEDriver(driver.VolumeDriver):
             'volume_backend_name': backend_name,
             'vendor_name': 'X-IO',
             'driver_version': self.VERSION,
-            'storage_protocol': self.protocol,
+            'storage_protocol': self.STORAGE_PROTOCOL,
             'total_capacity_gb': sum(p['total_capacity_gb']
                                      for p in pool_stats),
             'free_capacity_gb': sum(p['free_capacity_gb']

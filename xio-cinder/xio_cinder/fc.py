@@ -31,10 +31,10 @@ def _zone_manager_utils():
 
 
 @interface.volumedriver
-class XIOFCDriver(common.XIOISEDriver):
+class XIOFCDriver(common.XIOBaseVolumeDriver):
     """X-IO ISE Fibre Channel volume driver (ISE firmware 2.8.0 or later)."""
 
-    protocol = constants.FC
+    STORAGE_PROTOCOL = constants.FC
     _host_suffix = 'fc'
     _initiator_word = 'FC WWPNs'
 
@@ -47,7 +47,7 @@ class XIOFCDriver(common.XIOISEDriver):
         return targets, {i: list(targets) for i in
                          self._initiators(connector)}
 
-    @common.ise_errors
+    @common.array_errors('attach volume')
     def initialize_connection(self, volume, connector):
         _host, alloc = self._present(volume, connector)
         try:
@@ -64,7 +64,7 @@ class XIOFCDriver(common.XIOISEDriver):
         _zone_manager_utils().add_fc_zone(info)
         return info
 
-    @common.ise_errors
+    @common.array_errors('detach volume')
     def terminate_connection(self, volume, connector, **kwargs):
         host_removed = self._unpresent(volume, connector)
         info = {'driver_volume_type': 'fibre_channel', 'data': {}}

@@ -28,10 +28,10 @@ LOG = logging.getLogger(__name__)
 
 
 @interface.volumedriver
-class XIOISCSIDriver(common.XIOISEDriver):
+class XIOISCSIDriver(common.XIOBaseVolumeDriver):
     """X-IO ISE iSCSI volume driver (ISE firmware 3.1.0 or later)."""
 
-    protocol = constants.ISCSI
+    STORAGE_PROTOCOL = constants.ISCSI
     _host_suffix = 'iscsi'
     _initiator_word = 'an iSCSI initiator name'
     # An ISE answers SendTargets on a data port with the portals of its
@@ -45,7 +45,8 @@ class XIOISCSIDriver(common.XIOISEDriver):
 
     @staticmethod
     def get_driver_options():
-        return common.XIOISEDriver.get_driver_options() + options.iscsi_opts
+        return (common.XIOBaseVolumeDriver.get_driver_options() +
+                options.iscsi_opts)
 
     def do_setup(self, context):
         self._required('iscsi_ip_address')
@@ -77,7 +78,7 @@ class XIOISCSIDriver(common.XIOISEDriver):
                     result.append(('%s:%s' % (ip, port), iqn))
         return result
 
-    @common.ise_errors
+    @common.array_errors('attach volume')
     def initialize_connection(self, volume, connector):
         _host, alloc = self._present(volume, connector)
         try:
@@ -106,6 +107,6 @@ class XIOISCSIDriver(common.XIOISEDriver):
                    'iqn': data['target_iqn']})
         return {'driver_volume_type': 'iscsi', 'data': data}
 
-    @common.ise_errors
+    @common.array_errors('detach volume')
     def terminate_connection(self, volume, connector, **kwargs):
         self._unpresent(volume, connector)

@@ -12,6 +12,7 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
+from unittest import mock
 import urllib.parse
 
 import ddt
@@ -222,6 +223,33 @@ class ClientTest(testtools.TestCase):
             lambda v: v and v.operational, 'operational')
         self.assertIn('v1 did not become operational within 4', str(error))
         self.assertEqual(5, self.mock.call_count)
+
+    def test_polls_start_short_and_back_off_to_the_retry_interval(self):
+        ise = client.ISEClient('10.0.0.1', 'admin', 's3cret',
+                               retry_interval=1.0, completion_retries=30)
+        wait = ise._poll_wait()
+        polls, now = [0.0], 0.0
+        for attempt in range(1, 60):
+            now += wait(mock.Mock(attempt_number=attempt))
+            polls.append(now)
+        self.assertEqual(0.05, polls[1])
+        # A step the ISE finishes in 0.5 s is seen within about 0.6 s.
+        self.assertLess(min(t for t in polls if t >= 0.5), 0.6)
+        gaps = [round(b - a, 6) for a, b in zip(polls, polls[1:])]
+        self.assertEqual(gaps, sorted(gaps))
+        self.assertEqual(1.0, gaps[-1])
+
+    def test_poll_budget_is_both_the_polls_and_their_time(self):
+        ise = client.ISEClient('10.0.0.1', 'admin', 's3cret',
+                               retry_interval=1.0, completion_retries=30)
+        stop = ise._poll_stop()
+
+        def state(attempt, elapsed):
+            return mock.Mock(attempt_number=attempt,
+                             seconds_since_start=elapsed)
+        self.assertFalse(stop(state(30, 10.0)))
+        self.assertFalse(stop(state(12, 31.0)))
+        self.assertTrue(stop(state(30, 30.0)))
 
     def test_create_host_accepts_conflict(self):
         self.client.query()

@@ -18,6 +18,7 @@ from unittest import mock
 import uuid
 
 from cinder import context as cinder_context
+from cinder import coordination
 from cinder import exception
 from cinder.interface import util as interface_util
 from cinder.interface import volume_driver
@@ -95,7 +96,7 @@ class DriverTest(base.BaseTestCase):
             self.assertTrue(issubclass(cls, volume_driver.VolumeDriverCore))
             info = interface_util.DriverInfo(cls)
             self.assertEqual('X-IO_ISE_CI', info.ci_wiki_name)
-            self.assertEqual(common.XIOISEDriver.VERSION, info.version)
+            self.assertEqual(common.XIOBaseVolumeDriver.VERSION, info.version)
             names = {o.name for o in info.driver_options}
             self.assertIn('ise_raid_level', names)
 
@@ -269,6 +270,60 @@ class DriverTest(base.BaseTestCase):
         self.driver.terminate_connection(self.volume(), None)
         self.assertEqual(2, self.client.delete_allocation.call_count)
 
+    def test_client_errors_become_one_cinder_error_naming_what_failed(self):
+        self.client.find_volume.side_effect = client.ISEHTTPError(
+            'GET', '/storage/arrays/ISE1/volumes', 500, 'boom')
+        error = self.assertRaises(exception.VolumeBackendAPIException,
+                                  self.driver.extend_volume, self.volume(), 2)
+        self.assertIsInstance(error, common.XIODriverException)
+        self.assertIn('extend volume failed on the ISE at san_ip=10.0.0.1',
+                      str(error))
+        self.assertIn('HTTP 500: boom', str(error))
+
+    def _lock_names(self, call):
+        """The coordination locks ``call`` takes, in order."""
+        names = []
+        real = coordination.COORDINATOR.get_lock
+
+        def get_lock(name):
+            names.append(name)
+            return real(name)
+        with mock.patch.object(coordination.COORDINATOR, 'get_lock',
+                               side_effect=get_lock):
+            call()
+        return names
+
+    def test_host_changes_hold_the_cross_process_host_lock(self):
+        self._present()
+        self.client.list_hosts.return_value = [client.Host(
+            'compute-1', 'host-url', 'OPENSTACK',
+            ['iqn.init', '21000024ff000001'])]
+        self.client.list_allocations.return_value = []
+        connector = {'host': 'compute-1', 'initiator': 'iqn.init',
+                     'wwpns': ['21000024ff000001']}
+        volume = self.volume()
+        self.assertEqual(
+            ['xio-ise-host-compute-1'],
+            self._lock_names(lambda: self.driver.initialize_connection(
+                volume, connector)))
+        self.assertEqual(
+            ['xio-ise-host-compute-1'],
+            self._lock_names(lambda: self.driver.terminate_connection(
+                volume, connector)))
+
+    def test_copies_and_deletes_hold_the_cross_process_volume_lock(self):
+        source = self.volume()
+        self.client.find_volume.return_value = _volume(source.name)
+        self.client.wait_for_volume.return_value = _volume('s1')
+        snapshot = mock.Mock(volume_name=source.name)
+        snapshot.name = 'snapshot-1'
+        self.assertEqual(
+            ['xio-ise-volume-%s' % source.name],
+            self._lock_names(lambda: self.driver.create_snapshot(snapshot)))
+        self.assertEqual(
+            ['xio-ise-volume-snapshot-1'],
+            self._lock_names(lambda: self.driver.delete_snapshot(snapshot)))
+
     def test_stats_in_two_cached_calls(self):
         self.client.list_pools.return_value = [client.Pool(
             'Pool 1', '1', 'OPERATIONAL', 60, 40,
@@ -280,7 +335,7 @@ class DriverTest(base.BaseTestCase):
                          (pool['total_capacity_gb'], pool['free_capacity_gb'],
                           pool['free_capacity_gb_raid_5'],
                           pool['total_volumes']))
-        self.assertEqual(('X-IO', self.driver.protocol, 100, 30),
+        self.assertEqual(('X-IO', self.driver.STORAGE_PROTOCOL, 100, 30),
                          (stats['vendor_name'], stats['storage_protocol'],
                           stats['total_capacity_gb'],
                           stats['free_capacity_gb']))

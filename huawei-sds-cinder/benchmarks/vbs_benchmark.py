@@ -32,7 +32,7 @@ import os_brick
 from oslo_concurrency import lockutils
 from oslo_config import cfg
 
-from huawei_sds_cinder.tests import fixtures_vbs
+from huawei_sds_cinder.tests.functional import fixtures as vbs_fixtures
 
 
 def main():
@@ -44,12 +44,9 @@ def main():
     with fixtures.MockPatchObject(objects.Volume, 'save'), \
             fixtures.MockPatchObject(objects.Snapshot, 'save'), \
             fixtures.TempDir() as locks, \
-            fixtures.EnvironmentVariable('HUAWEISDSHYPERVISORCLI_PATH',
-                                         fixtures_vbs.SDS_CLI), \
-            fixtures_vbs.VbsSimulatorFixture(
+            vbs_fixtures.VbsSimulatorFixture(
                 pools={'16384': 100000}) as vbs, \
-            fixtures.EnvironmentVariable('HUAWEI_SDS_CLI_VBS',
-                                         vbs.cli_vbs):
+            vbs_fixtures.SdsCli(vbs):
         # os-brick serialises attaches with an external lock.
         lockutils.set_defaults(locks.path)
         os_brick.setup(cfg.CONF)
@@ -64,7 +61,7 @@ def main():
 
 
 def measure(rows, label, driver, call):
-    vbs_client = driver.common.client
+    vbs_client = driver.client
     trips = vbs_client.round_trips
     start = time.perf_counter()
     result = call()

@@ -9,24 +9,29 @@
 #    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
 #    License for the specific language governing permissions and limitations
 #    under the License.
-"""The SDSHypervisor logic, protocol-neutral: volumes, snapshots, stats.
+"""HuaweiSDSBaseVolumeDriver: every SDSHypervisor operation on the array.
 
-It speaks to the VBS only through client.VbsClient, to the host's sds_cli
-only through host.VbsHost, and to cinder only through the objects the
-driver hands it. The requests and their order follow Huawei's StorAC
-driver wherever it shows them (doc/protocol.rst, facts P<n>); what no
-Huawei source shows is an assumption there and handled defensively here:
-a refused request is followed by a query of the object, never decoded
-from its return code (P16).
+Volumes, snapshots, clones, uploads, manage and stats. The base class
+speaks to the VBS only through client.VbsClient and to the host's
+sds_cli only through host.VbsHost; driver.py adds the connection info.
+The requests and their order follow Huawei's StorAC driver wherever it
+shows them (doc/protocol.rst, facts P<n>); what no Huawei source shows
+is an assumption there and handled defensively here: a refused request
+is followed by a query of the object, never decoded from its return code
+(protocol.rst P16). Client errors become cinder's in one place,
+array_errors.
 """
 
 import contextlib
+import functools
 import ipaddress
 import math
 import uuid
 
+from cinder import coordination
 from cinder import exception
 from cinder.i18n import _
+from cinder.volume import driver
 from cinder.volume import volume_types
 from cinder.volume import volume_utils
 import defusedxml
@@ -38,6 +43,7 @@ import tenacity
 
 from huawei_sds_cinder import client
 from huawei_sds_cinder import host as vbs_host
+from huawei_sds_cinder import options
 
 LOG = logging.getLogger(__name__)
 
@@ -66,6 +72,9 @@ _DELETES = {'volume': ('DELETE_VOLUME_REQ', 'vol_name'),
             'snapshot': ('DELETE_SNAPSHOT_REQ', 'snap_name')}
 _DELETING = {'volume': VOLUME_DELETING_STATUSES,
              'snapshot': SNAPSHOT_DELETING_STATUSES}
+# Polling a delete (P10): the first look soon, then backing off to a cap.
+POLL_FIRST_WAIT = 0.05
+POLL_MAX_WAIT = 2
 # Extra specs may also be scoped, e.g. huawei_sds:iops.
 EXTRA_SPEC_SCOPE = 'huawei_sds:'
 # QoS spec Qos-<level>: <class> selects an IO class and a priority.
@@ -136,23 +145,73 @@ def _spec_value(value):
     return words[-1] if words else ''
 
 
-class SdsCommon(object):
+def _subject(obj):
+    """The VBS name of the volume or snapshot an operation is about."""
+    name = getattr(obj, 'provider_location', None) or getattr(obj, 'name',
+                                                              None)
+    return name if isinstance(name, str) else None
+
+
+def array_errors(operation):
+    """Turn the client's VbsError family into cinder errors.
+
+    The message names the operation, the volume or snapshot it was about
+    (the method's first argument) and what the VBS said. A value that
+    would break the request framing is the caller's input (InvalidInput);
+    anything else the VBS did or did not answer is a backend error.
+    cinder's own exceptions pass through unchanged.
+    """
+    def decorator(func):
+        @functools.wraps(func)
+        def wrapper(self, *args, **kwargs):
+            try:
+                return func(self, *args, **kwargs)
+            except client.VbsError as exc:
+                subject = _subject(args[0]) if args else None
+                what = ('%s %s' % (operation, subject) if subject
+                        else operation)
+                if isinstance(exc, client.VbsInvalidValue):
+                    raise exception.InvalidInput(
+                        reason=_('%(what)s: %(err)s')
+                        % {'what': what, 'err': exc}) from exc
+                raise exception.VolumeBackendAPIException(
+                    data=_('%(what)s failed: %(err)s')
+                    % {'what': what, 'err': exc}) from exc
+        return wrapper
+    return decorator
+
+
+class HuaweiSDSBaseVolumeDriver(driver.VolumeDriver):
     """What every SDSHypervisor driver operation does on the array."""
 
-    def __init__(self, configuration, backend_name, host=None):
-        self.configuration = configuration
-        self.backend_name = backend_name
-        self.host = host or vbs_host.VbsHost()
+    VENDOR_NAME = 'Huawei'
+    # Set by the driver class (driver.py).
+    STORAGE_PROTOCOL = None
+    driver_prefix = 'huawei-sds'
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.configuration:
+            self.configuration.append_config_values(options.ALL_OPTS)
         self.client = None
+        self.host = None
         self.pools = []
         self.policy = {}
         self.xml_policy = {}
         self.pool_policy = {}
         self.capability = {}
 
+    @staticmethod
+    def get_driver_options():
+        return options.ALL_OPTS
+
     # -- setup ---------------------------------------------------------------
 
-    def do_setup(self):
+    def _backend_name(self):
+        return (self.configuration.safe_get('volume_backend_name')
+                or self.__class__.__name__)
+
+    def do_setup(self, context):
         conf = self.configuration
         addresses = list(conf.huawei_sds_vbs_addresses or [])
         pools = list(conf.huawei_sds_pools or [])
@@ -190,57 +249,28 @@ class SdsCommon(object):
             try:
                 client.check_value(key, value)
             except client.VbsInvalidValue as exc:
+                # A setting, not a request: name the option it came from.
                 raise exception.InvalidConfigurationValue(
                     option='volume policy %s' % key, value=value) from exc
         self.pools = pools
         self.policy = policy
+        self.host = vbs_host.VbsHost(conf.safe_get('volume_dd_blocksize')
+                                     or '1M')
         self.client = client.VbsClient(
             addresses, port,
             connect_timeout=conf.huawei_sds_connect_timeout,
             read_timeout=conf.huawei_sds_read_timeout)
 
+    @array_errors('check for setup error')
     def check_for_setup_error(self):
         try:
             self._pool_capabilities()
-        except exception.VolumeBackendAPIException as exc:
-            if isinstance(exc.__cause__, client.VbsRequestError):
-                # The VBS refused the pool query: a pool it does not have.
-                raise exception.InvalidConfigurationValue(
-                    option='huawei_sds_pools', value=self.pools) from exc
-            raise
+        except client.VbsRequestError as exc:
+            # The VBS refused the pool query: a pool it does not have.
+            raise exception.InvalidConfigurationValue(
+                option='huawei_sds_pools', value=self.pools) from exc
 
     # -- helpers -------------------------------------------------------------
-
-    def _request(self, request_type, params, what):
-        """One VBS request.
-
-        Raises VbsObjectNotFound, VbsRequestError (any other non-zero
-        retcode) and, for requests that are not queries, VbsReplyLost, for
-        the caller to settle; every other failure becomes cinder's.
-        """
-        try:
-            return self.client.request(request_type, params)
-        except client.VbsInvalidValue as exc:
-            raise exception.InvalidInput(
-                reason=_('%(what)s: %(err)s') % {'what': what, 'err': exc})
-        except client.VbsReplyLost as exc:
-            if request_type.startswith('QUERY_'):
-                # Already re-sent to every address: nothing left to try.
-                raise exception.VolumeBackendAPIException(
-                    data=_('%(what)s failed: %(err)s')
-                    % {'what': what, 'err': exc}) from exc
-            raise
-        except client.VbsRequestError:
-            raise
-        except client.VbsError as exc:
-            raise exception.VolumeBackendAPIException(
-                data=_('%(what)s failed: %(err)s')
-                % {'what': what, 'err': exc}) from exc
-
-    @staticmethod
-    def _failed(what, exc):
-        return exception.VolumeBackendAPIException(
-            data=_('%(what)s failed: %(err)s') % {'what': what, 'err': exc})
 
     @staticmethod
     def vbs_name(volume):
@@ -285,12 +315,9 @@ class SdsCommon(object):
         """The object's record, or None when the VBS says -900079 (P9)."""
         request_type, key, prefix = _QUERIES[kind]
         try:
-            reply = self._request(request_type, [(key, name)],
-                                  'Query %s %s' % (kind, name))
+            reply = self.client.request(request_type, [(key, name)])
         except client.VbsObjectNotFound:
             return None
-        except client.VbsRequestError as exc:
-            raise self._failed('Query %s %s' % (kind, name), exc) from exc
         records = reply.records(prefix)
         if not records:
             # P10: an existing object answers with its record.
@@ -317,7 +344,9 @@ class SdsCommon(object):
         timeout = self.configuration.huawei_sds_delete_timeout
         retrying = tenacity.Retrying(
             retry=tenacity.retry_if_result(lambda done: not done),
-            wait=tenacity.wait_exponential(multiplier=0.05, min=0.05, max=2),
+            wait=tenacity.wait_exponential(multiplier=POLL_FIRST_WAIT,
+                                           min=POLL_FIRST_WAIT,
+                                           max=POLL_MAX_WAIT),
             stop=tenacity.stop_after_delay(timeout),
             reraise=True)
         try:
@@ -329,22 +358,19 @@ class SdsCommon(object):
 
     def _create(self, kind, request_type, params, name):
         """A create request; a lost reply is settled by a query."""
-        what = 'Create %s %s' % (kind, name)
         try:
-            self._request(request_type, params, what)
+            self.client.request(request_type, params)
         except client.VbsReplyLost as exc:
             LOG.warning('Reply to the create of %(name)s was lost (%(err)s);'
                         ' checking whether the VBS applied it.',
                         {'name': name, 'err': exc})
             try:
                 record = self._query(kind, name)
-            except exception.VolumeBackendAPIException:
+            except (client.VbsError, exception.VolumeBackendAPIException):
                 record = None
             # Not "status 0": that it means ready is not attested (P18).
             if record is None or record.get('status') in _DELETING[kind]:
-                raise self._failed(what, exc) from exc
-        except client.VbsRequestError as exc:
-            raise self._failed(what, exc) from exc
+                raise exc
 
     def _delete(self, kind, name, busy):
         """A delete request, then wait until the object is gone.
@@ -355,8 +381,7 @@ class SdsCommon(object):
         """
         request_type, key = _DELETES[kind]
         try:
-            self._request(request_type, [(key, name)],
-                          'Delete %s %s' % (kind, name))
+            self.client.request(request_type, [(key, name)])
         except client.VbsObjectNotFound:
             LOG.info('%(kind)s %(name)s is already gone from the '
                      'SDSHypervisor.', {'kind': kind, 'name': name})
@@ -375,6 +400,46 @@ class SdsCommon(object):
                 raise busy
         self._wait_gone(kind, name)
 
+    def _delete_quietly(self, name, why):
+        """Remove a temporary or half-made volume; log, never raise."""
+        try:
+            self._delete('volume', name,
+                         exception.VolumeIsBusy(volume_name=name))
+        except Exception:
+            LOG.exception('Could not remove volume %(name)s %(why)s.',
+                          {'name': name, 'why': why})
+
+    # -- the cinder-volume host's attachments --------------------------------
+    #
+    # Whether a volume is attached on this host is read, then changed, then
+    # changed back (host.VbsHost.attached): under the volume's cluster-wide
+    # lock, so another operation (of this or another cinder-volume service)
+    # cannot detach it from under this one, nor this one from under it.
+
+    @coordination.synchronized('{self.driver_prefix}-attach-{source}',
+                               '{self.driver_prefix}-attach-{target}')
+    def _copy(self, source, target, size_mb):
+        """dd size_mb MB from VBS volume source to target, on this host."""
+        self.host.copy(source, target, size_mb)
+
+    @coordination.synchronized('{self.driver_prefix}-attach-{volume_name}')
+    def _delete_snapshot_attached(self, snap_name, volume_name):
+        """P12: attach the snapshot's volume here first, as Huawei does."""
+        try:
+            with self.host.attached(volume_name):
+                self._delete('snapshot', snap_name,
+                             exception.SnapshotIsBusy(snapshot_name=snap_name))
+        except (exception.SnapshotIsBusy,
+                exception.VolumeBackendAPIException, client.VbsError):
+            raise
+        except Exception as exc:
+            # os-brick / sds_cli failed to attach or detach: say so
+            # with both names (protocol.rst D3).
+            raise exception.VolumeBackendAPIException(
+                data=_('Delete snapshot %(snap)s: attaching or detaching '
+                       'its volume %(vol)s failed: %(err)s')
+                % {'snap': snap_name, 'vol': volume_name, 'err': exc})
+
     # -- volumes -------------------------------------------------------------
 
     def _create_volume(self, name, size_gb, volume):
@@ -383,26 +448,31 @@ class SdsCommon(object):
         params += sorted(self.volume_policy(volume).items())
         self._create('volume', 'CREATE_VOLUME_REQ', params, name)
 
+    @array_errors('create volume')
     def create_volume(self, volume):
         self._create_volume(volume.name, volume.size, volume)
         return {'provider_location': volume.name}
 
+    @array_errors('delete volume')
     def delete_volume(self, volume):
-        name = self.vbs_name(volume)
+        self._delete_volume(self.vbs_name(volume))
+
+    @coordination.synchronized('{self.driver_prefix}-volume-{name}')
+    def _delete_volume(self, name):
+        # Waits for a clone or upload of the volume (linked_source) to
+        # remove its temporaries first.
         self._delete('volume', name,
                      exception.VolumeIsBusy(volume_name=name))
 
+    @array_errors('extend volume')
     def extend_volume(self, volume, new_size):
         name = self.vbs_name(volume)
         try:
-            self._request('EXTEND_VOLUME_REQ',
-                          [('vol_name', name),
-                           ('vol_size', _size_mb(new_size))],
-                          'Extend volume %s' % name)
+            self.client.request('EXTEND_VOLUME_REQ',
+                                [('vol_name', name),
+                                 ('vol_size', _size_mb(new_size))])
         except client.VbsObjectNotFound:
             raise exception.VolumeNotFound(volume_id=volume.id)
-        except (client.VbsRequestError, client.VbsReplyLost) as exc:
-            raise self._failed('Extend volume %s' % name, exc) from exc
 
     # -- snapshots -----------------------------------------------------------
 
@@ -413,30 +483,26 @@ class SdsCommon(object):
                       ('smartflag', 1)], snap_name)
 
     def _delete_snapshot(self, snap_name, volume_name):
-        """P12: attach the snapshot's volume here first, as Huawei does."""
-        try:
-            attach = (self.host.attached(volume_name) if volume_name
-                      else contextlib.nullcontext())
-            with attach:
-                self._delete('snapshot', snap_name,
-                             exception.SnapshotIsBusy(snapshot_name=snap_name))
-        except (exception.SnapshotIsBusy,
-                exception.VolumeBackendAPIException, exception.InvalidInput):
-            raise
-        except Exception as exc:
-            # os-brick / sds_cli failed to attach or detach: say so
-            # with both names (D3).
-            raise exception.VolumeBackendAPIException(
-                data=_('Delete snapshot %(snap)s: attaching or detaching '
-                       'its volume %(vol)s failed: %(err)s')
-                % {'snap': snap_name, 'vol': volume_name, 'err': exc})
+        if volume_name:
+            self._delete_snapshot_attached(snap_name, volume_name)
+        else:
+            self._delete('snapshot', snap_name,
+                         exception.SnapshotIsBusy(snapshot_name=snap_name))
 
+    @array_errors('create snapshot')
     def create_snapshot(self, snapshot):
         self._create_snapshot(snapshot.name, self.vbs_name(snapshot.volume))
         return {'provider_location': snapshot.name}
 
+    @array_errors('delete snapshot')
     def delete_snapshot(self, snapshot):
-        name = snapshot.provider_location or snapshot.name
+        self._delete_snapshot_of(snapshot.provider_location or snapshot.name,
+                                 snapshot)
+
+    @coordination.synchronized('{self.driver_prefix}-snapshot-{name}')
+    def _delete_snapshot_of(self, name, snapshot):
+        # Waits for a copy from the snapshot (linked_source) to remove its
+        # temporary linked volume first.
         if self._query('snapshot', name) is None:
             LOG.info('Snapshot %s is already gone from the SDSHypervisor.',
                      name)
@@ -464,6 +530,7 @@ class SdsCommon(object):
         Of the snapshot snap_name, or else of a temporary snapshot of the
         volume volume_name. Both temporaries are named as Huawei's driver
         names them and deleted whatever happens, the volume first (P17).
+        Callers hold the source's lock (below).
         """
         temp_snap = None
         if snap_name is None:
@@ -475,12 +542,7 @@ class SdsCommon(object):
             try:
                 yield temp
             finally:
-                try:
-                    self._delete('volume', temp,
-                                 exception.VolumeIsBusy(volume_name=temp))
-                except Exception:
-                    LOG.exception('Could not remove temporary volume %s.',
-                                  temp)
+                self._delete_quietly(temp, '(temporary)')
         finally:
             if temp_snap:
                 try:
@@ -488,6 +550,34 @@ class SdsCommon(object):
                 except Exception:
                     LOG.exception('Could not remove temporary snapshot %s.',
                                   temp_snap)
+
+    # The source of a copy is locked cluster-wide while it has temporaries:
+    # another cinder-volume service cannot delete it meanwhile (which the
+    # VBS would refuse, or which would orphan them).
+
+    @coordination.synchronized('{self.driver_prefix}-volume-{source}')
+    def _copy_from_volume(self, source, size_gb, target):
+        with self.linked_source(source, size_gb) as temp:
+            self._copy(temp, target, _size_mb(size_gb))
+
+    @coordination.synchronized('{self.driver_prefix}-snapshot-{snap_name}')
+    def _copy_from_snapshot(self, snap_name, size_gb, target):
+        with self.linked_source(None, size_gb, snap_name) as temp:
+            self._copy(temp, target, _size_mb(size_gb))
+
+    @coordination.synchronized('{self.driver_prefix}-snapshot-{snap_name}')
+    def _linked_clone(self, snap_name, name, size_gb):
+        self._create_linked(name, snap_name, size_gb)
+
+    @coordination.synchronized('{self.driver_prefix}-volume-{source}')
+    def _upload(self, source, context, volume, image_service, image_meta):
+        with self.linked_source(source, volume.size) as temp:
+            # A copy of the object that names the temporary volume; only
+            # the driver sees it (no export update, so it is never saved).
+            temp_volume = volume.obj_clone()
+            temp_volume.provider_location = temp
+            super().copy_volume_to_image(context, temp_volume, image_service,
+                                         image_meta)
 
     def _create_copy(self, volume, fill):
         """A new volume made with CREATE_VOLUME_REQ, then filled.
@@ -500,14 +590,10 @@ class SdsCommon(object):
             fill(name)
         except Exception:
             with excutils.save_and_reraise_exception():
-                try:
-                    self._delete('volume', name,
-                                 exception.VolumeIsBusy(volume_name=name))
-                except Exception:
-                    LOG.exception('Could not remove volume %s after a '
-                                  'failed copy.', name)
+                self._delete_quietly(name, 'after a failed copy')
         return {'provider_location': name}
 
+    @array_errors('create volume from snapshot')
     def create_volume_from_snapshot(self, volume, snapshot):
         """A volume with the snapshot's data (decision in protocol.rst D1).
 
@@ -518,36 +604,36 @@ class SdsCommon(object):
         """
         snap_name = snapshot.provider_location or snapshot.name
         if self.configuration.huawei_sds_linked_clones:
-            self._create_linked(volume.name, snap_name, volume.size)
+            self._linked_clone(snap_name, volume.name, volume.size)
             return {'provider_location': volume.name}
-        size_gb = snapshot.volume_size
+        return self._create_copy(volume, functools.partial(
+            self._copy_from_snapshot, snap_name, snapshot.volume_size))
 
-        def fill(name):
-            with self.linked_source(None, size_gb, snap_name) as temp:
-                self.host.copy(temp, name, _size_mb(size_gb))
-
-        return self._create_copy(volume, fill)
-
+    @array_errors('clone volume')
     def create_cloned_volume(self, volume, src_vref):
         """P13: new volume, temporary snapshot and linked volume, dd."""
-        source, size_gb = self.vbs_name(src_vref), src_vref.size
+        return self._create_copy(volume, functools.partial(
+            self._copy_from_volume, self.vbs_name(src_vref), src_vref.size))
 
-        def fill(name):
-            with self.linked_source(source, size_gb) as temp:
-                self.host.copy(temp, name, _size_mb(size_gb))
+    @array_errors('upload volume to image')
+    def copy_volume_to_image(self, context, volume, image_service,
+                             image_meta):
+        """P13: upload from a temporary linked volume, as StorAC did.
 
-        return self._create_copy(volume, fill)
+        A point-in-time copy of the volume (a temporary snapshot and a
+        linked volume of it) is attached and uploaded by cinder's generic
+        code; the temporaries are removed afterwards. The volume itself is
+        not attached, so an in-use volume is uploaded consistently.
+        """
+        self._upload(self.vbs_name(volume), context, volume, image_service,
+                     image_meta)
 
     # -- stats ---------------------------------------------------------------
 
     def _pool_capabilities(self):
         params = [('pool_num', len(self.pools))]
         params += [('pool_id', pool) for pool in self.pools]
-        what = 'Query pools %s' % ','.join(self.pools)
-        try:
-            reply = self._request('QUERY_POOLS_CAPABILITY_REQ', params, what)
-        except client.VbsRequestError as exc:
-            raise self._failed(what, exc) from exc
+        reply = self.client.request('QUERY_POOLS_CAPABILITY_REQ', params)
         records = reply.records('pool')
         if len(records) != len(self.pools):
             raise exception.VolumeBackendAPIException(
@@ -555,7 +641,8 @@ class SdsCommon(object):
                 % {'got': len(records), 'want': len(self.pools)})
         return records
 
-    def get_volume_stats(self, driver_version):
+    @array_errors('get volume stats')
+    def _update_volume_stats(self):
         """Stats in one round trip for every configured pool.
 
         The XML file's <policy>, <capability> and per-pool entries are
@@ -585,18 +672,23 @@ class SdsCommon(object):
         stats = {key: value for key, value in self.xml_policy.items()
                  if key != 'QoS_support'}
         stats.update({
-            'volume_backend_name': self.backend_name,
-            'vendor_name': 'Huawei',
-            'driver_version': driver_version,
-            'storage_protocol': 'StorageHypervisor',
+            'volume_backend_name': self._backend_name(),
+            'vendor_name': self.VENDOR_NAME,
+            'driver_version': self.VERSION,
+            'storage_protocol': self.STORAGE_PROTOCOL,
             'pools': pools,
         })
         for key in CAPABILITY_KEYS:
             if key in self.capability and key != 'reserved_percentage':
                 stats[key] = self.capability[key]
-        return stats
+        self._stats = stats
 
-    # -- manage --
+    def get_volume_stats(self, refresh=False):
+        if refresh or not self._stats:
+            self._update_volume_stats()
+        return self._stats
+
+    # -- manage --------------------------------------------------------------
 
     def _existing_volume(self, existing_ref):
         name = existing_ref.get('source-name')
@@ -605,10 +697,11 @@ class SdsCommon(object):
                 existing_ref=existing_ref,
                 reason=_('source-name (the VBS volume name) is required'))
         try:
-            record = self._query('volume', name)
-        except exception.InvalidInput as exc:
+            client.check_value('vol_name', name)
+        except client.VbsInvalidValue as exc:
             raise exception.ManageExistingInvalidReference(
                 existing_ref=existing_ref, reason=str(exc))
+        record = self._query('volume', name)
         if record is None or record.get('status') in VOLUME_DELETING_STATUSES:
             raise exception.ManageExistingInvalidReference(
                 existing_ref=existing_ref,
@@ -622,20 +715,32 @@ class SdsCommon(object):
                          '%s') % name)
         return name, record
 
+    @array_errors('manage volume')
     def manage_existing(self, volume, existing_ref):
-        name, record = self._existing_volume(existing_ref)
+        name, _record = self._existing_volume(existing_ref)
+        return self._manage(name, volume.size)
+
+    @coordination.synchronized('{self.driver_prefix}-volume-{name}')
+    def _manage(self, name, size_gb):
+        # The size is read and then grown: under the volume's lock.
+        record = self._query('volume', name)
+        if record is None:
+            raise exception.ManageExistingInvalidReference(
+                existing_ref={'source-name': name},
+                reason=_('volume %s is gone') % name)
         # cinder rounded the size up to whole GB; make the VBS agree.
-        if int(record['vol_size']) < _size_mb(volume.size):
-            try:
-                self._request('EXTEND_VOLUME_REQ',
-                              [('vol_name', name),
-                               ('vol_size', _size_mb(volume.size))],
-                              'Extend managed volume %s' % name)
-            except (client.VbsRequestError, client.VbsReplyLost) as exc:
-                raise self._failed('Extend managed volume %s' % name,
-                                   exc) from exc
+        if int(record['vol_size']) < _size_mb(size_gb):
+            self.client.request('EXTEND_VOLUME_REQ',
+                                [('vol_name', name),
+                                 ('vol_size', _size_mb(size_gb))])
         return {'provider_location': name}
 
+    @array_errors('manage volume')
     def manage_existing_get_size(self, volume, existing_ref):
         _name, record = self._existing_volume(existing_ref)
         return int(math.ceil(int(record['vol_size']) / float(units.Ki)))
+
+    def unmanage(self, volume):
+        """Cinder forgets the volume; it stays on the SDSHypervisor."""
+        LOG.info('Unmanaged volume %s; it stays on the SDSHypervisor.',
+                 self.vbs_name(volume))

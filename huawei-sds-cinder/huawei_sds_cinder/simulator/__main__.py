@@ -9,18 +9,25 @@
 #    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
 #    License for the specific language governing permissions and limitations
 #    under the License.
-"""huawei-sds-cinder-simulator: a VBS cluster on one or more addresses."""
+"""huawei-sds-cinder-simulator: a VBS cluster on one or more addresses.
+
+The command line is built from the standard library and protocol.py only,
+so ``--help`` works from a plain install; the simulator itself needs the
+simulator extra (common-testing's simulator kit), imported after it.
+"""
 
 import argparse
 import json
 import signal
+import sys
 import tempfile
 import threading
 
-from common_testing import faults
+from huawei_sds_cinder.simulator import protocol
 
-from huawei_sds_cinder.simulator import server
-from huawei_sds_cinder.simulator import state
+PROG = 'huawei-sds-cinder-simulator'
+NEEDS_EXTRA = ("%s: needs the simulator extra: "
+               "pip install 'huawei-sds-cinder[simulator]'" % PROG)
 
 
 def _pool(text):
@@ -33,15 +40,16 @@ def _pool(text):
 
 def _reply_fault(text):
     match, sep, mode = text.rpartition(':')
-    if not sep or mode not in server.REPLY_FAULTS:
+    if not sep or mode not in protocol.REPLY_FAULTS:
         raise argparse.ArgumentTypeError(
             '--reply-fault wants REGEX:MODE with MODE one of %s'
-            % ', '.join(server.REPLY_FAULTS))
+            % ', '.join(protocol.REPLY_FAULTS))
     return match, mode
 
 
 def build_parser():
     parser = argparse.ArgumentParser(
+        prog=PROG,
         description='Huawei SDSHypervisor VBS simulator (key-value socket '
                     'protocol), for tests and demos.')
     parser.add_argument('--listen', action='append', metavar='ADDRESS',
@@ -76,12 +84,20 @@ def build_parser():
     parser.add_argument('--reply-fault', action='append', type=_reply_fault,
                         metavar='REGEX:MODE', default=[],
                         help='mangle the next reply to a matching request: '
-                             + ', '.join(server.REPLY_FAULTS))
+                             + ', '.join(protocol.REPLY_FAULTS))
     return parser
 
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
+    try:
+        from common_testing import faults
+    except ImportError:
+        print(NEEDS_EXTRA, file=sys.stderr)
+        return 2
+    from huawei_sds_cinder.simulator import server
+    from huawei_sds_cinder.simulator import state
+
     state_dir = args.state_dir or tempfile.mkdtemp(prefix='vbs-sim-')
     array = state.VbsState(state_dir, dict(args.pool or [('16384', 100)]),
                            delete_seconds=args.delete_seconds)

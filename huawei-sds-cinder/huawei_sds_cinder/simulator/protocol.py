@@ -31,6 +31,13 @@ RET_NOT_EXIST = -900079     # P9: the object (no longer) exists
 # answers every refusal with this one code.
 RET_FAILED = 1
 
+# Ways the simulator can mangle a reply (server.add_reply_fault).
+PARTIAL_CLOSE = 'partial_close'     # half the reply, then close
+PARTIAL_STALL = 'partial_stall'     # half the reply, then hang
+GARBAGE = 'garbage'                 # bytes that are not key=value framing
+OVERSIZED = 'oversized'             # a reply far beyond any sane size
+REPLY_FAULTS = (PARTIAL_CLOSE, PARTIAL_STALL, GARBAGE, OVERSIZED)
+
 _REQUEST_LINE = re.compile(r'^\[([A-Z][A-Z0-9_]*)\]$')
 
 

@@ -30,6 +30,7 @@ the simulator's own (how a real sds_cli reaches its VBS is not public).
 
 import argparse
 import os
+import shlex
 import subprocess
 import sys
 
@@ -38,7 +39,10 @@ from huawei_sds_cinder.simulator import protocol
 VBS_ENV = 'HUAWEI_SDS_CLI_VBS'
 DEVICE_ENV = 'HUAWEI_SDS_CLI_DEVICE'     # auto (default), loop or file
 
-# The codes os-brick knows (reference 2.1).
+# Run as ``python -m`` (never installed as a program named sds_cli).
+MODULE = 'huawei_sds_cinder.simulator.sds_cli'
+
+# The codes os-brick knows (protocol.rst P7).
 RET_OK = 0
 RET_NOT_ATTACHED = 1
 RET_HAS_BEEN_ATTACHED = 50151401
@@ -162,6 +166,21 @@ def run(command, volume_name, vbs, mode='auto'):
     except (VbsUnreachable, RuntimeError) as exc:
         return ['ret_code=%d' % RET_VBS_ABNORMAL,
                 'ret_desc=%s' % str(exc).replace('\n', ' ')]
+
+
+def write_wrapper(directory, python=None):
+    """Write an executable ``sds_cli`` into directory; return its path.
+
+    No program of this package is installed under the name of Huawei's
+    host tool: tests and the demo write this wrapper into a directory of
+    their own and point os-brick at it with HUAWEISDSHYPERVISORCLI_PATH.
+    """
+    path = os.path.join(directory, 'sds_cli')
+    with open(path, 'w') as wrapper:
+        wrapper.write('#!/bin/sh\nexec %s -m %s "$@"\n'
+                      % (shlex.quote(python or sys.executable), MODULE))
+    os.chmod(path, 0o755)
+    return path
 
 
 def main(argv=None):

@@ -38,12 +38,13 @@ from common_testing import faults
 from huawei_sds_cinder.simulator import protocol
 from huawei_sds_cinder.simulator import state as vbs_state
 
-# Reply faults the generic fault plan has no action for.
-PARTIAL_CLOSE = 'partial_close'     # half the reply, then close
-PARTIAL_STALL = 'partial_stall'     # half the reply, then hang
-GARBAGE = 'garbage'                 # bytes that are not key=value framing
-OVERSIZED = 'oversized'             # a reply far beyond any sane size
-REPLY_FAULTS = (PARTIAL_CLOSE, PARTIAL_STALL, GARBAGE, OVERSIZED)
+# Reply faults the generic fault plan has no action for (named in
+# protocol.py, so the command line knows them before the kit is imported).
+PARTIAL_CLOSE = protocol.PARTIAL_CLOSE
+PARTIAL_STALL = protocol.PARTIAL_STALL
+GARBAGE = protocol.GARBAGE
+OVERSIZED = protocol.OVERSIZED
+REPLY_FAULTS = protocol.REPLY_FAULTS
 
 _MAX_REQUEST_BYTES = 1024 * 1024
 # How long a connection may sit idle before its request is whole.

@@ -9,19 +9,19 @@
 #    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
 #    License for the specific language governing permissions and limitations
 #    under the License.
-"""Test fixtures: a VBS simulator on this test process's own addresses."""
+"""Test fixtures: a VBS simulator on this test process's own addresses,
+and the sds_cli stand-in os-brick runs to attach from it.
+"""
 
 import os
 import subprocess
-import sys
 
 from common_testing import net
 import fixtures
 
+from huawei_sds_cinder.simulator import sds_cli
 from huawei_sds_cinder.simulator import server
 from huawei_sds_cinder.simulator import state
-
-SDS_CLI = os.path.join(os.path.dirname(sys.executable), 'sds_cli')
 
 
 def release_loop_devices(state_dir):
@@ -86,3 +86,26 @@ class VbsSimulatorFixture(fixtures.Fixture):
         """The HUAWEI_SDS_CLI_VBS value that points sds_cli at us."""
         return ','.join('%s:%d' % (address, self.port)
                         for address in self.simulator.addresses)
+
+
+class SdsCli(fixtures.Fixture):
+    """os-brick attaches from ``vbs`` through the sds_cli stand-in.
+
+    The stand-in is not on PATH (no program takes the name of Huawei's
+    tool): a wrapper written into a directory of this test runs it, and
+    os-brick's HuaweiStorHyperConnector finds it only through
+    HUAWEISDSHYPERVISORCLI_PATH (default /usr/local/bin/sds/sds_cli). The
+    stand-in finds the simulated local VBS through HUAWEI_SDS_CLI_VBS.
+    """
+
+    def __init__(self, vbs):
+        super().__init__()
+        self.vbs = vbs
+
+    def _setUp(self):
+        self.path = sds_cli.write_wrapper(
+            self.useFixture(fixtures.TempDir()).path)
+        self.useFixture(fixtures.EnvironmentVariable(
+            'HUAWEISDSHYPERVISORCLI_PATH', self.path))
+        self.useFixture(fixtures.EnvironmentVariable(
+            'HUAWEI_SDS_CLI_VBS', self.vbs.cli_vbs))

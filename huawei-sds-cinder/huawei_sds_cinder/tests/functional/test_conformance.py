@@ -21,11 +21,10 @@ import os
 
 from common_testing import conformance
 import ddt
-import fixtures
 from os_brick.initiator import connector as brick_connector
-import testtools
 
-from huawei_sds_cinder.tests import fixtures_vbs
+from huawei_sds_cinder.tests import base
+from huawei_sds_cinder.tests.functional import fixtures as vbs_fixtures
 
 
 class VbsArray(conformance.ArrayUnderTest):
@@ -36,11 +35,8 @@ class VbsArray(conformance.ArrayUnderTest):
     create_volume_request = '^CREATE_VOLUME_REQ '
 
     def start(self, test):
-        self.vbs = test.useFixture(fixtures_vbs.VbsSimulatorFixture())
-        test.useFixture(fixtures.EnvironmentVariable(
-            'HUAWEISDSHYPERVISORCLI_PATH', fixtures_vbs.SDS_CLI))
-        test.useFixture(fixtures.EnvironmentVariable(
-            'HUAWEI_SDS_CLI_VBS', self.vbs.cli_vbs))
+        self.vbs = test.useFixture(vbs_fixtures.VbsSimulatorFixture())
+        test.useFixture(vbs_fixtures.SdsCli(self.vbs))
 
     def backend_options(self):
         return {'volume_driver':
@@ -83,7 +79,7 @@ class VbsArray(conformance.ArrayUnderTest):
 
 @ddt.ddt
 class TestSDSHypervisorConformance(conformance.ConformanceTests,
-                                   testtools.TestCase):
+                                   base.TestCase):
     array_class = VbsArray
     # The VBS socket API has no credentials to refuse: the scenario does not
     # apply (the unreachable-backend scenario still runs).

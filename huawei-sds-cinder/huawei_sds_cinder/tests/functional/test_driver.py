@@ -37,11 +37,11 @@ from oslo_config import cfg
 from oslo_config import fixture as config_fixture
 from oslo_utils import importutils
 from oslo_utils import units
-import testtools
 
 from huawei_sds_cinder import options
 from huawei_sds_cinder.simulator import server
-from huawei_sds_cinder.tests import fixtures_vbs
+from huawei_sds_cinder.tests import base
+from huawei_sds_cinder.tests.functional import fixtures as vbs_fixtures
 
 # cinder.volume.manager needs the object classes registered at import.
 objects.register_all()
@@ -91,10 +91,10 @@ def load_driver(conf_fixture, backend, options_dict):
         active_backend_id=None)
 
 
-class DriverTestBase(testtools.TestCase):
+class DriverTestBase(base.TestCase):
     """The simulator, os-brick's connector and a loaded driver.
 
-    Plain testtools: cinder's own test base monkey-patches eventlet.
+    Not cinder's own test base: it monkey-patches eventlet.
     """
 
     def setUp(self):
@@ -111,13 +111,10 @@ class DriverTestBase(testtools.TestCase):
                            cinder_privsep.sys_admin_pctxt):
             privileged.set_client_mode(False)
             self.addCleanup(privileged.set_client_mode, True)
-        self.vbs = self.useFixture(fixtures_vbs.VbsSimulatorFixture())
-        # os-brick's HuaweiStorHyperConnector finds sds_cli only through
-        # this variable (default /usr/local/bin/sds/sds_cli).
-        self.useFixture(fixtures.EnvironmentVariable(
-            'HUAWEISDSHYPERVISORCLI_PATH', fixtures_vbs.SDS_CLI))
-        self.useFixture(fixtures.EnvironmentVariable(
-            'HUAWEI_SDS_CLI_VBS', self.vbs.cli_vbs))
+        # The driver's locks are cinder's coordination locks.
+        self.useFixture(base.Coordinator())
+        self.vbs = self.useFixture(vbs_fixtures.VbsSimulatorFixture())
+        self.useFixture(vbs_fixtures.SdsCli(self.vbs))
         self.ctxt = context.get_admin_context()
         self.backend_options = {
             'volume_driver': DRIVER_CLASS,
@@ -392,9 +389,9 @@ class DriverFunctionalTest(DriverTestBase):
 
     def test_stats_one_round_trip_for_all_pools(self):
         self._create(3, pool='16384')
-        trips = self.driver.common.client.round_trips
+        trips = self.driver.client.round_trips
         stats = self.driver.get_volume_stats(refresh=True)
-        self.assertEqual(1, self.driver.common.client.round_trips - trips)
+        self.assertEqual(1, self.driver.client.round_trips - trips)
         pools = {p['pool_name']: p for p in stats['pools']}
         self.assertEqual({'16384', '16385'}, set(pools))
         self.assertEqual(20, pools['16384']['total_capacity_gb'])
@@ -503,11 +500,11 @@ class DriverFunctionalTest(DriverTestBase):
 
     def test_framing_injection_through_manage_ref_rejected(self):
         volume = self._volume()
-        trips = self.driver.common.client.round_trips
+        trips = self.driver.client.round_trips
         self.assertRaises(exception.ManageExistingInvalidReference,
                           self.driver.manage_existing, volume,
                           {'source-name': 'v\n[DELETE_VOLUME_REQ]'})
-        self.assertEqual(trips, self.driver.common.client.round_trips)
+        self.assertEqual(trips, self.driver.client.round_trips)
 
     # -- manage / unmanage -------------------------------------------------
 
@@ -554,7 +551,7 @@ class DriverFunctionalTest(DriverTestBase):
                             huawei_sds_pools=[], huawei_sds_vbs_port=1,
                             cinder_huawei_sds_conf_file=path)
         self.assertEqual(self.vbs.addresses,
-                         driver.common.client.addresses)
+                         driver.client.addresses)
         stats = driver.get_volume_stats(refresh=True)
         self.assertEqual(['16385'], [p['pool_name'] for p in stats['pools']])
         self.assertEqual(5, stats['pools'][0]['reserved_percentage'])

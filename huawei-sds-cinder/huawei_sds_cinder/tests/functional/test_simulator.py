@@ -22,15 +22,15 @@ import time
 from common_testing import net
 import fixtures
 import requests
-import testtools
 
 from huawei_sds_cinder import client
+from huawei_sds_cinder.tests import base
 
 SIMULATOR = os.path.join(os.path.dirname(sys.executable),
                          'huawei-sds-cinder-simulator')
 
 
-class ConsoleScriptTest(testtools.TestCase):
+class ConsoleScriptTest(base.TestCase):
 
     def _start(self, *args):
         address = net.private_loopback()

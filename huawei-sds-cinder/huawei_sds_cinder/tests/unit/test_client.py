@@ -18,15 +18,15 @@ import time
 from common_testing import faults
 from common_testing import net
 import ddt
-import testtools
 
 from huawei_sds_cinder import client
 from huawei_sds_cinder.simulator import server
-from huawei_sds_cinder.tests import fixtures_vbs
+from huawei_sds_cinder.tests import base
+from huawei_sds_cinder.tests.functional import fixtures as vbs_fixtures
 
 
 @ddt.ddt
-class FramingTest(testtools.TestCase):
+class FramingTest(base.TestCase):
 
     def test_request_bytes(self):
         self.assertEqual(
@@ -108,7 +108,7 @@ class RawServer(object):
                     pass
 
 
-class OneReplyTest(testtools.TestCase):
+class OneReplyTest(base.TestCase):
     """One send, one reply, no half-close, no wait for EOF (P6)."""
 
     def _timed_against_holding_vbs(self, reply, request_type):
@@ -195,12 +195,12 @@ class OneReplyTest(testtools.TestCase):
 
 
 @ddt.ddt
-class SimulatorProtocolTest(testtools.TestCase):
+class SimulatorProtocolTest(base.TestCase):
     """The client against the simulator's real wire protocol."""
 
     def setUp(self):
         super().setUp()
-        self.vbs = self.useFixture(fixtures_vbs.VbsSimulatorFixture())
+        self.vbs = self.useFixture(vbs_fixtures.VbsSimulatorFixture())
         self.client = client.VbsClient(self.vbs.addresses, self.vbs.port,
                                        connect_timeout=1, read_timeout=2)
 

@@ -10,49 +10,64 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
+"""The driver's array logic (common.py) and its connection info
+(driver.py), with a mocked VBS client or none at all."""
+
 from unittest import mock
 
 from cinder import exception
+from cinder.volume import configuration
+from cinder.volume import driver as cinder_driver
 from cinder.volume import volume_types
 import ddt
 import fixtures
 from oslo_config import cfg
-import testtools
+from oslo_config import fixture as config_fixture
 
 from huawei_sds_cinder import client
 from huawei_sds_cinder import common
-from huawei_sds_cinder import options
+from huawei_sds_cinder import driver
+from huawei_sds_cinder.tests import base
+
+GROUP = 'huawei_sds_unit'
 
 
-def make_configuration(**overrides):
-    conf = cfg.ConfigOpts()
-    conf.register_opts(options.ALL_OPTS)
-    conf([])
+def make_driver(test, host=None, **overrides):
+    """A set-up driver of a backend section of its own; nothing is sent."""
+    conf_fixture = test.useFixture(config_fixture.Config(cfg.CONF))
+    conf = configuration.Configuration(cinder_driver.volume_opts,
+                                       config_group=GROUP)
+    sds = driver.HuaweiSDSHypervisorDriver(configuration=conf)
     values = {'huawei_sds_vbs_addresses': ['127.0.0.1'],
               'huawei_sds_pools': ['16384'],
               'huawei_sds_delete_timeout': 2}
     values.update(overrides)
-    for name, value in values.items():
-        conf.set_override(name, value)
-    return conf
+    conf_fixture.config(group=GROUP, **values)
+    sds.do_setup(None)
+    if host is not None:
+        sds.host = host
+    test.conf_fixture = conf_fixture
+    test.locks = test.useFixture(base.RecordedLocks())
+    return sds
 
 
 def volume(type_id=None, host='h@b#16384', name='volume-1'):
-    return mock.Mock(volume_type_id=type_id, host=host, size=1,
-                     provider_location=None, id='1', spec_set=[
-                         'volume_type_id', 'host', 'size',
-                         'provider_location', 'id', 'name'],
-                     **{'name': name})
+    vol = mock.Mock(volume_type_id=type_id, host=host, size=1,
+                    provider_location=None, id='1', spec_set=[
+                        'volume_type_id', 'host', 'size',
+                        'provider_location', 'id', 'name'])
+    # Mock(name=...) names the mock itself; the attribute is set after.
+    vol.name = name
+    return vol
 
 
 @ddt.ddt
-class VolumePolicyTest(testtools.TestCase):
+class VolumePolicyTest(base.TestCase):
 
     def setUp(self):
         super().setUp()
-        self.common = common.SdsCommon(make_configuration(
-            huawei_sds_thin_provisioning=True, huawei_sds_iops=300), 'b')
-        self.common.do_setup()
+        self.common = make_driver(self, huawei_sds_thin_provisioning=True,
+                                  huawei_sds_iops=300)
         self.specs = {}
         self.qos = None
         self.useFixture(_patch('get_volume_type_extra_specs',
@@ -105,12 +120,11 @@ def _patch(name, fake):
     return fixtures.MockPatchObject(volume_types, name, fake)
 
 
-class DeleteWaitTest(testtools.TestCase):
+class DeleteWaitTest(base.TestCase):
 
     def setUp(self):
         super().setUp()
-        self.common = common.SdsCommon(make_configuration(), 'b')
-        self.common.do_setup()
+        self.common = make_driver(self)
         self.common.client = mock.Mock()
 
     def _reply(self, status):
@@ -136,8 +150,7 @@ class DeleteWaitTest(testtools.TestCase):
         self.assertIn('status 0', str(error))
 
     def test_gives_up_after_delete_timeout(self):
-        self.common.configuration.set_override('huawei_sds_delete_timeout',
-                                               1)
+        self.conf_fixture.config(group=GROUP, huawei_sds_delete_timeout=1)
         self.common.client.request.side_effect = (
             lambda *a, **k: self._reply('1'))
         error = self.assertRaises(exception.VolumeBackendAPIException,
@@ -169,15 +182,13 @@ class DeleteWaitTest(testtools.TestCase):
         self.assertEqual(4, self.common.client.request.call_count)
 
 
-class SnapshotDeleteTest(testtools.TestCase):
+class SnapshotDeleteTest(base.TestCase):
     """P12: the snapshot's volume is attached here for the delete."""
 
     def setUp(self):
         super().setUp()
         self.host = mock.MagicMock()
-        self.common = common.SdsCommon(make_configuration(), 'b',
-                                       host=self.host)
-        self.common.do_setup()
+        self.common = make_driver(self, host=self.host)
         self.common.client = mock.Mock()
         self.snapshot = mock.Mock(
             provider_location='snapshot-1',
@@ -232,13 +243,11 @@ class SnapshotDeleteTest(testtools.TestCase):
                           self.common.delete_snapshot, self.snapshot)
 
 
-class ManageTest(testtools.TestCase):
+class ManageTest(base.TestCase):
 
     def test_record_without_size_is_refused_with_its_name(self):
         # P22: vol_size is not attested; without it nothing is managed.
-        conf_common = common.SdsCommon(make_configuration(), 'b',
-                                       host=mock.MagicMock())
-        conf_common.do_setup()
+        conf_common = make_driver(self, host=mock.MagicMock())
         conf_common.client = mock.Mock()
         conf_common.client.request.return_value = client.VbsReply(
             0, {'volume0': {'status': '0'}})
@@ -250,7 +259,7 @@ class ManageTest(testtools.TestCase):
 
 
 @ddt.ddt
-class LegacyXmlTest(testtools.TestCase):
+class LegacyXmlTest(base.TestCase):
 
     def _write(self, body):
         path = self.useFixture(fixtures.TempDir()).path + '/storac.xml'
@@ -285,3 +294,145 @@ class LegacyXmlTest(testtools.TestCase):
         error = self.assertRaises(exception.InvalidConfigurationValue,
                                   common.read_legacy_xml, '/nonexistent.xml')
         self.assertIn('cinder_huawei_sds_conf_file', str(error))
+
+
+class ErrorTranslationTest(base.TestCase):
+    """One decorator turns the client's errors into cinder's."""
+
+    def setUp(self):
+        super().setUp()
+        self.sds = make_driver(self)
+        self.sds.client = mock.Mock()
+
+    def test_backend_error_names_operation_and_volume(self):
+        self.sds.client.request.side_effect = client.VbsConnectionError(
+            'no VBS reachable on port 10599')
+        error = self.assertRaises(exception.VolumeBackendAPIException,
+                                  self.sds.create_volume, volume())
+        self.assertIn('create volume volume-1 failed', str(error))
+        self.assertIn('no VBS reachable', str(error))
+        self.assertIsInstance(error.__cause__, client.VbsConnectionError)
+
+    def test_refused_request_names_the_request(self):
+        self.sds.client.request.side_effect = client.VbsRequestError(
+            'EXTEND_VOLUME_REQ', 1)
+        error = self.assertRaises(exception.VolumeBackendAPIException,
+                                  self.sds.extend_volume, volume(), 2)
+        self.assertIn('extend volume volume-1', str(error))
+        self.assertIn('EXTEND_VOLUME_REQ', str(error))
+
+    def test_extend_of_missing_volume_is_volume_not_found(self):
+        self.sds.client.request.side_effect = client.VbsObjectNotFound(
+            'EXTEND_VOLUME_REQ', -900079)
+        self.assertRaises(exception.VolumeNotFound, self.sds.extend_volume,
+                          volume(), 2)
+
+    def test_cinder_errors_pass_unchanged(self):
+        self.sds.client.request.return_value = client.VbsReply(0, {})
+        self.assertRaises(exception.InvalidInput, self.sds.create_volume,
+                          volume(host='h@b#not-configured'))
+
+    def test_lost_create_reply_without_the_volume_is_backend_error(self):
+        self.sds.client.request.side_effect = [
+            client.VbsReplyLost('no complete reply'),
+            client.VbsObjectNotFound('QUERY_VOLUME_REQ', -900079)]
+        error = self.assertRaises(exception.VolumeBackendAPIException,
+                                  self.sds.create_volume, volume())
+        self.assertIn('no complete reply', str(error))
+
+    def test_stats_error_says_what_failed(self):
+        self.sds.client.request.side_effect = client.VbsReplyLost(
+            'QUERY_POOLS_CAPABILITY_REQ to VBS 127.0.0.1:10599: garbage')
+        error = self.assertRaises(exception.VolumeBackendAPIException,
+                                  self.sds.get_volume_stats, True)
+        self.assertIn('get volume stats failed', str(error))
+
+
+class LockTest(base.TestCase):
+    """Read-modify-writes on the VBS hold cinder coordination locks."""
+
+    def setUp(self):
+        super().setUp()
+        self.host = mock.MagicMock()
+        self.sds = make_driver(self, host=self.host)
+        self.sds.client = mock.Mock()
+        gone = client.VbsObjectNotFound('QUERY', -900079)
+
+        def answer(request_type, params):
+            if request_type.startswith('QUERY_'):
+                if dict(params).get('vol_name') == 'volume-1':
+                    return client.VbsReply(0, {'volume0': {'status': '0'}})
+                raise gone
+            return client.VbsReply(0, {})
+
+        self.sds.client.request.side_effect = answer
+
+    def test_clone_locks_source_then_attachments(self):
+        clone = volume(name='volume-2')
+        self.sds.create_cloned_volume(clone, volume())
+        names = self.locks.names()
+        self.assertEqual('huawei-sds-volume-volume-1', names[0])
+        # The copy holds the attachments of both its volumes; the
+        # temporary snapshot's delete attaches the source (P12).
+        copy = set(names[1:3])
+        self.assertIn('huawei-sds-attach-volume-2', copy)
+        temp = (copy - {'huawei-sds-attach-volume-2'}).pop()
+        self.assertRegex(temp, '^huawei-sds-attach-volume-[0-9a-f-]{36}$')
+        self.assertEqual('huawei-sds-attach-volume-1', names[3])
+        self.assertEqual(4, len(names))
+        # Every lock taken is released.
+        self.assertEqual(len(names), len([t for t in self.locks.taken
+                                          if t[1] == 'release']))
+
+    def test_volume_from_snapshot_locks_the_snapshot(self):
+        snapshot = mock.Mock(provider_location='snapshot-1', volume_size=1)
+        self.sds.create_volume_from_snapshot(volume(name='volume-2'),
+                                             snapshot)
+        self.assertEqual('huawei-sds-snapshot-snapshot-1',
+                         self.locks.names()[0])
+
+    def test_linked_clone_locks_the_snapshot(self):
+        self.conf_fixture.config(group=GROUP, huawei_sds_linked_clones=True)
+        snapshot = mock.Mock(provider_location='snapshot-1', volume_size=1)
+        self.sds.create_volume_from_snapshot(volume(name='volume-2'),
+                                             snapshot)
+        self.assertEqual(['huawei-sds-snapshot-snapshot-1'],
+                         self.locks.names())
+
+    def test_deletes_lock_their_object(self):
+        self.sds.delete_volume(volume(name='volume-9'))
+        self.sds.delete_snapshot(mock.Mock(provider_location='snapshot-9'))
+        self.assertEqual(['huawei-sds-volume-volume-9',
+                          'huawei-sds-snapshot-snapshot-9'],
+                         self.locks.names())
+
+    def test_lock_held_while_the_source_has_temporaries(self):
+        held = []
+        self.host.copy.side_effect = lambda *a: held.append(
+            self.locks.locks['huawei-sds-volume-volume-1'].locked())
+        self.sds.create_cloned_volume(volume(name='volume-2'), volume())
+        self.assertEqual([True], held)
+        self.assertFalse(self.locks.locks[
+            'huawei-sds-volume-volume-1'].locked())
+
+
+class ConnectionInfoTest(base.TestCase):
+
+    def test_names_the_vbs_volume_for_os_brick(self):
+        sds = make_driver(self)
+        managed = volume()
+        managed.provider_location = 'legacy-vol'
+        self.assertEqual(
+            {'driver_volume_type': 'HUAWEISDSHYPERVISOR',
+             'data': {'volume_id': 'legacy-vol', 'access_mode': 'rw',
+                      'qos_specs': None}},
+            sds.initialize_connection(managed, {'host': 'h'}))
+        self.assertIsNone(sds.terminate_connection(managed, None))
+
+    def test_one_spelling_of_the_protocol(self):
+        self.assertEqual('StorageHypervisor',
+                         driver.HuaweiSDSHypervisorDriver.STORAGE_PROTOCOL)
+        self.assertTrue(issubclass(driver.HuaweiSDSHypervisorDriver,
+                                   common.HuaweiSDSBaseVolumeDriver))
+        self.assertTrue(issubclass(common.HuaweiSDSBaseVolumeDriver,
+                                   cinder_driver.VolumeDriver))

@@ -11,12 +11,12 @@
 #    under the License.
 
 from oslo_config import cfg
-import testtools
 
 from huawei_sds_cinder import options
+from huawei_sds_cinder.tests import base
 
 
-class ListOptsTest(testtools.TestCase):
+class ListOptsTest(base.TestCase):
 
     def test_every_option_listed_once_in_backend_group(self):
         groups = options.list_opts()

@@ -9,20 +9,27 @@
 #    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
 #    License for the specific language governing permissions and limitations
 #    under the License.
-"""The simulator is the array side: it imports nothing from the driver.
+"""The simulator's modules, without a running simulator.
 
-If it shared the driver's framing, keys or return codes, the two would
-agree by construction and prove nothing about each other.
+The simulator is the array side: it imports nothing from the driver. If
+it shared the driver's framing, keys or return codes, the two would agree
+by construction and prove nothing about each other. Its sds_cli stand-in
+keeps the ret_code contract os-brick reads (protocol.rst P7) and is run
+through a wrapper, never installed under the name of Huawei's tool.
 """
 
 import ast
 import os
+import subprocess
 import sys
+from unittest import mock
 
+import ddt
 import fixtures
-import testtools
 
 from huawei_sds_cinder import simulator
+from huawei_sds_cinder.simulator import sds_cli
+from huawei_sds_cinder.tests import base
 
 SIMULATOR_DIR = os.path.dirname(simulator.__file__)
 ALLOWED_PREFIXES = ('huawei_sds_cinder.simulator', 'common_testing')
@@ -60,7 +67,7 @@ def _allowed(module):
                for prefix in ALLOWED_PREFIXES)
 
 
-class SimulatorImportsTest(testtools.TestCase):
+class SimulatorImportsTest(base.TestCase):
 
     def test_every_module_imports_only_stdlib_kit_and_itself(self):
         modules = sorted(name for name in os.listdir(SIMULATOR_DIR)
@@ -91,3 +98,79 @@ class SimulatorImportsTest(testtools.TestCase):
              'huawei_sds_cinder.common', 'huawei_sds_cinder.options',
              'oslo_config'],
             sorted({m for _l, m in _imports(path) if not _allowed(m)}))
+
+
+VBS = [('127.0.0.1', 10599)]
+
+
+@ddt.ddt
+class SdsCliTest(base.TestCase):
+    """The ret_code contract os-brick's HuaweiStorHyperConnector reads."""
+
+    def _run(self, command, fields=None, error=None, mode='file'):
+        with mock.patch.object(sds_cli, '_request',
+                               side_effect=error,
+                               return_value=fields or {}) as request:
+            lines = sds_cli.run(command, 'volume-1', VBS, mode)
+        return lines, request
+
+    def test_attach_then_already_attached(self):
+        lines, _ = self._run('attach', {'dev_addr': '/d',
+                                        'already_attached': '0'})
+        self.assertEqual(['ret_code=0'], lines)
+        lines, _ = self._run('attach', {'dev_addr': '/d',
+                                        'already_attached': '1'})
+        self.assertEqual(['ret_code=50151401'], lines)
+
+    def test_querydev_attached_and_not(self):
+        lines, _ = self._run('querydev', {'attached': '1',
+                                          'dev_addr': '/data/v.img'})
+        self.assertEqual(['ret_code=0', 'dev_addr=/data/v.img'], lines)
+        lines, _ = self._run('querydev', {'attached': '0', 'dev_addr': ''})
+        self.assertEqual('ret_code=1', lines[0])
+
+    def test_detach_not_attached_is_not_mount_node(self):
+        lines, _ = self._run('detach', {'was_attached': '0',
+                                        'dev_addr': ''})
+        self.assertEqual('ret_code=50155007', lines[0])
+
+    @ddt.data((sds_cli.VbsRefused(-900079), '50150005'),
+              (sds_cli.VbsRefused(1), '50151209'),
+              (sds_cli.VbsUnreachable('down'), '50151209'),
+              (ValueError('bad'), '50150001'))
+    @ddt.unpack
+    def test_errors_map_to_codes(self, error, code):
+        lines, _ = self._run('attach', error=error)
+        self.assertEqual('ret_code=%s' % code, lines[0])
+
+    def test_no_vbs_configured(self):
+        self.assertEqual('ret_code=50151209',
+                         sds_cli.run('attach', 'v', [])[0])
+
+    def test_framing_breaking_name_refused_before_sending(self):
+        with mock.patch.object(sds_cli.protocol, 'exchange') as exchange:
+            lines = sds_cli.run('attach', 'v\n[DELETE_VOLUME_REQ]', VBS)
+        self.assertEqual('ret_code=50150001', lines[0])
+        exchange.assert_not_called()
+
+    def test_vbs_spec_parsing(self):
+        self.assertEqual([('127.0.0.2', 1), ('127.0.0.3', 2)],
+                         sds_cli._vbs_clients('127.0.0.2:1, bad,'
+                                              '127.0.0.3:2'))
+
+
+class SdsCliWrapperTest(base.TestCase):
+
+    def test_wrapper_runs_the_stand_in(self):
+        directory = self.useFixture(fixtures.TempDir()).path
+        path = sds_cli.write_wrapper(directory)
+        self.assertEqual(os.path.join(directory, 'sds_cli'), path)
+        self.assertTrue(os.access(path, os.X_OK))
+        env = dict(os.environ)
+        env.pop(sds_cli.VBS_ENV, None)
+        done = subprocess.run([path, '-c', 'querydev', '-v', 'volume-1'],
+                              capture_output=True, text=True, timeout=60,
+                              env=env)
+        # No VBS configured: the code os-brick reads as "VBS abnormal".
+        self.assertEqual((0, 'ret_code=50151209'),
+                         (done.returncode, done.stdout.splitlines()[0]))

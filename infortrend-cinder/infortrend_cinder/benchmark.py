@@ -120,7 +120,7 @@ def operations(bench, transport):
     with driver_loader.LoadedDriver(bench.options(transport),
                                     backend_name='bench') as loaded:
         driver = loaded.driver
-        client = driver.common.client
+        client = driver.client
         ctx = loaded.context
 
         def volume():
@@ -165,7 +165,7 @@ def operations(bench, transport):
             row = (name,) + _measure(client,
                                      lambda: driver.delete_volume(obj))[1:]
         rows.append(row)
-        driver.common.close()
+        driver.close()
     bench.stop()
     return rows
 
@@ -205,10 +205,10 @@ def stats_with_partitions(bench, count):
                 'modified': '---', 'migrate_until': 0, 'seq': index}
     with driver_loader.LoadedDriver(bench.options('local'),
                                     backend_name='bench') as loaded:
-        client = loaded.driver.common.client
+        client = loaded.driver.client
         _, n, ms = _measure(client,
                             lambda: loaded.driver.get_volume_stats(True))
-        loaded.driver.common.close()
+        loaded.driver.close()
     return n, ms
 
 

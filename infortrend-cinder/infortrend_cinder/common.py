@@ -9,23 +9,24 @@
 #    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
 #    License for the specific language governing permissions and limitations
 #    under the License.
-"""InfortrendCommon: the array logic shared by the iSCSI and FC drivers.
+"""InfortrendBaseVolumeDriver: the array logic of the iSCSI and FC drivers.
 
-It talks to the array only through client.RaidcmdClient; it never builds a
-command line itself.  InfortrendBaseVolumeDriver is the part of the two
-cinder driver classes that does not depend on the protocol.
+Partitions, snapshot images, replica jobs, maps, manage, retype and stats,
+in the array's words; the array is reached only through
+client.RaidcmdClient, which builds every command line.  iscsi.py and fc.py
+add one transport's connection info.
 """
 
 import functools
 import math
-import time
 
+from cinder import coordination
 from cinder import exception
 from cinder.volume import driver
 from cinder.volume import volume_utils
-from oslo_concurrency import lockutils
 from oslo_log import log as logging
 from oslo_utils import excutils
+import tenacity
 
 from infortrend_cinder import client
 from infortrend_cinder import options
@@ -34,27 +35,52 @@ LOG = logging.getLogger(__name__)
 
 PROVISIONING_KEY = 'infortrend:provisioning'
 TIERING_KEY = 'infortrend:tiering'
-ISCSI_CHANNEL_TYPES = ('NETWORK', 'LAN')
-FC_CHANNEL_TYPES = ('FIBRE', 'Fibre')
 DEFAULT_MAX_LUN = 128
 UNMANAGED_PREFIX = 'cinder-unmanaged-'
 REPLICA_CLONE = 'Cinder-Cloned'
 REPLICA_SNAPSHOT = 'Cinder-Snapshot'
 REPLICA_MIGRATE = 'Cinder-Migrate'
+# Job polling: the first look soon after the job starts (most copies of
+# small volumes are done in well under a second), then backing off
+# gently, never longer apart than infortrend_replica_poll_interval.
+POLL_FIRST_WAIT = 0.05
+POLL_GROWTH = 1.25
+
+# Cross-process locks (cinder's coordination; cluster-wide with a tooz
+# backend), each named after the array object it guards.  The LUN map
+# table is one object of the array: a LUN is chosen from it for every
+# host, and an initiator entry is dropped when no map uses it.
+MAPS_LOCK = 'infortrend-{self.system_id}-maps'
+PART_LOCK = 'infortrend-{self.system_id}-part-{part_id}'
+PART_NAME_LOCK = 'infortrend-{self.system_id}-partname-{part_name}'
+REPLICA_LOCK = 'infortrend-{self.system_id}-replica-{target_id}'
 
 
-def translate_errors(func):
-    """Turn client errors into the cinder exceptions callers expect."""
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        try:
-            return func(*args, **kwargs)
-        except client.InvalidParameter as exc:
-            raise exception.InvalidInput(reason=str(exc))
-        except client.InfortrendError as exc:
-            raise exception.VolumeBackendAPIException(
-                data=client.mask(str(exc)))
-    return wrapper
+def array_errors(operation):
+    """Turn client errors into cinder errors naming the operation and array.
+
+    A value refused before anything was sent becomes InvalidInput; any
+    other array error VolumeBackendAPIException, secrets masked.
+    """
+    def decorator(func):
+        @functools.wraps(func)
+        def wrapper(self, *args, **kwargs):
+            try:
+                return func(self, *args, **kwargs)
+            except client.InvalidParameter as exc:
+                raise exception.InvalidInput(
+                    reason='%s: %s' % (operation, exc)) from exc
+            except client.InfortrendError as exc:
+                raise exception.VolumeBackendAPIException(
+                    data='%s failed on the array at san_ip=%s: %s' % (
+                        operation, self.configuration.safe_get('san_ip'),
+                        client.mask(str(exc)))) from exc
+        return wrapper
+    return decorator
+
+
+class PollAgain(Exception):
+    """A job is still running; tenacity looks again."""
 
 
 def location(part_id, system_id):
@@ -88,13 +114,22 @@ def per_pool_spec(value, pool, what):
     return None
 
 
-class InfortrendCommon(object):
-    """Everything the two drivers do, protocol 'iSCSI' or 'FC'."""
+class InfortrendBaseVolumeDriver(driver.VolumeDriver):
+    """Common EonStor DS logic; subclasses add one transport.
 
-    def __init__(self, protocol, configuration, version='1.0.0'):
-        self.protocol = protocol
-        self.version = version
-        self.configuration = configuration
+    A concrete driver also inherits cinder's protocol base class, sets
+    STORAGE_PROTOCOL, VERSION and CI_WIKI_NAME, and implements
+    initialize_connection and terminate_connection.
+    """
+
+    VENDOR_NAME = 'Infortrend'
+    # Set by subclasses (cinder's constants.ISCSI / constants.FC).
+    STORAGE_PROTOCOL = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.configuration.append_config_values(options.san_opts)
+        self.configuration.append_config_values(options.infortrend_opts)
         self.client = None
         self.system_id = None      # decimal, as cinder sees it
         self.model_type = None     # 'R' (dual controller) or 'G'
@@ -103,6 +138,10 @@ class InfortrendCommon(object):
         self.tiered_pools = set()  # names of pools with tiers
         self.channels = []
         self._stats = {}
+
+    @staticmethod
+    def get_driver_options():
+        return options.san_opts + options.infortrend_opts
 
     # -- setup ------------------------------------------------------------
     def _conf(self, name):
@@ -156,8 +195,8 @@ class InfortrendCommon(object):
                                          conf('infortrend_cli_path')])
         return local, True
 
-    @translate_errors
-    def do_setup(self):
+    @array_errors('set up')
+    def do_setup(self, context):
         self._check_config()
         factory, login = self._terminal_factory()
         self.client = client.RaidcmdClient(
@@ -321,13 +360,13 @@ class InfortrendCommon(object):
         return {'provider_location': location(part_id, self.system_id)}
 
     # -- volumes ----------------------------------------------------------
-    @translate_errors
+    @array_errors('create volume')
     def create_volume(self, volume):
         part_id = self._create_part(volume, volume.size)
         LOG.info('Created partition %s for volume %s', part_id, volume.id)
         return self._model_update(part_id)
 
-    @translate_errors
+    @array_errors('delete volume')
     def delete_volume(self, volume):
         part_id = self._part_id(volume, required=False)
         if part_id is None:
@@ -356,7 +395,7 @@ class InfortrendCommon(object):
             if exc.rc != client.RC_NOT_FOUND:
                 raise
 
-    @translate_errors
+    @array_errors('extend volume')
     def extend_volume(self, volume, new_size):
         delta_mb = (int(new_size) - int(volume.size)) * 1024
         if delta_mb <= 0:
@@ -364,19 +403,23 @@ class InfortrendCommon(object):
         self.client.expand_part(self._part_id(volume), delta_mb)
 
     # -- snapshots ----------------------------------------------------------
-    @translate_errors
+    @array_errors('create snapshot')
     def create_snapshot(self, snapshot):
         part_id = self._part_id(snapshot.volume)
         snap_name = client.name(snapshot.id, 'snapshot id')
-        with lockutils.lock('infortrend-snapshot-%s' % part_id):
-            self.client.create_si(part_id, snap_name)
-            rows = self.client.show_si(part_id)
+        rows = self._create_si(part_id, snap_name)
         matching = [row for row in rows if row.get('Name') == snap_name]
         if not matching:
             raise exception.VolumeBackendAPIException(
                 data='Snapshot image %s of partition %s not found after '
                      'create si' % (snapshot.id, part_id))
         return {'provider_location': matching[-1]['SI-ID']}
+
+    @coordination.synchronized(PART_LOCK)
+    def _create_si(self, part_id, snap_name):
+        """create si + show si of one partition: its SI list, ours in it."""
+        self.client.create_si(part_id, snap_name)
+        return self.client.show_si(part_id)
 
     def _si_id(self, snapshot, required=True):
         if snapshot.provider_location:
@@ -390,7 +433,7 @@ class InfortrendCommon(object):
                 data='Snapshot %s has no snapshot image' % snapshot.id)
         return None
 
-    @translate_errors
+    @array_errors('delete snapshot')
     def delete_snapshot(self, snapshot):
         si_id = self._si_id(snapshot, required=False)
         if si_id is None:
@@ -403,14 +446,14 @@ class InfortrendCommon(object):
             LOG.warning('Snapshot image %s is already gone', si_id)
 
     # -- copies -----------------------------------------------------------
-    @translate_errors
+    @array_errors('create volume from snapshot')
     def create_volume_from_snapshot(self, volume, snapshot):
         si_id = self._si_id(snapshot)
         size = max(volume.size, snapshot.volume_size)
         return self._copy_into_new(volume, size, REPLICA_SNAPSHOT, 'si',
                                    si_id)
 
-    @translate_errors
+    @array_errors('clone volume')
     def create_cloned_volume(self, volume, src_vref):
         src_id = self._part_id(src_vref)
         size = max(volume.size, src_vref.size)
@@ -421,58 +464,79 @@ class InfortrendCommon(object):
                        source_id):
         part_id = self._create_part(volume, size_gb)
         try:
-            self.client.create_replica(job_name, source_type, source_id,
-                                       part_id)
-            self._wait_replica(part_id)
+            self._replicate(job_name, source_type, source_id, part_id)
         except Exception:
             # Leave nothing half made on the array.
             with excutils.save_and_reraise_exception():
                 self._abandon_copy(part_id)
         return self._model_update(part_id)
 
-    def _wait_replica(self, part_id):
-        """Poll show replica -l until the job into part_id is done."""
+    def _poll(self, look, what):
+        """Call look() until it returns instead of raising PollAgain.
+
+        The first look is at once, the next after POLL_FIRST_WAIT, each
+        later one POLL_GROWTH times further, at most
+        infortrend_replica_poll_interval apart, until
+        infortrend_replica_timeout.
+        """
         timeout = self._conf('infortrend_replica_timeout')
-        interval = self._conf('infortrend_replica_poll_interval')
-        deadline = time.monotonic() + timeout
-        while True:
+        retrying = tenacity.Retrying(
+            retry=tenacity.retry_if_exception_type(PollAgain),
+            wait=tenacity.wait_exponential(
+                multiplier=POLL_FIRST_WAIT, exp_base=POLL_GROWTH,
+                max=self._conf('infortrend_replica_poll_interval')),
+            stop=tenacity.stop_after_delay(timeout),
+            reraise=True)
+        try:
+            return retrying(look)
+        except PollAgain as exc:
+            raise exception.VolumeBackendAPIException(
+                data='%s did not complete within '
+                     'infortrend_replica_timeout=%ss (%s)'
+                     % (what, timeout, exc))
+
+    @coordination.synchronized(REPLICA_LOCK)
+    def _replicate(self, job_name, source_type, source_id, target_id,
+                   mirror=False):
+        """create replica into target_id, wait for it, delete the job."""
+        self.client.create_replica(job_name, source_type, source_id,
+                                   target_id, mirror=mirror)
+
+        def look():
             jobs = [job for job in self.client.show_replica()
-                    if job.get('Target') == part_id]
+                    if job.get('Target') == target_id]
             if not jobs:
                 raise exception.VolumeBackendAPIException(
                     data='Replica job into partition %s disappeared'
-                         % part_id)
+                         % target_id)
             job = jobs[-1]
             status = (job.get('Type'), job.get('Status'))
             if status in (('Copy', 'Completed'), ('Mirror', 'Mirror')):
-                self.client.delete_replica(job['Pair-ID'])
-                return
+                return job
             if 'fail' in job.get('Status', '').lower():
                 raise exception.VolumeBackendAPIException(
                     data='Replica job %s into partition %s failed: %s'
-                         % (job['Pair-ID'], part_id, job.get('Status')))
-            if time.monotonic() >= deadline:
-                raise exception.VolumeBackendAPIException(
-                    data='Replica job %s into partition %s did not complete '
-                         'within infortrend_replica_timeout=%ss (status %s, '
-                         'progress %s)' % (job['Pair-ID'], part_id, timeout,
-                                           job.get('Status'),
-                                           job.get('Progress')))
-            time.sleep(interval)
+                         % (job['Pair-ID'], target_id, job.get('Status')))
+            raise PollAgain('job %s: status %s, progress %s' % (
+                job['Pair-ID'], job.get('Status'), job.get('Progress')))
 
-    def _abandon_copy(self, part_id):
+        job = self._poll(look, 'Replica job into partition %s' % target_id)
+        self.client.delete_replica(job['Pair-ID'])
+
+    @coordination.synchronized(REPLICA_LOCK)
+    def _abandon_copy(self, target_id):
         try:
             for job in self.client.show_replica():
-                if job.get('Target') == part_id:
+                if job.get('Target') == target_id:
                     self.client.delete_replica(job['Pair-ID'])
-            self._delete_part(part_id)
+            self._delete_part(target_id)
         except client.InfortrendError:
             LOG.exception('Could not remove partition %s after a failed '
-                          'copy', part_id)
+                          'copy', target_id)
 
     # -- migration ----------------------------------------------------------
-    @translate_errors
-    def migrate_volume(self, volume, host):
+    @array_errors('migrate volume')
+    def migrate_volume(self, context, volume, host):
         """Move a detached volume to another pool of this array.
 
         A mirror replica job copies the partition into the destination LV
@@ -490,9 +554,8 @@ class InfortrendCommon(object):
         target.host = host['host']
         dst_id = self._create_part(target, volume.size)
         try:
-            self.client.create_replica(REPLICA_MIGRATE, 'part', src_id,
-                                       dst_id, mirror=True)
-            self._wait_replica(dst_id)
+            self._replicate(REPLICA_MIGRATE, 'part', src_id, dst_id,
+                            mirror=True)
         except Exception:
             with excutils.save_and_reraise_exception():
                 self._abandon_copy(dst_id)
@@ -500,7 +563,7 @@ class InfortrendCommon(object):
         return True, self._model_update(dst_id)
 
     # -- stats ------------------------------------------------------------
-    @translate_errors
+    @array_errors('get volume stats')
     def get_volume_stats(self, refresh=False):
         if refresh or not self._stats:
             self._stats = self._collect_stats()
@@ -547,12 +610,12 @@ class InfortrendCommon(object):
                     'max_over_subscription_ratio') or 20.0
             pools.append(pool)
         backend = self._conf('volume_backend_name') or \
-            'Infortrend_%s' % self.protocol
+            'Infortrend_%s' % self.STORAGE_PROTOCOL
         return {
             'volume_backend_name': backend,
-            'vendor_name': 'Infortrend',
-            'driver_version': self.version,
-            'storage_protocol': self.protocol,
+            'vendor_name': self.VENDOR_NAME,
+            'driver_version': self.VERSION,
+            'storage_protocol': self.STORAGE_PROTOCOL,
             'model_type': self.model_type,
             'system_id': self.system_id,
             'status': 'Connected',
@@ -625,129 +688,6 @@ class InfortrendCommon(object):
         return [row for row in maps if row['ID'] == part_id and
                 row.get('Host-ID', '').lower() == host.lower()]
 
-    # -- iSCSI --------------------------------------------------------------
-    def _portals(self):
-        portals = {}
-        port = self._conf('infortrend_iscsi_port')
-        for row in self.client.show_net():
-            ip = row.get('IPv4', '---')
-            slot = row.get('Slot', 'slotA')[-1:]
-            if ip in ('---', '0.0.0.0'):
-                continue
-            portals[(slot, int(row['ID']))] = '%s:%d' % (ip, port)
-        return portals
-
-    def _target_iqn(self, slot, tid, mcs):
-        mcs_id = mcs if mcs not in ('N/A', '---') else '0'
-        return '%s:raid.uid%s.%s%d%d' % (
-            self._conf('infortrend_iqn_prefix'), self.system_id, mcs_id, tid,
-            1 if slot == 'A' else 2)
-
-    def _ensure_initiator(self, initiator):
-        initiator = client.iqn(initiator, 'connector initiator')
-        known = {row.get('IQN', '').lower() for row in
-                 self.client.show_iqn()}
-        if initiator.lower() in known:
-            return
-        try:
-            self.client.create_iqn(initiator, self._alias(initiator))
-        except client.CLIError as exc:
-            if exc.rc != client.RC_EXISTS:
-                raise
-
-    @staticmethod
-    def _alias(initiator):
-        """The last 16 characters, trimmed to start with a letter/digit."""
-        alias = initiator[-16:].lstrip('.:-_')
-        return client.name(alias, 'initiator alias')
-
-    def _choose_iscsi_paths(self, multipath, maps):
-        """{(slot, mcs): [(ch, tid), ...]} of the MCS groups to map on.
-
-        Multipath: every group on both slots.  Single path: the slot A
-        group whose lowest channel has the most free LUNs (ref 1.7).
-        """
-        channels = self._host_channels(ISCSI_CHANNEL_TYPES)
-        if not channels:
-            raise exception.VolumeBackendAPIException(
-                data='No iSCSI host channel among '
-                     'infortrend_slots_a_channels_id / _b_')
-        groups = {}
-        for slot, ch, tid, mcs in sorted(channels):
-            groups.setdefault((slot, mcs), []).append((ch, tid))
-        if multipath:
-            return groups
-        slot_a = {k: v for k, v in groups.items() if k[0] == 'A'} or groups
-        used = self._used_luns(maps)
-        best = min(slot_a, key=lambda key: (
-            len(used.get(slot_a[key][0], ())), key))
-        return {best: slot_a[best]}
-
-    @translate_errors
-    def initialize_iscsi(self, volume, connector):
-        part_id = self._part_id(volume)
-        initiator = client.iqn(connector.get('initiator'),
-                               'connector initiator')
-        multipath = bool(connector.get('multipath'))
-        with lockutils.lock('infortrend-%s-connection' % self.system_id):
-            self._ensure_initiator(initiator)
-            portals = self._portals()
-            maps = self.client.show_map()
-            groups = self._choose_iscsi_paths(multipath, maps)
-            # One map per MCS group: its lowest channel (ref 1.7 step 3).
-            paths = {key: chans[0] for key, chans in groups.items()}
-            existing = self._host_maps(maps, part_id, initiator)
-            have = {(int(r['Ch']), int(r['Target'])): int(r['LUN'])
-                    for r in existing}
-            luns = {have[p] for p in paths.values() if p in have}
-            if len(luns) == 1 and all(p in have for p in paths.values()):
-                lun = luns.pop()
-            else:
-                todo = [p for p in paths.values() if p not in have]
-                lun = self._map_paths(part_id, todo, initiator, 'initiator',
-                                      maps)
-        targets = []
-        for (slot, mcs), (ch, tid) in sorted(paths.items()):
-            member_channels = groups[(slot, mcs)] if self._conf(
-                'infortrend_iscsi_mcs') else [(ch, tid)]
-            for member_ch, member_tid in member_channels:
-                portal = portals.get((slot, member_ch))
-                if portal is None:
-                    raise exception.VolumeBackendAPIException(
-                        data='Channel %d slot %s has no IPv4 address in '
-                             'show net' % (member_ch, slot))
-                targets.append((self._target_iqn(slot, member_tid, mcs),
-                                portal))
-        data = {'target_discovered': False,
-                'target_iqn': targets[0][0],
-                'target_portal': targets[0][1],
-                'target_lun': lun,
-                'volume_id': volume.id,
-                'discard': False}
-        if multipath or len(targets) > 1:
-            data['target_iqns'] = [t[0] for t in targets]
-            data['target_portals'] = [t[1] for t in targets]
-            data['target_luns'] = [lun] * len(targets)
-        return {'driver_volume_type': 'iscsi', 'data': data}
-
-    @translate_errors
-    def terminate_iscsi(self, volume, connector):
-        part_id = self._part_id(volume, required=False)
-        if part_id is None:
-            return
-        with lockutils.lock('infortrend-%s-connection' % self.system_id):
-            if not connector:
-                self._delete_all_maps(part_id)
-                return
-            initiator = client.iqn(connector.get('initiator'),
-                                   'connector initiator')
-            maps = self.client.show_map()
-            self._delete_host_maps(part_id, maps, initiator)
-            left = [r for r in maps if r.get('Host-ID', '').lower() ==
-                    initiator.lower() and r['ID'] != part_id]
-            if not left:
-                self._forget_initiator(initiator)
-
     def _delete_host_maps(self, part_id, maps, host):
         paths = {(int(r['Ch']), int(r['Target']), int(r['LUN']))
                  for r in self._host_maps(maps, part_id, host)}
@@ -758,131 +698,10 @@ class InfortrendCommon(object):
                 if exc.rc != client.RC_NOT_FOUND:
                     raise
 
-    def _forget_initiator(self, initiator):
-        for row in self.client.show_iqn():
-            if row.get('IQN', '').lower() == initiator.lower():
-                try:
-                    self.client.delete_iqn(row['Name'])
-                except client.CLIError as exc:
-                    if exc.rc not in (client.RC_NOT_FOUND, client.RC_EXISTS):
-                        raise
-
-    # -- FC -----------------------------------------------------------------
-    def _fc_targets(self, multipath):
-        """{(ch, tid): target WWPN} on the usable FC channels."""
-        usable = {(slot, ch): tid for slot, ch, tid, _ in
-                  self._host_channels(FC_CHANNEL_TYPES)
-                  if multipath or slot == 'A'}
-        targets = {}
-        for row in self.client.show_wwn():
-            slot_id = row.get('ID', '')
-            slot = 'B' if slot_id.startswith('BID:') else 'A'
-            key = (slot, int(row['CH']))
-            if key in usable:
-                targets[(int(row['CH']), usable[key])] = row['WWPN'].lower()
-        if not targets:
-            raise exception.VolumeBackendAPIException(
-                data='No FC host channel among '
-                     'infortrend_slots_a_channels_id / _b_')
-        return targets
-
-    def _fc_multipath(self, connector):
-        return bool(connector.get('multipath')) or bool(
-            self._conf('infortrend_fc_multipath'))
-
-    @translate_errors
-    def initialize_fc(self, volume, connector, lookup_service=None):
-        part_id = self._part_id(volume)
-        wwpns = [client.wwpn(w, 'connector wwpns')
-                 for w in connector.get('wwpns') or []]
-        if not wwpns:
-            raise exception.InvalidInput(reason='connector has no wwpns')
-        with lockutils.lock('infortrend-%s-connection' % self.system_id):
-            targets = self._fc_targets(self._fc_multipath(connector))
-            itmap = self._initiator_target_map(wwpns, targets,
-                                               lookup_service)
-            maps = self.client.show_map()
-            pairs = []
-            for init in wwpns:
-                for (ch, tid), wwn in sorted(targets.items()):
-                    if wwn in itmap.get(init.lower(), []):
-                        pairs.append((ch, tid, init))
-            have = {}
-            for row in maps:
-                if row['ID'] == part_id:
-                    have[(int(row['Ch']), int(row['Target']),
-                          row.get('Host-ID', '').upper())] = int(row['LUN'])
-            luns = {have.get(p) for p in pairs}
-            if len(luns) == 1 and None not in luns:
-                lun = luns.pop()
-            else:
-                lun = self._map_fc(part_id, pairs, maps)
-        used_targets = sorted({targets[(ch, tid)] for ch, tid, _ in pairs})
-        return {'driver_volume_type': 'fibre_channel',
-                'data': {'target_discovered': True,
-                         'target_lun': lun,
-                         'target_wwn': used_targets,
-                         'initiator_target_map': itmap,
-                         'volume_id': volume.id}}
-
-    def _map_fc(self, part_id, pairs, maps):
-        used = self._used_luns(maps)
-        channels = {(ch, tid) for ch, tid, _ in pairs}
-        for lun in range(self.max_lun):
-            if any(lun in used.get(c, ()) for c in channels):
-                continue
-            made = []
-            try:
-                for ch, tid, init in pairs:
-                    self.client.create_map(part_id, ch, tid, lun, wwn=init)
-                    made.append((ch, tid))
-                return lun
-            except client.CLIError as exc:
-                self._unmap(part_id, sorted(set(made)), lun)
-                if exc.rc not in (client.RC_EXISTS, client.RC_RAID_FAIL):
-                    raise
-        raise exception.VolumeBackendAPIException(
-            data='No LUN free on FC channels for partition %s' % part_id)
-
-    @staticmethod
-    def _initiator_target_map(wwpns, targets, lookup_service):
-        target_wwns = sorted(set(targets.values()))
-        if lookup_service is not None:
-            mapping = lookup_service.get_device_mapping_from_network(
-                wwpns, target_wwns)
-            itmap = {}
-            for fabric in mapping.values():
-                for init in fabric['initiator_port_wwn_list']:
-                    itmap.setdefault(init.lower(), []).extend(
-                        t.lower() for t in fabric['target_port_wwn_list'])
-            return itmap
-        return {w.lower(): list(target_wwns) for w in wwpns}
-
-    @translate_errors
-    def terminate_fc(self, volume, connector):
-        part_id = self._part_id(volume, required=False)
-        if part_id is None:
-            return {'driver_volume_type': 'fibre_channel', 'data': {}}
-        with lockutils.lock('infortrend-%s-connection' % self.system_id):
-            if not connector:
-                self._delete_all_maps(part_id)
-                return {'driver_volume_type': 'fibre_channel', 'data': {}}
-            wwpns = [client.wwpn(w, 'connector wwpns')
-                     for w in connector.get('wwpns') or []]
-            maps = self.client.show_map()
-            for init in wwpns:
-                self._delete_host_maps(part_id, maps, init)
-            mine = {w.upper() for w in wwpns}
-            left = [r for r in maps if r['ID'] != part_id and
-                    r.get('Host-ID', '').upper() in mine]
-            info = {'driver_volume_type': 'fibre_channel', 'data': {}}
-            if not left:
-                targets = self._fc_targets(True)
-                info['data'] = {'target_wwn': sorted(set(targets.values())),
-                                'initiator_target_map':
-                                    self._initiator_target_map(
-                                        wwpns, targets, None)}
-            return info
+    @coordination.synchronized(MAPS_LOCK)
+    def _unmap_all(self, part_id):
+        """Force detach: every map of part_id, whoever it is for."""
+        self._delete_all_maps(part_id)
 
     # -- manage / unmanage / retype ---------------------------------------
     def _find_part(self, existing_ref):
@@ -903,12 +722,12 @@ class InfortrendCommon(object):
                 reason='%d partitions match' % len(found))
         return found[0]
 
-    @translate_errors
+    @array_errors('manage volume')
     def manage_existing_get_size(self, volume, existing_ref):
         part = self._find_part(existing_ref)
         return int(math.ceil(float(part['Size']) / 1024))
 
-    @translate_errors
+    @array_errors('manage volume')
     def manage_existing(self, volume, existing_ref):
         part = self._find_part(existing_ref)
         pool = self._pool_of(volume)
@@ -922,14 +741,14 @@ class InfortrendCommon(object):
         self.client.set_part_name(part['ID'], volume.id)
         return self._model_update(part['ID'])
 
-    @translate_errors
+    @array_errors('unmanage volume')
     def unmanage(self, volume):
         part_id = self._part_id(volume)
         self.client.set_part_name(part_id,
                                   UNMANAGED_PREFIX + volume.id[:19])
 
-    @translate_errors
-    def retype(self, volume, new_type, diff, host):
+    @array_errors('retype volume')
+    def retype(self, context, volume, new_type, diff, host):
         """Only a tiering change inside the same pool is done in place."""
         if volume_utils.extract_host(host['host'], 'pool') != \
                 volume_utils.extract_host(volume.host, 'pool'):
@@ -955,68 +774,14 @@ class InfortrendCommon(object):
         return True
 
     def _wait_tier_migration(self, part_id):
-        timeout = self._conf('infortrend_replica_timeout')
-        deadline = time.monotonic() + timeout
-        while True:
+        def look():
             parts = [p for p in self.client.show_part(detail=True)
                      if p['ID'] == part_id]
-            if not parts or 'migrating' not in parts[0].get(
-                    'Progress', '').lower():
-                return
-            if time.monotonic() >= deadline:
-                raise exception.VolumeBackendAPIException(
-                    data='Tier migration of partition %s did not finish '
-                         'within %ss' % (part_id, timeout))
-            time.sleep(self._conf('infortrend_replica_poll_interval'))
+            if parts and 'migrating' in parts[0].get('Progress',
+                                                     '').lower():
+                raise PollAgain('progress %s' % parts[0].get('Progress'))
 
-
-class InfortrendBaseVolumeDriver(driver.VolumeDriver):
-    """What the iSCSI and FC drivers share: delegation to InfortrendCommon.
-
-    A concrete driver also inherits cinder's protocol base class, sets
-    PROTOCOL ('iSCSI' or 'FC'), VERSION and CI_WIKI_NAME, and implements
-    initialize_connection and terminate_connection.
-    """
-
-    PROTOCOL = None
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.configuration.append_config_values(options.san_opts)
-        self.configuration.append_config_values(options.infortrend_opts)
-        self.common = InfortrendCommon(self.PROTOCOL, self.configuration,
-                                       self.VERSION)
-
-    @staticmethod
-    def get_driver_options():
-        return options.san_opts + options.infortrend_opts
-
-    def do_setup(self, context):
-        self.common.do_setup()
-
-    def check_for_setup_error(self):
-        self.common.check_for_setup_error()
-
-    def create_volume(self, volume):
-        return self.common.create_volume(volume)
-
-    def create_volume_from_snapshot(self, volume, snapshot):
-        return self.common.create_volume_from_snapshot(volume, snapshot)
-
-    def create_cloned_volume(self, volume, src_vref):
-        return self.common.create_cloned_volume(volume, src_vref)
-
-    def extend_volume(self, volume, new_size):
-        self.common.extend_volume(volume, new_size)
-
-    def delete_volume(self, volume):
-        self.common.delete_volume(volume)
-
-    def create_snapshot(self, snapshot):
-        return self.common.create_snapshot(snapshot)
-
-    def delete_snapshot(self, snapshot):
-        self.common.delete_snapshot(snapshot)
+        self._poll(look, 'Tier migration of partition %s' % part_id)
 
     # LUN maps are made in initialize_connection; there is no export.
     def create_export(self, context, volume, connector):
@@ -1027,22 +792,3 @@ class InfortrendBaseVolumeDriver(driver.VolumeDriver):
 
     def remove_export(self, context, volume):
         pass
-
-    def get_volume_stats(self, refresh=False):
-        self._stats = self.common.get_volume_stats(refresh)
-        return self._stats
-
-    def migrate_volume(self, context, volume, host):
-        return self.common.migrate_volume(volume, host)
-
-    def manage_existing(self, volume, existing_ref):
-        return self.common.manage_existing(volume, existing_ref)
-
-    def manage_existing_get_size(self, volume, existing_ref):
-        return self.common.manage_existing_get_size(volume, existing_ref)
-
-    def unmanage(self, volume):
-        self.common.unmanage(volume)
-
-    def retype(self, context, volume, new_type, diff, host):
-        return self.common.retype(volume, new_type, diff, host)

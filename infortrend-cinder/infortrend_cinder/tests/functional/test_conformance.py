@@ -28,7 +28,7 @@ class SessionCleanup(object):
 
     def load_driver(self, setup=True, **overrides):
         loaded = super().load_driver(setup=setup, **overrides)
-        self.addCleanup(loaded.driver.common.close)
+        self.addCleanup(loaded.driver.close)
         return loaded
 
 

@@ -56,7 +56,7 @@ class DriverTestBase(testtools.TestCase):
         self.loaded = self.useFixture(driver_loader.LoadedDriver(
             options, backend_name='infortrend', setup=setup))
         # End the raidcmd session (and its process) with the test.
-        self.addCleanup(self.loaded.driver.common.close)
+        self.addCleanup(self.loaded.driver.close)
         return self.loaded.driver
 
     def volume(self, size=1, pool='LV-1', volume_type=None, **kwargs):
@@ -599,7 +599,7 @@ class RoundTripsTest(DriverTestBase):
     """Commands per operation, counted on the live session."""
 
     def _count(self, func, *args):
-        client = self.driver.common.client
+        client = self.driver.client
         before = client.commands_sent
         func(*args)
         return client.commands_sent - before

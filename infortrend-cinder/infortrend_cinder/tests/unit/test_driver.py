@@ -9,7 +9,7 @@
 #    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
 #    License for the specific language governing permissions and limitations
 #    under the License.
-"""InfortrendCommon logic with a mocked client."""
+"""The driver classes' logic with a mocked client."""
 
 from unittest import mock
 
@@ -19,6 +19,8 @@ import testtools
 
 from infortrend_cinder import client
 from infortrend_cinder import common
+from infortrend_cinder import fc
+from infortrend_cinder import iscsi
 
 
 @ddt.ddt
@@ -48,7 +50,7 @@ class HelpersTest(testtools.TestCase):
               ('iqn.2026-11.invalid:a:' + 'b' * 15, 'b' * 15))
     @ddt.unpack
     def test_initiator_alias_is_a_safe_tail(self, iqn, alias):
-        self.assertEqual(alias, common.InfortrendCommon._alias(iqn))
+        self.assertEqual(alias, iscsi.InfortrendCLIISCSIDriver._alias(iqn))
 
 
 class LunChoiceTest(testtools.TestCase):
@@ -57,7 +59,7 @@ class LunChoiceTest(testtools.TestCase):
         super().setUp()
         conf = mock.Mock()
         conf.safe_get.return_value = None
-        self.common = common.InfortrendCommon('FC', conf)
+        self.common = fc.InfortrendCLIFCDriver(configuration=conf)
         self.common.client = mock.Mock(spec=client.RaidcmdClient)
         self.common.max_lun = 4
 

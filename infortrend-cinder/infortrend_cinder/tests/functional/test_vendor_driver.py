@@ -21,11 +21,7 @@ initiator entries, replica jobs), not only by the absence of an error.
 Their iSCSI attach runs ``iscsiadm -m discovery`` against the simulator's
 tgtd through the test-only stand-in of :mod:`iscsiadm_standin`.
 
-Then the switch: a population made by the in-tree driver (volumes,
-snapshots, initiator entries with and without CHAP, maps) is taken over
-by this package's driver on the same backend section, which detaches,
-attaches, snapshots, clones, extends, manages/unmanages and deletes it
-all and leaves nothing on the array.
+IntreeTestBase is also the base of test_switch.
 """
 
 import logging
@@ -39,7 +35,6 @@ from common_testing import logcheck
 import fixtures
 import testtools
 
-from infortrend_cinder.simulator import server
 from infortrend_cinder.simulator import state as state_mod
 from infortrend_cinder.tests.functional import fixtures as sim
 from infortrend_cinder.tests.functional import iscsiadm_standin
@@ -137,11 +132,11 @@ class IntreeTestBase(testtools.TestCase):
         if loaded.driver is None:
             return
         driver, loaded.driver = loaded.driver, None
-        common = driver.common
-        if hasattr(common, 'close'):
-            common.close()
+        if hasattr(driver, 'common'):
+            # cinder's in-tree driver keeps its CLI in a common object.
+            _stop_intree_cli(driver.common)
         else:
-            _stop_intree_cli(common)
+            driver.close()
         loaded.cleanUp()
 
     def load_intree(self):
@@ -375,163 +370,4 @@ class IntreeFCLifecycleTest(IntreeTestBase):
         driver.delete_snapshot(snap)
         driver.delete_volume(clone)
         driver.delete_volume(volume)
-        self.assert_empty()
-
-
-class SwitchFromIntreeTest(IntreeTestBase):
-    """The same backend section, from cinder's in-tree driver to ours."""
-
-    def admin(self, line):
-        """A command typed on the array's console by an administrator."""
-        reply = server.Shell(self.array.state_dir, connected=True).handle(
-            line)
-        self.assertIn('Return: 0x0000', reply)
-
-    def test_switch(self):
-        # -- the population, made by the in-tree driver ---------------------
-        self.admin('create iqn %s %s user=%s password=%s'
-                   % (CHAP_INITIATOR, CHAP_ALIAS, CHAP_USER, CHAP_SECRET))
-        intree = self.load_intree()
-        old = intree.driver
-        vol_a = self.create(intree, 1)
-        snap_a = self.snapshot(intree, vol_a)
-        vol_b = self.create(intree, 1, pool='LV-2')
-        vol_c = self.volume(intree, 2)
-        conformance.apply_model_update(
-            vol_c, old.create_volume_from_snapshot(vol_c, snap_a))
-        vol_d = self.volume(intree, 1)
-        conformance.apply_model_update(
-            vol_d, old.create_cloned_volume(vol_d, vol_b))
-        old.unmanage(vol_d)
-        plain = self.iscsi_connector()
-        chap = self.iscsi_connector(CHAP_INITIATOR)
-        old.initialize_connection(vol_a, plain)
-        # iscsiadm runs on the cinder-volume host, here the attaching host.
-        self.iscsiadm.use(CHAP_INITIATOR)
-        old.initialize_connection(vol_b, chap)
-        self.iscsiadm.use(INITIATOR)
-        old.initialize_connection(vol_c, plain)
-        data = self.array.read()
-        self.assertEqual(
-            {INTREE_ALIAS: {'iqn': INITIATOR},
-             CHAP_ALIAS: {'iqn': CHAP_INITIATOR, 'user': CHAP_USER,
-                          'password': CHAP_SECRET}}, data['iqns'])
-        part_a, part_b, part_c = (self.part(v)[0]
-                                  for v in (vol_a, vol_b, vol_c))
-        self.assertEqual({INITIATOR}, {m[3] for m in self.maps_of(part_a)})
-        self.assertEqual({CHAP_INITIATOR.lower()},
-                         {m[3] for m in self.maps_of(part_b)})
-        unmanaged = [p['name'] for p in data['parts'].values()
-                     if p['name'].startswith('cinder-unmanaged-')]
-        self.assertEqual(1, len(unmanaged))
-        # cinder-volume stops; the section now names this package's driver.
-        self._unload(intree)
-
-        # -- the switch ---------------------------------------------------
-        ours = self.load_ours()
-        new = ours.driver
-        for each in (vol_a, vol_b, vol_c, snap_a):
-            self.rehome(ours, each)
-        stats = new.get_volume_stats(refresh=True)
-        self.assertEqual({'LV-1', 'LV-2'},
-                         {p['pool_name'] for p in stats['pools']})
-
-        # Existing attachments detach; each initiator entry goes with its
-        # host's last map, whatever name the in-tree driver gave it.
-        new.terminate_connection(vol_c, plain)
-        self.assertEqual(set(), self.maps_of(part_c))
-        self.assertIn(INTREE_ALIAS, self.array.read()['iqns'])
-        new.terminate_connection(vol_a, plain)
-        self.assertEqual(set(), self.maps_of(part_a))
-        new.terminate_connection(vol_b, chap)
-        self.assertEqual(set(), self.maps_of(part_b))
-        self.assertEqual({}, self.array.read()['iqns'])
-
-        # Attach again, with our driver's own initiator entry and map.
-        info = new.initialize_connection(vol_a, plain)
-        [(ch, tid, lun, host)] = self.maps_of(part_a)
-        self.assertEqual((INITIATOR, lun),
-                         (host, info['data']['target_lun']))
-        self.assertIn((info['data']['target_portal'] + ',1',
-                       info['data']['target_iqn']),
-                      iscsiadm_standin.discover(
-                          info['data']['target_portal'], INITIATOR))
-        new.terminate_connection(vol_a, plain)
-        self.assertEqual(set(), self.maps_of(part_a))
-        self.assertEqual({}, self.array.read()['iqns'])
-
-        # Snapshot, clone, volume from the in-tree snapshot, extend.
-        snap_c = self.snapshot(ours, vol_c)
-        self.assertEqual({snap_c.id}, self.sis_of(part_c))
-        clone = self.volume(ours, 1)
-        conformance.apply_model_update(
-            clone, new.create_cloned_volume(clone, vol_a))
-        self.assertIsNotNone(self.part(clone))
-        from_old_snap = self.volume(ours, 1)
-        conformance.apply_model_update(
-            from_old_snap,
-            new.create_volume_from_snapshot(from_old_snap, snap_a))
-        self.assertIsNotNone(self.part(from_old_snap))
-        new.extend_volume(vol_b, 2)
-        self.assertEqual(2048, self.part(vol_b)[1]['size'])
-        vol_b.size = 2
-
-        # Manage what the in-tree driver unmanaged; unmanage, manage again.
-        managed = self.volume(ours, 1)
-        self.assertEqual(1, new.manage_existing_get_size(
-            managed, {'source-name': unmanaged[0]}))
-        conformance.apply_model_update(managed, new.manage_existing(
-            managed, {'source-name': unmanaged[0]}))
-        managed_part = self.part(managed)[0]
-        new.unmanage(managed)
-        self.assertIsNone(self.part(managed))
-        conformance.apply_model_update(managed, new.manage_existing(
-            managed, {'source-id': managed_part}))
-        self.assertEqual(managed_part, self.part(managed)[0])
-
-        # Delete everything, the in-tree driver's objects included.
-        new.delete_snapshot(snap_c)
-        new.delete_snapshot(snap_a)
-        self.assertEqual(set(), self.sis_of(part_a))
-        for each in (clone, from_old_snap, managed, vol_c, vol_b, vol_a):
-            new.delete_volume(each)
-        self.assert_empty()
-
-
-class SwitchFromIntreeFCTest(IntreeTestBase):
-    """The FC section, from cinder's in-tree driver to ours."""
-
-    array_class = IntreeFCArray
-
-    def test_switch(self):
-        intree = self.load_intree()
-        old = intree.driver
-        volume = self.create(intree, 1)
-        snap = self.snapshot(intree, volume)
-        connector = self.fc_connector()
-        old_lun = old.initialize_connection(volume, connector)['data'][
-            'target_lun']
-        part_id = self.part(volume)[0]
-        self.assertEqual({old_lun}, {m[2] for m in self.maps_of(part_id)})
-        self._unload(intree)
-
-        ours = self.load_ours()
-        new = ours.driver
-        self.rehome(ours, volume)
-        new.terminate_connection(volume, connector)
-        self.assertEqual(set(), self.maps_of(part_id))
-        info = new.initialize_connection(volume, connector)
-        maps = self.maps_of(part_id)
-        self.assertEqual({info['data']['target_lun']}, {m[2] for m in maps})
-        self.assertEqual({w.lower() for w in WWPNS}, {m[3] for m in maps})
-        new.terminate_connection(volume, connector)
-        self.assertEqual(set(), self.maps_of(part_id))
-        from_snap = self.volume(ours, 1)
-        conformance.apply_model_update(
-            from_snap, new.create_volume_from_snapshot(from_snap, snap))
-        new.extend_volume(volume, 2)
-        self.assertEqual(2048, self.part(volume)[1]['size'])
-        new.delete_snapshot(snap)
-        new.delete_volume(from_snap)
-        new.delete_volume(volume)
         self.assert_empty()

@@ -15,6 +15,7 @@ manage/unmanage and tiering retype."""
 
 import os
 import subprocess
+import threading
 import time
 import uuid
 
@@ -29,6 +30,7 @@ import fixtures
 import paramiko
 import testtools
 
+from infortrend_cinder import common
 from infortrend_cinder.simulator import state as state_mod
 from infortrend_cinder.tests.functional import fixtures as sim
 
@@ -648,6 +650,55 @@ class ConcurrencyTest(DriverTestBase):
         for volume, lun in zip(volumes, luns):
             self.assertEqual(lun, self.array.fc_lun(
                 volume, self.connector()['wwpns']))
+
+
+class PollingTest(DriverTestBase):
+    """Replica jobs are looked at soon, then less often (issue 17)."""
+
+    def setUp(self):
+        super().setUp()
+        self.sleeps = []
+        real_sleep = time.sleep
+        main = threading.current_thread()
+
+        def sleep(seconds):
+            if threading.current_thread() is main:
+                self.sleeps.append(seconds)
+            real_sleep(seconds)
+        self.useFixture(fixtures.MonkeyPatch('time.sleep', sleep))
+
+    def test_a_half_second_job_is_seen_within_a_tenth(self):
+        # The default infortrend_replica_poll_interval (2 s) only caps
+        # the waits: a job the array finishes in 0.5 s is found done by
+        # the time the waits add up to 0.6 s.
+        driver = self.load(infortrend_replica_poll_interval=2.0)
+        source = self.create(driver)
+        snap = self.snapshot(driver, source)
+        self.array.update(replica_seconds=0.5)
+        for copy in (
+                lambda v: driver.create_cloned_volume(v, source),
+                lambda v: driver.create_volume_from_snapshot(v, snap)):
+            del self.sleeps[:]
+            volume = self.volume()
+            started = time.monotonic()
+            volume.provider_location = copy(volume)['provider_location']
+            elapsed = time.monotonic() - started
+            self.addCleanup(driver.delete_volume, volume)
+            self.assertEqual(common.POLL_FIRST_WAIT, self.sleeps[0])
+            self.assertLessEqual(sum(self.sleeps), 0.6)
+            self.assertGreaterEqual(elapsed, 0.5)
+            self.assertEqual({}, self.array.read()['replicas'])
+
+    def test_waits_grow_to_the_poll_interval_cap(self):
+        driver = self.load(infortrend_replica_poll_interval=0.2,
+                           infortrend_replica_timeout=2)
+        source = self.create(driver)
+        self.array.update(replica_seconds=-1)
+        self.assertRaises(exception.VolumeBackendAPIException,
+                          driver.create_cloned_volume, self.volume(), source)
+        self.assertEqual(sorted(self.sleeps), self.sleeps)
+        self.assertEqual(0.2, max(self.sleeps))
+        self.assertEqual(common.POLL_FIRST_WAIT, self.sleeps[0])
 
 
 class MigrateTest(DriverTestBase):

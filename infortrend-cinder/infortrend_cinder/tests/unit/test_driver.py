@@ -13,8 +13,10 @@
 
 from unittest import mock
 
+from cinder import coordination
 from cinder import exception
 import ddt
+import fixtures
 import testtools
 
 from infortrend_cinder import client
@@ -99,3 +101,54 @@ class LunChoiceTest(testtools.TestCase):
                           'wwn', [])
         self.common.client.delete_map.assert_called_once_with(
             '6A41315B0EDC8EB7', 0, 112, 0)
+
+
+class LockTest(testtools.TestCase):
+    """Read-modify-writes on the array hold cinder's coordination locks."""
+
+    def setUp(self):
+        super().setUp()
+        self.locks = []
+        self.useFixture(fixtures.MockPatchObject(
+            coordination.COORDINATOR, 'get_lock', self._get_lock))
+
+    def _get_lock(self, name):
+        self.locks.append(name)
+        return mock.MagicMock()
+
+    def driver(self, cls):
+        conf = mock.Mock()
+        conf.safe_get.side_effect = {
+            'infortrend_replica_timeout': 10,
+            'infortrend_replica_poll_interval': 1}.get
+        driver = cls(configuration=conf)
+        driver.client = mock.Mock(spec=client.RaidcmdClient)
+        driver.client.show_map.return_value = []
+        driver.system_id = '57068'
+        return driver
+
+    def test_fc_maps_are_chosen_under_the_map_table_lock(self):
+        driver = self.driver(fc.InfortrendCLIFCDriver)
+        driver._map_wwpns(PART, [(0, 112, '10000090FA000001')])
+        driver._unmap_wwpns(PART, ['10000090FA000001'])
+        self.assertEqual(['infortrend-57068-maps'] * 2, self.locks)
+
+    def test_iscsi_entries_and_maps_under_the_map_table_lock(self):
+        driver = self.driver(iscsi.InfortrendCLIISCSIDriver)
+        driver.client.show_iqn.return_value = []
+        driver._unmap_initiator(PART, 'iqn.2026-11.invalid:h')
+        driver._unmap_all(PART)
+        self.assertEqual(['infortrend-57068-maps'] * 2, self.locks)
+
+    def test_snapshot_images_and_replica_jobs_locked_per_partition(self):
+        driver = self.driver(fc.InfortrendCLIFCDriver)
+        driver._create_si(PART, 'snap')
+        driver.client.show_replica.return_value = [
+            {'Target': PART, 'Type': 'Copy', 'Status': 'Completed',
+             'Pair-ID': PART}]
+        driver._replicate('job', 'part', PART, PART)
+        self.assertEqual(['infortrend-57068-part-%s' % PART,
+                          'infortrend-57068-replica-%s' % PART], self.locks)
+
+
+PART = '6A41315B0EDC8EB7'

@@ -90,7 +90,10 @@ infortrend_opts = [
                help='Seconds a clone or volume-from-snapshot replica job '
                     'may take before it is abandoned.'),
     cfg.FloatOpt('infortrend_replica_poll_interval', default=2.0, min=0.01,
-                 help='Seconds between replica job progress checks.'),
+                 help='Longest wait in seconds between two progress checks '
+                      'of a replica job or tier migration: the first check '
+                      'is 0.05 s after the job starts, each later wait a '
+                      'quarter longer, up to this.'),
     cfg.StrOpt('infortrend_iqn_prefix', default='iqn.2002-10.com.infortrend',
                help='Prefix of the array\'s iSCSI target IQNs.'),
     cfg.PortOpt('infortrend_iscsi_port', default=3260,

@@ -13,6 +13,8 @@
 """The driver's array logic (common.py) and its connection info
 (driver.py), with a mocked VBS client or none at all."""
 
+import subprocess
+import sys
 from unittest import mock
 
 from cinder import exception
@@ -23,6 +25,7 @@ import ddt
 import fixtures
 from oslo_config import cfg
 from oslo_config import fixture as config_fixture
+import testtools
 
 from huawei_sds_cinder import client
 from huawei_sds_cinder import common
@@ -436,3 +439,47 @@ class ConnectionInfoTest(base.TestCase):
                                    common.HuaweiSDSBaseVolumeDriver))
         self.assertTrue(issubclass(common.HuaweiSDSBaseVolumeDriver,
                                    cinder_driver.VolumeDriver))
+
+
+class QuietTestBaseTest(base.TestCase):
+    """D7: logs and output of a test are kept, and shown only on failure."""
+
+    def _run_inner(self, fail):
+        class Inner(base.TestCase):
+            def test_it(self):
+                common.LOG.warning('driver says %s', 'hello')
+                print('to stdout')
+                if fail:
+                    self.fail('failed on purpose')
+
+        result = testtools.TestResult()
+        outer_stdout = sys.stdout
+        Inner('test_it').run(result)
+        # The inner test's print did not reach this test's stdout.
+        self.assertIs(outer_stdout, sys.stdout)
+        return result
+
+    def test_a_failing_test_keeps_its_logs_and_output(self):
+        result = self._run_inner(fail=True)
+        self.assertEqual(1, len(result.failures))
+        text = result.failures[0][1]
+        self.assertIn('driver says hello', text)
+        self.assertIn('to stdout', text)
+
+    def test_a_passing_test_reports_nothing(self):
+        result = self._run_inner(fail=False)
+        self.assertTrue(result.wasSuccessful())
+        self.assertEqual([], result.failures + result.errors)
+
+    def test_no_root_logger_handler_at_import(self):
+        # cinder's config module registers oslo.log's options, which adds
+        # one handler: imported first, so only what ours add is counted.
+        code = ('import logging; import cinder.common.config; '
+                'before = list(logging.getLogger().handlers); '
+                'import huawei_sds_cinder.driver; '
+                'import huawei_sds_cinder.tests.base; '
+                'import huawei_sds_cinder.simulator.server; '
+                'print(logging.getLogger().handlers == before)')
+        done = subprocess.run([sys.executable, '-W', 'ignore', '-c', code],
+                              capture_output=True, text=True, timeout=120)
+        self.assertEqual('True', done.stdout.strip(), done.stderr)

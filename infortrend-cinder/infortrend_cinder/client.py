@@ -12,8 +12,8 @@
 """The raidcmd CLI: sessions, command grammar, output parsers, errors.
 
 Everything here can be checked against the protocol notes
-(infortrend-huawei-protocols.md part 1, cited as "ref 1.x"); nothing here
-knows about cinder.
+(doc/protocol.rst, cited as "protocol.rst P<n>"); nothing here knows about
+cinder.
 """
 
 import ipaddress
@@ -34,9 +34,9 @@ import tenacity
 LOG = logging.getLogger(__name__)
 
 PROMPT = b'RAIDCmd:>'
-STARTUP_TIMEOUT = 10      # seconds for the first prompt (ref 1.2)
+STARTUP_TIMEOUT = 10      # seconds for the first prompt (protocol.rst P1)
 
-# Return codes (ref 1.3).
+# Return codes (protocol.rst P6); which are repeated (P7).
 RC_OK = 0
 RC_RAID_FAIL = 1          # on create map: LUN conflict
 RC_NOT_CONNECTED = 9
@@ -199,7 +199,7 @@ def _line(*tokens):
 
 
 # ---------------------------------------------------------------------------
-# Output parsing (ref 1.3 and 1.4).
+# Output parsing (protocol.rst P5, P8 to P12).
 # ---------------------------------------------------------------------------
 _SPINNER = re.compile(r'\\/-|\x08')
 _CELL_SPLIT = re.compile(r'\s{2,}')
@@ -371,7 +371,7 @@ def _reap(proc, fd):
 
 
 class LocalTerminal(_Terminal):
-    """The raidcmd program on a pseudo-terminal (ref 1.2)."""
+    """The raidcmd program on a pseudo-terminal (protocol.rst P1)."""
 
     def __init__(self, argv):
         master, slave = os.openpty()
@@ -590,7 +590,7 @@ class RaidcmdClient(object):
                 raise CLIConnectionError('raidcmd session to %s lost: %s'
                                          % (self._san_ip, exc))
 
-    # -- commands (ref 1.5), in the order of the reference -------------------
+    # -- commands (protocol.rst P13 to P24) ---------------------------------
     def check_connection(self):
         self.execute('lock')
 

@@ -84,7 +84,10 @@ class PollAgain(Exception):
 
 
 def location(part_id, system_id):
-    """provider_location: keys sorted, joined by '@' and '^' (ref 1.7)."""
+    """provider_location: keys sorted, joined by '@' and '^'.
+
+    The in-tree driver's layout (protocol.rst P25).
+    """
     return 'partition_id^%s@system_id^%s' % (part_id, system_id)
 
 
@@ -98,7 +101,7 @@ def parse_location(text):
 
 
 def per_pool_spec(value, pool, what):
-    """"thin", or "LV-1:thin; LV-2:full" (ref 1.6); None when not given."""
+    """"thin", or "LV-1:thin; LV-2:full" (protocol.rst P15), or None."""
     if value is None:
         return None
     value = value.strip()
@@ -307,7 +310,7 @@ class InfortrendBaseVolumeDriver(driver.VolumeDriver):
         return tiers
 
     def _create_part(self, volume, size_gb):
-        """create part + show part: two commands (ref 1.7 create_volume)."""
+        """create part + show part: the ID is read back (protocol.rst P14)."""
         pool = self._pool_of(volume)
         lv_id = self.pools[pool]
         provisioning, tiers = self._settings(self._extra_specs(volume), pool)
@@ -540,7 +543,7 @@ class InfortrendBaseVolumeDriver(driver.VolumeDriver):
         """Move a detached volume to another pool of this array.
 
         A mirror replica job copies the partition into the destination LV
-        (ref 1.7 migrate); anything else is left to cinder's generic
+        (protocol.rst P27); anything else is left to cinder's generic
         migration by returning (False, None).
         """
         location = host.get('capabilities', {}).get('location_info')

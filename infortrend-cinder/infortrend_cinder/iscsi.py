@@ -81,7 +81,7 @@ class InfortrendCLIISCSIDriver(common.InfortrendBaseVolumeDriver,
         """{(slot, mcs): [(ch, tid), ...]} of the MCS groups to map on.
 
         Multipath: every group on both slots.  Single path: the slot A
-        group whose lowest channel has the most free LUNs (ref 1.7).
+        group whose lowest channel has the most free LUNs (protocol.rst P26).
         """
         channels = self._host_channels(ISCSI_CHANNEL_TYPES)
         if not channels:
@@ -138,7 +138,7 @@ class InfortrendCLIISCSIDriver(common.InfortrendBaseVolumeDriver,
         self._ensure_initiator(initiator)
         maps = self.client.show_map()
         groups = self._choose_iscsi_paths(multipath, maps)
-        # One map per MCS group: its lowest channel (ref 1.7 step 3).
+        # One map per MCS group: its lowest channel (protocol.rst P26).
         paths = {key: chans[0] for key, chans in groups.items()}
         existing = self._host_maps(maps, part_id, initiator)
         have = {(int(r['Ch']), int(r['Target'])): int(r['LUN'])

@@ -11,7 +11,7 @@
 #    under the License.
 """The raidcmd front-end: an interactive shell over the array state.
 
-Output follows the framing of the real CLI (protocol notes part 1.3/1.4):
+Output follows the framing of the real CLI (protocol.rst P5, P8, P9):
 the command's echo, the body (tables with cells 2+ spaces apart and "---"
 for empty cells, or "Key: value" detail records each ended by a blank
 line), then "CLI: <message>", "Return: 0xNNNN", a blank line and the
@@ -588,7 +588,7 @@ class Shell(object):
 
     # -- iSCSI initiators -------------------------------------------------
     def _create_iqn(self, array, cmd):
-        # The optional settings of an initiator entry (ref 1.5 "IQNs"):
+        # The optional settings of an initiator entry (protocol.rst P24):
         # CHAP user/password, target (mutual CHAP) user/password, IP/mask.
         cmd.only(4, options=IQN_SETTINGS)
         array.create_iqn(cmd.word(2, 'IQN'), cmd.word(3, 'alias'),

@@ -9,7 +9,7 @@
 #    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
 #    License for the specific language governing permissions and limitations
 #    under the License.
-"""The raidcmd client: parsers against the reference layouts, grammar
+"""The raidcmd client: parsers against the layouts of protocol.rst, grammar
 validation, retries and reconnects over a scripted terminal."""
 
 import sys

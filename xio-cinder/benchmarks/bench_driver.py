@@ -45,7 +45,7 @@ from cinder.tests.unit import fake_snapshot  # noqa: E402
 from cinder.tests.unit import fake_volume  # noqa: E402
 from common_testing import driver_loader  # noqa: E402
 
-from xio_cinder.tests.functional import simulator_fixture  # noqa: E402
+from xio_cinder.tests.functional import fixtures  # noqa: E402
 
 CONNECTOR = {'host': 'bench-host',
              'initiator': 'iqn.2026-11.invalid.bench:host'}
@@ -105,7 +105,7 @@ def options(sim, **extra):
 
 
 def operations(repeat):
-    with simulator_fixture.Simulator(
+    with fixtures.Simulator(
             '--delay', 'create=0.05', '--delay', 'prepare=0.05',
             '--delay', 'commit=0.05', '--delay', 'delete=0.05') as sim, \
             driver_loader.LoadedDriver(options(sim)) as loaded:
@@ -141,7 +141,7 @@ def operations(repeat):
 
 
 def stats(count):
-    with simulator_fixture.Simulator(
+    with fixtures.Simulator(
             '--preload', str(count),
             '--pool', '1:Pool 1:%d' % (count * 2 + 1000)) as sim, \
             driver_loader.LoadedDriver(options(sim)) as loaded:

@@ -14,11 +14,11 @@
 
 """The shared conformance suite on both ISE driver classes."""
 
-import testtools
 
 from common_testing import conformance
 
-from xio_cinder.tests.functional import simulator_fixture
+from xio_cinder.tests import base as test_base
+from xio_cinder.tests.functional import fixtures
 
 CREATE_VOLUME_REQUEST = r'^POST /storage/arrays/[^/]+/volumes$'
 
@@ -32,7 +32,7 @@ class ISESimulator(conformance.ArrayUnderTest):
     raid_level = 1
 
     def start(self, test):
-        self.sim = test.useFixture(simulator_fixture.Simulator(
+        self.sim = test.useFixture(fixtures.Simulator(
             tgtd=self.storage_protocol == 'iSCSI'))
 
     def backend_options(self):
@@ -84,7 +84,7 @@ class ISESimulator(conformance.ArrayUnderTest):
         return {'san_password': 'refused-Pa55word-x'}
 
     def secrets(self):
-        return [self.sim.password, simulator_fixture.CHAP_SECRET]
+        return [self.sim.password, fixtures.CHAP_SECRET]
 
     def inject_fault(self, rule):
         rule = rule.to_dict()
@@ -115,9 +115,9 @@ class ISEFCSimulator(ISESimulator):
     storage_protocol = 'FC'
 
 
-class ISCSIConformanceTest(conformance.ConformanceTests, testtools.TestCase):
+class ISCSIConformanceTest(conformance.ConformanceTests, test_base.TestCase):
     array_class = ISESimulator
 
 
-class FCConformanceTest(conformance.ConformanceTests, testtools.TestCase):
+class FCConformanceTest(conformance.ConformanceTests, test_base.TestCase):
     array_class = ISEFCSimulator

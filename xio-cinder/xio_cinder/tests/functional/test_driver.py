@@ -35,9 +35,9 @@ from common_testing import logcheck
 from common_testing import net
 from common_testing import tgt
 from oslo_concurrency import processutils
-import testtools
 
-from xio_cinder.tests.functional import simulator_fixture
+from xio_cinder.tests import base as test_base
+from xio_cinder.tests.functional import fixtures
 
 GB = 1024 ** 3
 INITIATOR = 'iqn.2004-10.com.example:compute-1'
@@ -53,10 +53,10 @@ class DriverBase:
     def setUp(self):
         super().setUp()
         objects.register_all()
-        self.sim = self.useFixture(simulator_fixture.Simulator(
+        self.sim = self.useFixture(fixtures.Simulator(
             *self.simulator_arguments(), tgtd=self.tgtd, chap=self.chap))
         self.logs = self.useFixture(logcheck.SecretsNotLogged(
-            [self.sim.password, simulator_fixture.CHAP_SECRET]))
+            [self.sim.password, fixtures.CHAP_SECRET]))
         self.driver = self.load()
         self.ctxt = cinder_context.get_admin_context()
 
@@ -412,7 +412,7 @@ class ISCSIMixin:
         self.assertEqual({}, self.sim.state()['hosts'])
 
 
-class ISCSIDriverTest(ISCSIMixin, DriverTestMixin, testtools.TestCase):
+class ISCSIDriverTest(ISCSIMixin, DriverTestMixin, test_base.TestCase):
 
     def test_copy_image_to_volume_and_back_through_cinder(self):
         brick = self.useFixture(initiator.UserSpaceISCSIForOsBrick(
@@ -447,7 +447,7 @@ class ISCSIDriverTest(ISCSIMixin, DriverTestMixin, testtools.TestCase):
         self.assertEqual([], self.sim.state()['allocations'])
 
 
-class FCDriverTest(DriverTestMixin, testtools.TestCase):
+class FCDriverTest(DriverTestMixin, test_base.TestCase):
     driver_class = 'xio_cinder.fc.XIOFCDriver'
     expected_protocol = 'FC'
 
@@ -465,7 +465,7 @@ class FCDriverTest(DriverTestMixin, testtools.TestCase):
         self.assertEqual(allocation['lun'], data['target_lun'])
 
 
-class ISCSIMultipathAndCHAPTest(ISCSIMixin, DriverBase, testtools.TestCase):
+class ISCSIMultipathAndCHAPTest(ISCSIMixin, DriverBase, test_base.TestCase):
     """CHAP from the ISE's ionetworks, and multipath portal lists."""
 
     chap = True
@@ -489,7 +489,7 @@ class ISCSIMultipathAndCHAPTest(ISCSIMixin, DriverBase, testtools.TestCase):
             [self.sim.info['iscsi_portal'],
              '%s:%s' % (self.same_subnet, port)], data['target_portals'])
         self.assertEqual(2, len(set(data['target_iqns'])))
-        self.assertEqual(('CHAP', 'chapuser', simulator_fixture.CHAP_SECRET),
+        self.assertEqual(('CHAP', 'chapuser', fixtures.CHAP_SECRET),
                          (data['auth_method'], data['auth_username'],
                           data['auth_password']))
         user_space = initiator.UserSpaceInitiator(name=INITIATOR)
@@ -516,15 +516,15 @@ class ISCSIMultipathAndCHAPTest(ISCSIMixin, DriverBase, testtools.TestCase):
         self.driver.terminate_connection(volume, connector)
 
 
-class HTTPSTest(DriverBase, testtools.TestCase):
+class HTTPSTest(DriverBase, test_base.TestCase):
     """driver_use_ssl with certificate verification."""
 
     driver_class = 'xio_cinder.fc.XIOFCDriver'
 
     def setUp(self):
-        testtools.TestCase.setUp(self)
+        test_base.TestCase.setUp(self)
         objects.register_all()
-        self.sim = self.useFixture(simulator_fixture.Simulator(tls=True))
+        self.sim = self.useFixture(fixtures.Simulator(tls=True))
         self.ctxt = cinder_context.get_admin_context()
 
     def test_verified_https(self):
@@ -543,7 +543,7 @@ class HTTPSTest(DriverBase, testtools.TestCase):
         self.assertIn('TLS verification', str(error))
 
 
-class ISCSIAndFCOnOneISETest(ISCSIMixin, DriverBase, testtools.TestCase):
+class ISCSIAndFCOnOneISETest(ISCSIMixin, DriverBase, test_base.TestCase):
     """One hypervisor attached to one ISE over both iSCSI and FC.
 
     Both driver classes against one simulator, same connector host name.
@@ -626,7 +626,7 @@ class ISCSIAndFCOnOneISETest(ISCSIMixin, DriverBase, testtools.TestCase):
         self.assertEqual([], self.sim.state()['allocations'])
 
 
-class PoolNamesTest(DriverBase, testtools.TestCase):
+class PoolNamesTest(DriverBase, test_base.TestCase):
     """Pool names cinder's manage API accepts, leading to the ISE pool.
 
     Cinder carries the pool in host@backend#pool.

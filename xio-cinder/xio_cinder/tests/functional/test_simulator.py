@@ -16,17 +16,17 @@
 
 import os
 
-import testtools
 
 from xio_cinder import client
-from xio_cinder.tests.functional import simulator_fixture
+from xio_cinder.tests import base as test_base
+from xio_cinder.tests.functional import fixtures
 
 
-class SimulatorThroughClientTest(testtools.TestCase):
+class SimulatorThroughClientTest(test_base.TestCase):
 
     def setUp(self):
         super().setUp()
-        self.sim = self.useFixture(simulator_fixture.Simulator())
+        self.sim = self.useFixture(fixtures.Simulator())
         self.client = self._client()
 
     def _client(self, password=None, **kwargs):

@@ -47,10 +47,10 @@ from common_testing import driver_loader
 from common_testing import logcheck
 from common_testing import tgt
 from defusedxml import ElementTree
-import fixtures
-import testtools
+import fixtures as fixtures_lib
 
-from xio_cinder.tests.functional import simulator_fixture
+from xio_cinder.tests import base as test_base
+from xio_cinder.tests.functional import fixtures
 from xio_cinder.tests.functional import test_driver
 
 INITIATOR = test_driver.INITIATOR
@@ -212,7 +212,7 @@ class FormerDriverRequests:
                                chapin.find('password').text)
 
 
-class SwitchTest(test_driver.DriverBase, testtools.TestCase):
+class SwitchTest(test_driver.DriverBase, test_base.TestCase):
     """The former driver's population, then our two drivers on it."""
 
     driver_class = 'xio_cinder.iscsi.XIOISCSIDriver'
@@ -220,13 +220,13 @@ class SwitchTest(test_driver.DriverBase, testtools.TestCase):
     chap = True
 
     def setUp(self):
-        testtools.TestCase.setUp(self)
+        test_base.TestCase.setUp(self)
         objects.register_all()
         self.ctxt = cinder_context.get_admin_context()
-        self.sim = self.useFixture(simulator_fixture.Simulator(
+        self.sim = self.useFixture(fixtures.Simulator(
             tgtd=True, chap=True))
         self.logs = self.useFixture(logcheck.SecretsNotLogged(
-            [self.sim.password, simulator_fixture.CHAP_SECRET]))
+            [self.sim.password, fixtures.CHAP_SECRET]))
         self.former = FormerDriverRequests(
             self, 'http://%s' % self.sim.controllers[0], 'admin',
             self.sim.password)
@@ -268,7 +268,7 @@ class SwitchTest(test_driver.DriverBase, testtools.TestCase):
         former = self.former
         former.query()
         chap = former.provider_auth()
-        self.assertEqual('CHAP chapuser %s' % simulator_fixture.CHAP_SECRET,
+        self.assertEqual('CHAP chapuser %s' % fixtures.CHAP_SECRET,
                          chap)
         self.a = self.legacy_volume(1, chap)
         self.b = self.legacy_volume(2, chap)
@@ -453,7 +453,7 @@ class SwitchTest(test_driver.DriverBase, testtools.TestCase):
         # deprecated names of ise_raid_level and ise_default_pool (the
         # deprecation warnings are kept out of the test output).
         cfg_log = logging.getLogger('oslo_config.cfg')
-        self.useFixture(fixtures.FakeLogger(name=cfg_log.name))
+        self.useFixture(fixtures_lib.FakeLogger(name=cfg_log.name))
         self.addCleanup(setattr, cfg_log, 'propagate', cfg_log.propagate)
         cfg_log.propagate = False
         options = {'volume_driver': 'xio_cinder.fc.XIOFCDriver',

@@ -18,9 +18,9 @@ import urllib.parse
 import ddt
 import requests
 from requests_mock.contrib import fixture as rm_fixture
-import testtools
 
 from xio_cinder import client
+from xio_cinder.tests import base as test_base
 
 GID = 'ISE1'
 QUERY = ('<array><globalid>ISE1</globalid><capabilities>'
@@ -42,7 +42,7 @@ VOLS = 'http://%s/storage/arrays/ISE1/volumes'
 
 
 @ddt.ddt
-class ClientTest(testtools.TestCase):
+class ClientTest(test_base.TestCase):
 
     def setUp(self):
         super().setUp()

@@ -14,6 +14,9 @@
 
 """Driver logic with the ISE client mocked."""
 
+import logging
+import subprocess
+import sys
 from unittest import mock
 import uuid
 
@@ -26,12 +29,13 @@ from cinder import objects
 from cinder.tests.unit import fake_volume
 from common_testing import driver_loader
 import ddt
-from oslotest import base
+import testtools
 
 from xio_cinder import client
 from xio_cinder import common
 from xio_cinder import fc
 from xio_cinder import iscsi
+from xio_cinder.tests import base as test_base
 
 ARRAY = client.ArrayInfo('ISE1', frozenset({49003, 49004, 49006, 49007}),
                          [('10.0.0.1', '1'), ('10.0.0.2', '0')])
@@ -49,7 +53,7 @@ def _volume(name='v1', status='OPERATIONAL', details=('NONE',), size=1):
 
 
 @ddt.ddt
-class DriverTest(base.BaseTestCase):
+class DriverTest(test_base.TestCase):
 
     driver_class = iscsi.XIOISCSIDriver
 
@@ -452,3 +456,60 @@ class FCDriverTest(DriverTest):
     test_missing_iscsi_ip_address_is_named = None
     test_unknown_host_is_created = None
     test_detach_keeps_host_with_other_allocations = None
+
+
+class QuietTestsTest(test_base.TestCase):
+    """Tests print nothing while they pass and show everything on failure."""
+
+    def test_importing_the_test_modules_adds_no_root_handler(self):
+        modules = ['xio_cinder.tests.%s.%s' % (layer, name)
+                   for layer, name in (
+                       ('unit', 'test_options'), ('unit', 'test_client'),
+                       ('unit', 'test_driver'),
+                       ('functional', 'test_conformance'),
+                       ('functional', 'test_driver'),
+                       ('functional', 'test_simulator'),
+                       ('functional', 'test_switch'))]
+        code = ('import importlib, logging, sys\n'
+                'for name in sys.argv[1:]:\n'
+                '    importlib.import_module(name)\n'
+                'print(len(logging.getLogger().handlers))\n')
+        done = subprocess.run([sys.executable, '-c', code] + modules,
+                              capture_output=True, text=True, check=True)
+        self.assertEqual('0', done.stdout.strip())
+        self.assertEqual('', done.stderr)
+
+    def _run_inner(self, fail):
+        class Inner(test_base.TestCase):
+            def test_it(self):
+                logging.getLogger('xio_cinder.inner').debug('debug-line')
+                print('stdout-line')
+                sys.stderr.write('stderr-line\n')
+                if fail:
+                    self.fail('as asked')
+
+        outer_stdout, outer_stderr = sys.stdout, sys.stderr
+        result = testtools.TestResult()
+        inner = Inner('test_it')
+        inner.run(result)
+        self.assertEqual(not fail, result.wasSuccessful())
+        self.assertEqual((outer_stdout, outer_stderr),
+                         (sys.stdout, sys.stderr))
+        # Nothing went to the streams stestr would print.
+        for name in ('stdout', 'stderr'):
+            self.assertEqual(
+                '', self.output.getDetails()[name].as_text())
+        return {name: content.as_text()
+                for name, content in inner.getDetails().items()}
+
+    def test_a_failing_test_shows_its_logs_and_output(self):
+        details = self._run_inner(fail=True)
+        text = '\n'.join(details.values())
+        for line in ('debug-line', 'stdout-line', 'stderr-line'):
+            self.assertIn(line, text)
+
+    def test_a_passing_test_prints_nothing(self):
+        # Its output is kept only in its details, which stestr shows for
+        # failures alone.
+        self.assertIn('debug-line',
+                      '\n'.join(self._run_inner(fail=False).values()))

@@ -17,9 +17,10 @@ from oslo_config import fixture as config_fixture
 from oslotest import base
 
 from xio_cinder import options
+from xio_cinder.tests import base as test_base
 
 
-class OptionsTest(base.BaseTestCase):
+class OptionsTest(test_base.TestCase, base.BaseTestCase):
 
     def setUp(self):
         super().setUp()

@@ -14,7 +14,7 @@
 
 """The ISE REST/XML protocol and nothing else.
 
-Facts this module follows (reference part 2): HTTP Basic auth on every
+Facts this module follows (doc/protocol.rst P1-P8): HTTP Basic auth on every
 request, no session; XML replies; GET/PUT parameters in the query string,
 POST parameters as a form body; created objects named by Content-Location;
 objects addressed by the ``self`` URL of their XML element; ``/query`` for
@@ -36,7 +36,7 @@ import tenacity
 
 LOG = logging.getLogger(__name__)
 
-# Capability codes of /query (reference 2.4).
+# Capability codes of /query (protocol.rst P9).
 CAP_AFFINITY = 49003
 CAP_QOS = 49004
 CAP_THIN = 49005
@@ -272,7 +272,7 @@ class ISEClient:
         url = self._base(address) + path
         kwargs = {'timeout': self.timeout, 'verify': self.verify}
         if method == 'POST':
-            # Form body (reference 2.1); empty values are not sent.
+            # Form body (protocol.rst P4); empty values are not sent.
             kwargs['data'] = [(k, v) for k, v in params if v not in
                               (None, '')]
         elif params:

@@ -17,7 +17,7 @@
 Talks to the array only through xio_cinder.client; speaks cinder objects
 on the other side.  Names on the ISE are cinder's names (volume.name,
 snapshot.name); ISE snapshots and clones are ordinary named volumes made
-by prepare-then-commit (reference part 2.5).
+by prepare-then-commit (doc/protocol.rst P15).
 """
 
 import collections
@@ -344,7 +344,7 @@ class XIOBaseVolumeDriver(driver.VolumeDriver):
             self.client.wait_for_volume(name, lambda v: v is None,
                                         'deleted')
         except client.ISETimeout as exc:
-            # The ISE finishes the delete on its own (reference 2.5).
+            # The ISE finishes the delete on its own (protocol.rst P18).
             LOG.warning('%s', exc)
 
     @array_errors('delete volume')
@@ -504,7 +504,7 @@ class XIOBaseVolumeDriver(driver.VolumeDriver):
     def _host_names(self, name):
         """Names this driver gives the ISE host of connector host ``name``.
 
-        The connector's host name (reference 2.6), and, when a host of that
+        The connector's host name (protocol.rst P21), and, when a host of that
         name already exists with other initiators (the same hypervisor
         attached over the other protocol, or an operator's host),
         ``<name>-iscsi`` or ``<name>-fc``.

@@ -43,7 +43,7 @@ class XIOFCDriver(common.XIOBaseVolumeDriver):
 
     def _target_map(self, connector):
         targets = [w for c in self.client.list_controllers() for w in c.wwns]
-        # Every initiator may reach every ISE port (reference 2.5).
+        # Every initiator may reach every ISE port (protocol.rst P26).
         return targets, {i: list(targets) for i in
                          self._initiators(connector)}
 

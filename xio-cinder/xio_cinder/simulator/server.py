@@ -14,9 +14,9 @@
 
 """The ISE REST/XML front-end over ArrayState, on two controller sockets.
 
-Wire rules (reference 2.1-2.4): Basic auth on every request; GET/PUT/DELETE
-parameters in the query string, POST parameters in a form body whatever
-the Content-Type says; XML replies; created objects named by the
+Wire rules (doc/protocol.rst P1-P6): Basic auth on every request;
+GET/PUT/DELETE parameters in the query string, POST parameters in a form
+body whatever the Content-Type says; XML replies; created objects named by the
 Content-Location header; objects carry an absolute ``self`` URL.
 
 A small JSON control interface under ``/_sim/`` (same credentials) lets

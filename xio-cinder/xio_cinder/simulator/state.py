@@ -14,9 +14,10 @@
 
 """The simulated ISE: pools, volumes with real data files, hosts and
 allocations, and the asynchronous create / prepare / commit / delete life
-cycle (reference part 2.5), driven by the clock rather than by threads.
+cycle (doc/protocol.rst P13, P15, P18), driven by the clock rather than
+by threads.
 
-Choices where the reference is silent (see the simulator README section):
+Choices where the sources are silent (protocol.rst P31):
 status strings are "Creating", "Preparing", "Prepared" (detail
 "Prepared"), "Committing", "Deleting" and "Operational"; a busy object
 answers 400 "Not in a valid state."; a volume still being created or a copy

@@ -16,6 +16,10 @@
 
 Prints one JSON line ``{"controllers": [...], "iscsi_portal": ...}`` on
 stdout once both controllers listen, then serves until SIGTERM/SIGINT.
+
+The command line is parsed before anything of the simulator extra
+(common-testing) is imported, so ``--help`` works from a plain install and
+a run without the extra says in one line what to install.
 """
 
 import argparse
@@ -31,8 +35,11 @@ import threading
 
 from oslo_concurrency import processutils
 
-from xio_cinder.simulator import server
 from xio_cinder.simulator import state
+
+PROG = 'xio-cinder-simulator'
+EXTRA_MISSING = ("%s: needs the simulator extra: pip install "
+                 "'xio-cinder[simulator]'" % PROG)
 
 
 class TgtExporter(state.Exporter):
@@ -105,7 +112,7 @@ def _delay(text):
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(
-        prog='xio-cinder-simulator',
+        prog=PROG,
         description='X-IO ISE simulator (REST/XML, two controllers).')
     parser.add_argument('--listen', default='127.0.0.1',
                         help='address of controller 1 (primary)')
@@ -152,8 +159,21 @@ def parse_args(argv):
     return parser.parse_args(argv)
 
 
+def _server_module():
+    """simulator.server, which needs the kit of the simulator extra."""
+    try:
+        from xio_cinder.simulator import server
+    except ImportError as exc:
+        if (exc.name or '').split('.')[0] != 'common_testing':
+            raise
+        print(EXTRA_MISSING, file=sys.stderr)
+        sys.exit(2)
+    return server
+
+
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    server = _server_module()
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.INFO,
                         stream=sys.stderr)
     password = os.environ.get(args.password_env)

@@ -42,7 +42,7 @@ from oslo_utils import units
 import tenacity
 
 from huawei_sds_cinder import client
-from huawei_sds_cinder import host as vbs_host
+from huawei_sds_cinder import host
 from huawei_sds_cinder import options
 
 LOG = logging.getLogger(__name__)
@@ -194,7 +194,9 @@ class HuaweiSDSBaseVolumeDriver(driver.VolumeDriver):
         if self.configuration:
             self.configuration.append_config_values(options.ALL_OPTS)
         self.client = None
-        self.host = None
+        # Not self.host: cinder's volume manager reads that as the
+        # backend's host name (e.g. to migrate volumes).
+        self.vbs_host = None
         self.pools = []
         self.policy = {}
         self.xml_policy = {}
@@ -254,7 +256,7 @@ class HuaweiSDSBaseVolumeDriver(driver.VolumeDriver):
                     option='volume policy %s' % key, value=value) from exc
         self.pools = pools
         self.policy = policy
-        self.host = vbs_host.VbsHost(conf.safe_get('volume_dd_blocksize')
+        self.vbs_host = host.VbsHost(conf.safe_get('volume_dd_blocksize')
                                      or '1M')
         self.client = client.VbsClient(
             addresses, port,
@@ -420,13 +422,13 @@ class HuaweiSDSBaseVolumeDriver(driver.VolumeDriver):
                                '{self.driver_prefix}-attach-{target}')
     def _copy(self, source, target, size_mb):
         """dd size_mb MB from VBS volume source to target, on this host."""
-        self.host.copy(source, target, size_mb)
+        self.vbs_host.copy(source, target, size_mb)
 
     @coordination.synchronized('{self.driver_prefix}-attach-{volume_name}')
     def _delete_snapshot_attached(self, snap_name, volume_name):
         """P12: attach the snapshot's volume here first, as Huawei does."""
         try:
-            with self.host.attached(volume_name):
+            with self.vbs_host.attached(volume_name):
                 self._delete('snapshot', snap_name,
                              exception.SnapshotIsBusy(snapshot_name=snap_name))
         except (exception.SnapshotIsBusy,

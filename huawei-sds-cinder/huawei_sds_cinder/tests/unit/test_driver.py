@@ -35,20 +35,21 @@ from huawei_sds_cinder.tests import base
 GROUP = 'huawei_sds_unit'
 
 
-def make_driver(test, host=None, **overrides):
+def make_driver(test, vbs_host=None, **overrides):
     """A set-up driver of a backend section of its own; nothing is sent."""
     conf_fixture = test.useFixture(config_fixture.Config(cfg.CONF))
     conf = configuration.Configuration(cinder_driver.volume_opts,
                                        config_group=GROUP)
-    sds = driver.HuaweiSDSHypervisorDriver(configuration=conf)
+    sds = driver.HuaweiSDSHypervisorDriver(configuration=conf,
+                                           host='cinder@' + GROUP)
     values = {'huawei_sds_vbs_addresses': ['127.0.0.1'],
               'huawei_sds_pools': ['16384'],
               'huawei_sds_delete_timeout': 2}
     values.update(overrides)
     conf_fixture.config(group=GROUP, **values)
     sds.do_setup(None)
-    if host is not None:
-        sds.host = host
+    if vbs_host is not None:
+        sds.vbs_host = vbs_host
     test.conf_fixture = conf_fixture
     test.locks = test.useFixture(base.RecordedLocks())
     return sds
@@ -191,7 +192,7 @@ class SnapshotDeleteTest(base.TestCase):
     def setUp(self):
         super().setUp()
         self.host = mock.MagicMock()
-        self.common = make_driver(self, host=self.host)
+        self.common = make_driver(self, vbs_host=self.host)
         self.common.client = mock.Mock()
         self.snapshot = mock.Mock(
             provider_location='snapshot-1',
@@ -250,7 +251,7 @@ class ManageTest(base.TestCase):
 
     def test_record_without_size_is_refused_with_its_name(self):
         # P22: vol_size is not attested; without it nothing is managed.
-        conf_common = make_driver(self, host=mock.MagicMock())
+        conf_common = make_driver(self, vbs_host=mock.MagicMock())
         conf_common.client = mock.Mock()
         conf_common.client.request.return_value = client.VbsReply(
             0, {'volume0': {'status': '0'}})
@@ -357,7 +358,7 @@ class LockTest(base.TestCase):
     def setUp(self):
         super().setUp()
         self.host = mock.MagicMock()
-        self.sds = make_driver(self, host=self.host)
+        self.sds = make_driver(self, vbs_host=self.host)
         self.sds.client = mock.Mock()
         gone = client.VbsObjectNotFound('QUERY', -900079)
 
@@ -431,6 +432,10 @@ class ConnectionInfoTest(base.TestCase):
                       'qos_specs': None}},
             sds.initialize_connection(managed, {'host': 'h'}))
         self.assertIsNone(sds.terminate_connection(managed, None))
+
+    def test_host_stays_the_backend_host_name(self):
+        # cinder's volume manager compares it with hosts (migration).
+        self.assertEqual('cinder@' + GROUP, make_driver(self).host)
 
     def test_one_spelling_of_the_protocol(self):
         self.assertEqual('StorageHypervisor',

@@ -59,8 +59,10 @@ xio_opts = [
     cfg.IntOpt('ise_completion_retries',
                default=30,
                min=1,
-               help='Status polls before an asynchronous ISE operation '
-                    '(create, snapshot, clone, delete) is given up.'),
+               help='An asynchronous ISE operation (create, snapshot, '
+                    'clone, delete) is given up once it was polled this '
+                    'many times and this many ise_retry_interval periods '
+                    'have passed.'),
 ]
 
 iscsi_opts = [

@@ -168,15 +168,6 @@ def _qemu_opt(value):
     return str(value).replace(',', ',,')
 
 
-def _pid_alive(pid):
-    try:
-        with open('/proc/%d/stat' % pid) as stat:
-            state = stat.read().rsplit(')', 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state not in ('Z', 'X')
-
-
 class Attachment(object):
     """One LUN attached through one qemu-storage-daemon."""
 

@@ -18,56 +18,22 @@ import signal
 import subprocess
 import time
 
+from common_testing.simkit import process as simkit_process
+
 STOP_TIMEOUT = 20.0     # cinder-volume takes up to 15 s on SIGTERM
+
+# The helpers live in the simulator kit; these names stay for callers.
+pid_alive = simkit_process.pid_alive
+group_alive = simkit_process.group_alive
+
+
+def stop_pid(pid, timeout=STOP_TIMEOUT, group=False):
+    """SIGTERM ``pid`` (its group if ``group``), then SIGKILL; see simkit."""
+    simkit_process.stop_pid(pid, timeout=timeout, group=group)
 
 
 class ProcessError(Exception):
     """A stack process did not start or died; the message names it."""
-
-
-def pid_alive(pid):
-    try:
-        with open('/proc/%d/stat' % pid) as stat:
-            state = stat.read().rsplit(')', 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state not in ('Z', 'X')
-
-
-def group_alive(pgid):
-    """Whether any live (non-zombie) process is in process group ``pgid``."""
-    for entry in os.listdir('/proc'):
-        if not entry.isdigit():
-            continue
-        try:
-            with open('/proc/%s/stat' % entry) as stat:
-                fields = stat.read().rsplit(')', 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        # After the command name: state, ppid, pgrp, ...
-        if int(fields[2]) == pgid and fields[0] not in ('Z', 'X'):
-            return True
-    return False
-
-
-def stop_pid(pid, timeout=STOP_TIMEOUT, group=False):
-    """SIGTERM ``pid`` (its process group if ``group``), then SIGKILL.
-
-    Returns once nothing of it is left: with ``group``, once no process of
-    the group is alive, since workers may outlive their leader.
-    """
-    kill = os.killpg if group else os.kill
-    alive = group_alive if group else pid_alive
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + timeout
-    while alive(pid) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    # Children of the group (cinder-volume's per-backend workers) too.
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        kill(pid, signal.SIGKILL)
-    while alive(pid) and time.monotonic() < deadline + 5:
-        time.sleep(0.05)
 
 
 class Process(object):

@@ -26,6 +26,7 @@ from common_testing import data
 from common_testing import images
 from common_testing import initiator
 from common_testing import net
+from common_testing.simkit import process
 from common_testing import tgt
 
 TARGET = 'iqn.2026-11.org.cinder-backends.test:volume-a'
@@ -42,7 +43,7 @@ def mounted(path):
 
 
 def pid_alive(pid):
-    return initiator._pid_alive(pid)
+    return process.pid_alive(pid)
 
 
 class IscsiTestCase(testtools.TestCase):

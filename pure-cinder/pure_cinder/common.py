@@ -639,11 +639,15 @@ class PureBaseVolumeDriver(driver.VolumeDriver):
         if not (self.configuration.use_chap_auth and
                 DRIVER_HOST_RE.match(host['name'])):
             return
-        chap = host.get('chap') or {}
-        if not chap.get('host_user'):
-            host.update(self.client.patch_host(host['name'], chap={
-                'host_user': connector['host'],
-                'host_password': self._chap_secret(host['name'])}))
+        # Purity never reads a CHAP secret back (GET shows '****'), so a
+        # secret on the host cannot be told from ours: a host cinder's
+        # in-tree driver made holds a random secret it kept in cinder's
+        # database.  Writing ours (the same value again on our own hosts)
+        # makes the array and the connection info agree; sessions already
+        # logged in are not affected by the change.
+        host.update(self.client.patch_host(host['name'], chap={
+            'host_user': connector['host'],
+            'host_password': self._chap_secret(host['name'])}))
 
     def _connect(self, host_name, volume_name):
         try:

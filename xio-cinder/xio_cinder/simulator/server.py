@@ -20,8 +20,9 @@ body whatever the Content-Type says; XML replies; created objects named by the
 Content-Location header; objects carry an absolute ``self`` URL.
 
 A small JSON control interface under ``/_sim/`` (same credentials) lets
-tests read the state, set delays and fault rules, and stop or start a
-controller.
+tests read the state, set delays, queue raw replies and stop or start a
+controller; fault rules (``/_sim/faults``) and the request log
+(``/_sim/requests``) are common_testing.simkit's one control surface.
 """
 
 import base64
@@ -36,7 +37,7 @@ import threading
 import urllib.parse
 from xml.etree import ElementTree as ET
 
-from common_testing import faults
+from common_testing.simkit import faults
 
 from xio_cinder.simulator import state as st
 
@@ -65,7 +66,9 @@ class Simulator:
         self.array = array
         self.login = login
         self.password = password
-        self.faults = faults.FaultPlan()
+        # Fault rules and request log, served at /_sim/faults and
+        # /_sim/requests like every simulator's.
+        self.surface = faults.ControlSurface()
         self.tls = tls            # (certfile, keyfile) or None
         self.addresses = list(addresses)   # [(host, port)] x 2
         # [(regex, status, raw body)]: the next matching request gets this
@@ -237,6 +240,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if not self._authorized():
             return self._error(401, 'Unauthorized.',
                                {'WWW-Authenticate': 'Basic realm="ISE"'})
+        if path in faults.PATHS:
+            status, payload = self.sim.surface.handle(self.command,
+                                                      self.path, self.body)
+            return self._send(status, payload,
+                              content_type='application/json')
         if path.startswith('/_sim/'):
             return self._control(path)
         key = '%s %s' % (self.command, path)
@@ -244,9 +252,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if raw is not None:
             return self._send(raw[1], raw[2].encode('utf-8'))
         try:
-            self.sim.faults.before(key)
-            reply = self._route(path, params)
-            self.sim.faults.after(key)
+            with self.sim.surface.request(key) as result:
+                try:
+                    reply = self._route(path, params)
+                except st.SimError as exc:
+                    result['status'] = exc.status
+                    raise
+                result['status'] = reply[0]
         except faults.DropConnection:
             self.close_connection = True
             self.connection.close()
@@ -554,14 +566,6 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         parts = path.strip('/').split('/')[1:]
         if parts == ['state'] and self.command == 'GET':
             return self.array.summary()
-        if parts == ['faults'] and self.command == 'PUT':
-            self.sim.faults.load(data or [])
-            return self.sim.faults.rules()
-        if parts == ['faults'] and self.command == 'POST':
-            self.sim.faults.add(data)
-            return self.sim.faults.rules()
-        if parts == ['faults'] and self.command == 'GET':
-            return self.sim.faults.rules()
         if parts == ['replies'] and self.command == 'POST':
             re.compile(data['match'])
             with self.sim._lock:

@@ -231,7 +231,7 @@ class DriverTestMixin(DriverBase):
         self.assertEqual([source.name], list(self.array_volumes()))
 
     def test_lost_create_reply_leaves_one_volume(self):
-        self.sim.control('PUT', 'faults', [
+        self.sim.control('POST', 'faults', [
             {'match': '^POST /storage/arrays/[^/]+/volumes$',
              'action': 'lose_response'}])
         volume = self.volume()

@@ -116,8 +116,20 @@ class SimulatorThroughClientTest(test_base.TestCase):
         self.sim.control('POST', 'controllers/0/start', controller=1)
         self.assertIsNotNone(self.client.find_volume('v1'))
 
+    def test_request_log_records_each_request_with_its_duration(self):
+        self.sim.control('DELETE', 'requests')
+        self.client.query(refresh=True)
+        self.assertIsNone(self.client.find_volume('nothing'))
+        entries = self.sim.control('GET', 'requests')
+        self.assertEqual(
+            [('GET /query', 200),
+             ('GET /storage/arrays/%s/volumes' % self.sim.info['globalid'],
+              404)],
+            [(e['operation'], e['status']) for e in entries])
+        self.assertTrue(all(e['duration_ms'] >= 0 for e in entries))
+
     def test_injected_fault_is_an_ise_error_reply(self):
-        self.sim.control('PUT', 'faults', [
+        self.sim.control('POST', 'faults', [
             {'match': '^POST /storage/arrays/.*/volumes$',
              'action': 'fail', 'status': 500, 'message': 'boom'}])
         error = self.assertRaises(client.ISEHTTPError,

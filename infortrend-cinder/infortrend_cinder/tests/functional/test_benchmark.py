@@ -15,12 +15,12 @@ import io
 import re
 
 import fixtures
-import testtools
 
 from infortrend_cinder import benchmark
+from infortrend_cinder.tests import base
 
 
-class BenchmarkSmokeTest(testtools.TestCase):
+class BenchmarkSmokeTest(base.TestCase):
 
     def test_small_run_reports_every_operation_on_both_transports(self):
         out = self.useFixture(fixtures.MonkeyPatch('sys.stdout',

@@ -14,8 +14,8 @@
 from cinder import objects
 from common_testing import conformance
 import ddt
-import testtools
 
+from infortrend_cinder.tests import base
 from infortrend_cinder.tests.functional import fixtures as sim
 
 # The kit's driver loader imports cinder.volume.manager, which needs the
@@ -34,23 +34,23 @@ class SessionCleanup(object):
 
 @ddt.ddt
 class ISCSILocalConformanceTest(SessionCleanup, conformance.ConformanceTests,
-                                testtools.TestCase):
+                                base.TestCase):
     array_class = sim.SimulatedArray
 
 
 @ddt.ddt
 class FCLocalConformanceTest(SessionCleanup, conformance.ConformanceTests,
-                             testtools.TestCase):
+                             base.TestCase):
     array_class = sim.SimulatedFCArray
 
 
 @ddt.ddt
 class ISCSISSHConformanceTest(SessionCleanup, conformance.ConformanceTests,
-                              testtools.TestCase):
+                              base.TestCase):
     array_class = sim.SimulatedArraySSH
 
 
 @ddt.ddt
 class FCSSHConformanceTest(SessionCleanup, conformance.ConformanceTests,
-                           testtools.TestCase):
+                           base.TestCase):
     array_class = sim.SimulatedFCArraySSH

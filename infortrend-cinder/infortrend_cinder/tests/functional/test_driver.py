@@ -28,10 +28,10 @@ from common_testing import logcheck
 import ddt
 import fixtures
 import paramiko
-import testtools
 
 from infortrend_cinder import common
 from infortrend_cinder.simulator import state as state_mod
+from infortrend_cinder.tests import base
 from infortrend_cinder.tests.functional import fixtures as sim
 
 objects.register_all()
@@ -39,7 +39,7 @@ objects.register_all()
 INITIATOR = 'iqn.2026-11.invalid.infortrend:pid-%d' % os.getpid()
 
 
-class DriverTestBase(testtools.TestCase):
+class DriverTestBase(base.TestCase):
     array_class = sim.SimulatedArray
 
     def setUp(self):
@@ -532,7 +532,7 @@ class TieringTest(DriverTestBase):
         self.assertEqual(int(1024 * 0.2), part['min'])
 
 
-class ComplianceTest(testtools.TestCase):
+class ComplianceTest(base.TestCase):
 
     def test_both_classes_pass_cinder_compliance(self):
         from cinder.interface import volume_driver

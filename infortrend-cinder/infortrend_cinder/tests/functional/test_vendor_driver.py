@@ -33,9 +33,9 @@ from common_testing import conformance
 from common_testing import driver_loader
 from common_testing import logcheck
 import fixtures
-import testtools
 
 from infortrend_cinder.simulator import state as state_mod
+from infortrend_cinder.tests import base
 from infortrend_cinder.tests.functional import fixtures as sim
 from infortrend_cinder.tests.functional import iscsiadm_standin
 
@@ -64,7 +64,7 @@ class IntreeFCArray(sim.SimulatedFCArray):
     pass
 
 
-class IntreeTestBase(testtools.TestCase):
+class IntreeTestBase(base.TestCase):
     array_class = IntreeArray
 
     def setUp(self):

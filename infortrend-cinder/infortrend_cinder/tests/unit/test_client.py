@@ -15,9 +15,9 @@ validation, retries and reconnects over a scripted terminal."""
 import sys
 
 import ddt
-import testtools
 
 from infortrend_cinder import client
+from infortrend_cinder.tests import base
 
 TRAILER = 'CLI: Successful: done\nReturn: 0x0000\n\nRAIDCmd:> '
 
@@ -193,7 +193,7 @@ class FakeTerminal(object):
 
 
 @ddt.ddt
-class ParserTest(testtools.TestCase):
+class ParserTest(base.TestCase):
 
     def _client(self, answer, command):
         log = []
@@ -326,7 +326,7 @@ class ParserTest(testtools.TestCase):
 
 
 @ddt.ddt
-class InjectionTest(testtools.TestCase):
+class InjectionTest(base.TestCase):
     """No value from cinder can add a token or a line to a command."""
 
     def setUp(self):
@@ -461,7 +461,7 @@ class InjectionTest(testtools.TestCase):
         ], self.log)
 
 
-class SessionTest(testtools.TestCase):
+class SessionTest(base.TestCase):
     """Retries, reconnects and serialisation over a scripted terminal."""
 
     def _client(self, script, max_retries=3):
@@ -526,7 +526,7 @@ class SessionTest(testtools.TestCase):
         self.assertEqual(7, c.commands_sent)
 
 
-class LocalTerminalTest(testtools.TestCase):
+class LocalTerminalTest(base.TestCase):
     """The pty transport against real programs."""
 
     def test_silent_program_times_out(self):

@@ -17,16 +17,16 @@ from cinder import coordination
 from cinder import exception
 import ddt
 import fixtures
-import testtools
 
 from infortrend_cinder import client
 from infortrend_cinder import common
 from infortrend_cinder import fc
 from infortrend_cinder import iscsi
+from infortrend_cinder.tests import base
 
 
 @ddt.ddt
-class HelpersTest(testtools.TestCase):
+class HelpersTest(base.TestCase):
 
     @ddt.data(('thin', 'LV-1', 'thin'), ('LV-1:thin; LV-2:full', 'LV-2',
                                          'full'),
@@ -55,7 +55,7 @@ class HelpersTest(testtools.TestCase):
         self.assertEqual(alias, iscsi.InfortrendCLIISCSIDriver._alias(iqn))
 
 
-class LunChoiceTest(testtools.TestCase):
+class LunChoiceTest(base.TestCase):
 
     def setUp(self):
         super().setUp()
@@ -103,7 +103,7 @@ class LunChoiceTest(testtools.TestCase):
             '6A41315B0EDC8EB7', 0, 112, 0)
 
 
-class LockTest(testtools.TestCase):
+class LockTest(base.TestCase):
     """Read-modify-writes on the array hold cinder's coordination locks."""
 
     def setUp(self):

@@ -11,9 +11,9 @@
 #    under the License.
 
 from oslo_config import cfg
-import testtools
 
 from infortrend_cinder import options
+from infortrend_cinder.tests import base
 
 SEED_OPTIONS = ('san_ip', 'san_password', 'infortrend_pools_name',
                 'infortrend_slots_a_channels_id',
@@ -21,7 +21,7 @@ SEED_OPTIONS = ('san_ip', 'san_password', 'infortrend_pools_name',
                 'infortrend_iscsi_mcs', 'infortrend_fc_multipath')
 
 
-class ListOptsTest(testtools.TestCase):
+class ListOptsTest(base.TestCase):
 
     def _opts(self):
         [(group, opts)] = options.list_opts()
@@ -48,7 +48,7 @@ class ListOptsTest(testtools.TestCase):
                           'infortrend_cli_transport', 'telnet', 'eonstor')
 
 
-class DriverOptionsTest(testtools.TestCase):
+class DriverOptionsTest(base.TestCase):
 
     def test_both_drivers_declare_every_option(self):
         from infortrend_cinder import fc

@@ -19,6 +19,10 @@
 
 "-jar D" lets cinder's java_path point at this script with
 infortrend_cli_path = D, exactly as it would run the real jar.
+
+The command line is parsed before anything of the simulator is imported:
+``--help`` works from a plain install, and without the ``simulator``
+extra (common_testing) the script says so in one line and exits 2.
 """
 
 import argparse
@@ -27,8 +31,8 @@ import os
 import signal
 import sys
 
-from infortrend_cinder.simulator import server
-from infortrend_cinder.simulator import state as state_mod
+NEEDS_EXTRA = ("infortrend-cinder-simulator: needs the simulator extra: "
+               "pip install 'infortrend-cinder[simulator]'")
 
 
 def _pool(text):
@@ -101,7 +105,7 @@ def _host_key(path):
     return paramiko.ECDSAKey.from_private_key_file(path)
 
 
-def _serve_ssh(args):
+def _serve_ssh(args, server, state_mod):
     import paramiko
     # SIGTERM unwinds the with-blocks, so our own tgtd is stopped too.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
@@ -139,6 +143,14 @@ def main(argv=None):
         # How cinder starts raidcmd: java_path -jar infortrend_cli_path.
         argv = ['shell', '--state-dir'] + argv[1:2]
     args = _parser().parse_args(argv)
+    try:
+        from infortrend_cinder.simulator import server
+        from infortrend_cinder.simulator import state as state_mod
+    except ModuleNotFoundError as exc:
+        if (exc.name or '').split('.')[0] != 'common_testing':
+            raise
+        print(NEEDS_EXTRA, file=sys.stderr)
+        return 2
     if args.action == 'init':
         config = state_mod.default_config(
             model=args.model, pools=args.pool or [('LV-1', 1024 * 1024)],
@@ -152,7 +164,7 @@ def main(argv=None):
         server.run_on_tty(args.state_dir, sys.stdin.buffer,
                           sys.stdout.buffer)
     elif args.action == 'ssh':
-        _serve_ssh(args)
+        _serve_ssh(args, server, state_mod)
     elif args.action == 'set':
         with state_mod.Array.open(args.state_dir) as array:
             if args.replica_seconds is not None:

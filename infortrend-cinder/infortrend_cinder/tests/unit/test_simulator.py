@@ -12,19 +12,21 @@
 """The simulator's output framing, byte for byte, and its state rules."""
 
 import os
+import subprocess
+import sys
 
 import ddt
 import fixtures
-import testtools
 
 from infortrend_cinder import client
 from infortrend_cinder.simulator import __main__ as cli
 from infortrend_cinder.simulator import server
 from infortrend_cinder.simulator import state
+from infortrend_cinder.tests import base
 
 
 @ddt.ddt
-class ShellFramingTest(testtools.TestCase):
+class ShellFramingTest(base.TestCase):
 
     def setUp(self):
         super().setUp()
@@ -104,7 +106,7 @@ class ShellFramingTest(testtools.TestCase):
         self.assertEqual('LV-1', lv['Name'])
 
 
-class ArrayRulesTest(testtools.TestCase):
+class ArrayRulesTest(base.TestCase):
 
     def setUp(self):
         super().setUp()
@@ -161,3 +163,30 @@ class ArrayRulesTest(testtools.TestCase):
             job['seconds'] = 1
             self.assertEqual(('Completed', '---'),
                              array.replica_status(job))
+
+
+class ConsoleScriptTest(base.TestCase):
+    """The console script from a plain install (no simulator extra)."""
+
+    # A Python in which common_testing cannot be imported, as after
+    # ``pip install infortrend-cinder`` without the extra.
+    WITHOUT_KIT = ("import sys; sys.modules['common_testing'] = None; "
+                   "from infortrend_cinder.simulator import __main__ as m; "
+                   "sys.exit(m.main(sys.argv[1:]))")
+
+    def run_script(self, *args):
+        return subprocess.run(
+            [sys.executable, '-c', self.WITHOUT_KIT] + list(args),
+            capture_output=True, text=True, timeout=60)
+
+    def test_help_needs_no_kit(self):
+        done = self.run_script('--help')
+        self.assertEqual(0, done.returncode, done.stderr)
+        self.assertIn('infortrend-cinder-simulator', done.stdout)
+
+    def test_without_the_extra_one_line_and_exit_2(self):
+        state_dir = self.useFixture(fixtures.TempDir()).path
+        done = self.run_script('shell', '--state-dir', state_dir)
+        self.assertEqual(2, done.returncode)
+        self.assertEqual(cli.NEEDS_EXTRA + '\n', done.stderr)
+        self.assertEqual('', done.stdout)

@@ -78,9 +78,11 @@ def build_parser():
                              '\'{"match": "^CREATE_VOLUME_REQ", '
                              '"action": "delay", "seconds": 3}\'')
     parser.add_argument('--control-port', type=int,
-                        help='serve the JSON control interface (fault '
-                             'rules, addresses up/down, inventory) on the '
-                             'first address at this port (0: a free one)')
+                        help='serve the control interface (/_sim/faults, '
+                             '/_sim/requests, /_sim/reply-faults, '
+                             '/_sim/addresses/ADDRESS, /_sim/inventory) on '
+                             'the first address at this port (0: a free '
+                             'one)')
     parser.add_argument('--reply-fault', action='append', type=_reply_fault,
                         metavar='REGEX:MODE', default=[],
                         help='mangle the next reply to a matching request: '
@@ -91,7 +93,8 @@ def build_parser():
 def main(argv=None):
     args = build_parser().parse_args(argv)
     try:
-        from common_testing import faults
+        from common_testing.simkit import control
+        from common_testing.simkit import faults
     except ImportError:
         print(NEEDS_EXTRA, file=sys.stderr)
         return 2
@@ -102,33 +105,33 @@ def main(argv=None):
     array = state.VbsState(state_dir, dict(args.pool or [('16384', 100)]),
                            delete_seconds=args.delete_seconds)
     try:
-        plan = faults.FaultPlan([faults.FaultRule.from_dict(rule)
-                                 for rule in args.fault])
+        rules = [faults.FaultRule.from_dict(rule) for rule in args.fault]
     except (TypeError, ValueError) as exc:
         raise SystemExit('--fault: %s' % exc)
     simulator = server.VbsSimulator(array, args.listen or ['127.0.0.1'],
-                                    args.port, plan=plan,
+                                    args.port, rules=rules,
                                     hold_seconds=args.hold_seconds)
     for match, mode in args.reply_fault:
         simulator.add_reply_fault(match, mode, count=None)
     simulator.start()
-    control = None
+    controller = None
     if args.control_port is not None:
-        control = server.ControlServer(simulator, simulator.addresses[0],
-                                       args.control_port).start()
+        controller = control.ControlServer(
+            simulator.surface, simulator.addresses[0],
+            args.control_port).start()
     # The first line is parsed by launchers: keep its shape.
     print('VBS simulator on %s port %d, state in %s'
           % (', '.join(simulator.addresses), simulator.port, state_dir),
           flush=True)
-    if control is not None:
+    if controller is not None:
         print('control interface on %s port %d'
-              % (control.address, control.port), flush=True)
+              % (controller.address, controller.port), flush=True)
     stopped = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stopped.set())
     stopped.wait()
-    if control is not None:
-        control.stop()
+    if controller is not None:
+        controller.stop()
     simulator.stop()
     return 0
 

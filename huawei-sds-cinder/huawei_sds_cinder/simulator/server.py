@@ -21,19 +21,23 @@ by ``hold_seconds``), so no client can come to depend on the VBS closing
 first; whether a real VBS closes is not known (P6).
 
 Framing and codes come from simulator/protocol.py; nothing here imports
-the driver package.
+the driver package. Fault rules and the request log are the simulator
+kit's (common_testing.simkit.faults); the VBS protocol is not HTTP, so
+they are served by the kit's control server (__main__ --control-port), at
+``/_sim/faults`` and ``/_sim/requests`` as for every simulator, with this
+simulator's own additions under ``/_sim/`` (VbsControlSurface).
 """
 
-import http.server
 import json
-import os
 import re
 import select
 import socketserver
 import threading
 import time
+import urllib.parse
 
-from common_testing import faults
+from common_testing.simkit import faults
+from common_testing.simkit import volumes
 
 from huawei_sds_cinder.simulator import protocol
 from huawei_sds_cinder.simulator import state as vbs_state
@@ -70,7 +74,7 @@ def _volume_record(volume):
     # FusionStorage's CLI prints (P22, an assumption).
     real = 0
     try:
-        real = os.stat(volume.path).st_blocks * 512 // vbs_state.MB
+        real = volumes.allocated(volume.path) // vbs_state.MB
     except OSError:
         pass
     return {'vol_name': volume.name, 'father_name': volume.father_name,
@@ -204,14 +208,15 @@ class _TCPServer(socketserver.ThreadingTCPServer):
 class VbsSimulator(object):
     """The VBS agents of one cluster: several addresses, one state."""
 
-    def __init__(self, array, addresses, port=0, plan=None,
+    def __init__(self, array, addresses, port=0, rules=(),
                  hold_seconds=5.0):
         self.array = array
         self.handler = VbsRequestHandler(array)
         self.hold_seconds = hold_seconds
         # (request_type, [(key, value), ...]) of each request, in order.
         self.received = []
-        self.plan = plan or faults.FaultPlan()
+        self.surface = VbsControlSurface(self, rules)
+        self.plan = self.surface.plan
         self.reply_faults = []
         self._reply_faults_lock = threading.Lock()
         self.requests = []      # (address, request_type) of each request
@@ -319,9 +324,9 @@ class VbsSimulator(object):
         self.received.append((request_type, params))
         key = ' '.join([request_type] + ['%s=%s' % kv for kv in params])
         try:
-            self.plan.before(key)
-            retcode, fields = self.handler.handle(request_type, params)
-            self.plan.after(key)
+            with self.surface.request(key) as logged:
+                retcode, fields = self.handler.handle(request_type, params)
+                logged['status'] = retcode
         except faults.DropConnection:
             return
         except faults.InjectedFailure as exc:
@@ -355,93 +360,57 @@ class VbsSimulator(object):
         return fault
 
 
-class ControlServer(object):
-    """JSON over HTTP for tests driving a simulator process at run time.
+class VbsControlSurface(faults.ControlSurface):
+    """The kit's control surface, plus what only this simulator has.
 
-    GET/POST/DELETE /control/faults: the common_testing fault rules (read,
-    add one, clear). POST /control/reply-faults: {"match", "mode",
-    "count"}. POST /control/addresses/<address>: {"up": true|false}.
-    GET /control/inventory: the names of volumes, snapshots, attachments.
-    It is not the VBS protocol and not subject to faults.
+    Besides ``/_sim/faults`` and ``/_sim/requests`` (the kit's, the same
+    for every simulator), JSON over HTTP: POST ``/_sim/reply-faults``
+    {"match", "mode", "count", "seconds"} mangles replies (protocol.py
+    REPLY_FAULTS); POST ``/_sim/addresses/<address>`` {"up": true|false}
+    takes one VBS address down or up; GET ``/_sim/inventory`` names the
+    volumes, snapshots and attachments. None of it is the VBS protocol,
+    nor subject to faults.
     """
 
-    def __init__(self, simulator, address, port=0):
+    PREFIX = '/_sim/'
+
+    def __init__(self, simulator, rules=()):
+        super().__init__(rules)
         self.simulator = simulator
-        control = self
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
+    def serve(self, handler):
+        path = urllib.parse.urlsplit(handler.path).path
+        if path in faults.PATHS or not path.startswith(self.PREFIX):
+            return super().serve(handler)
+        length = int(handler.headers.get('Content-Length') or 0)
+        try:
+            body = json.loads(handler.rfile.read(length) or b'null')
+            status, payload = 200, self._own(handler.command,
+                                             path[len(self.PREFIX):], body)
+        except KeyError as exc:
+            status, payload = 404, {'error': 'no such resource %s' % exc}
+        except (TypeError, ValueError, AttributeError, OSError) as exc:
+            status, payload = 400, {'error': str(exc)}
+        data = json.dumps(payload).encode('utf-8')
+        handler.send_response(status)
+        handler.send_header('Content-Type', 'application/json')
+        handler.send_header('Content-Length', str(len(data)))
+        handler.end_headers()
+        handler.wfile.write(data)
+        return True
 
-            def _body(self):
-                length = int(self.headers.get('Content-Length') or 0)
-                return json.loads(self.rfile.read(length) or b'null')
-
-            def _answer(self, status, payload):
-                data = json.dumps(payload).encode('utf-8')
-                self.send_response(status)
-                self.send_header('Content-Type', 'application/json')
-                self.send_header('Content-Length', str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def _dispatch(self, method):
-                try:
-                    body = self._body() if method == 'POST' else None
-                    self._answer(200, control.handle(method, self.path,
-                                                     body))
-                except KeyError as exc:
-                    self._answer(404, {'error': 'no such resource %s'
-                                       % exc})
-                except (TypeError, ValueError, OSError) as exc:
-                    self._answer(400, {'error': str(exc)})
-
-            def do_GET(self):
-                self._dispatch('GET')
-
-            def do_POST(self):
-                self._dispatch('POST')
-
-            def do_DELETE(self):
-                self._dispatch('DELETE')
-
-        self.httpd = http.server.ThreadingHTTPServer((address, port), Handler)
-        self.httpd.daemon_threads = True
-        self.address, self.port = self.httpd.server_address[:2]
-        self.thread = threading.Thread(target=self.httpd.serve_forever,
-                                       kwargs={'poll_interval': 0.05},
-                                       daemon=True)
-
-    def start(self):
-        self.thread.start()
-        return self
-
-    def stop(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(5)
-
-    def handle(self, method, path, body):
+    def _own(self, method, path, body):
         simulator = self.simulator
-        if path == '/control/faults':
-            if method == 'GET':
-                return simulator.plan.rules()
-            if method == 'POST':
-                return simulator.plan.add(body).to_dict()
-            if method == 'DELETE':
-                simulator.plan.clear()
-                return []
-        if path == '/control/reply-faults' and method == 'POST':
+        if path == 'reply-faults' and method == 'POST':
             simulator.add_reply_fault(body['match'], body['mode'],
                                       body.get('count', 1),
                                       body.get('seconds', 5.0))
             return body
-        if path == '/control/inventory' and method == 'GET':
+        if path == 'inventory' and method == 'GET':
             return {kind: sorted(names) for kind, names in
                     simulator.array.inventory().items()}
-        prefix = '/control/addresses/'
-        if path.startswith(prefix) and method == 'POST':
-            address = path[len(prefix):]
+        if path.startswith('addresses/') and method == 'POST':
+            address = path[len('addresses/'):]
             if address not in simulator.addresses:
                 raise KeyError(address)
             listening = address in simulator.listening()
@@ -450,4 +419,4 @@ class ControlServer(object):
             elif not body.get('up') and listening:
                 simulator.address_down(address)
             return {'listening': simulator.listening()}
-        raise KeyError(path)
+        raise KeyError('%s %s%s' % (method, self.PREFIX, path))

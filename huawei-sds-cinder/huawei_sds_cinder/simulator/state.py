@@ -13,9 +13,10 @@
 
 Every volume and snapshot has a sparse data file under the state directory.
 A snapshot is a point-in-time copy of its volume's file; a linked clone
-(P11) starts as a copy of its snapshot's file. Copies use the filesystem's
-reflink (FICLONE) where it has one, so a linked clone really shares its
-unwritten blocks with the snapshot, and a sparse copy otherwise. The clone
+(P11) starts as a copy of its snapshot's file. The files are the simulator
+kit's (common_testing.simkit.volumes): copies use the filesystem's reflink
+where it has one, so a linked clone really shares its unwritten blocks
+with the snapshot, and a sparse copy otherwise. The clone
 keeps its snapshot as father, which therefore cannot be deleted while a
 clone lives: an ASSUMPTION (P17), consistent with Huawei's driver deleting
 its temporary linked volume before its temporary snapshot (P13).
@@ -27,10 +28,11 @@ Refusals (busy, exists, no space, bad parameter) all answer RET_FAILED:
 which code a real VBS uses for each is not known (P16).
 """
 
-import fcntl
 import os
 import threading
 import time
+
+from common_testing.simkit import volumes
 
 from huawei_sds_cinder.simulator import protocol
 
@@ -44,42 +46,11 @@ STATUS_DELETING = 1
 STATUS_DELETE_PENDING = 2
 STATUS_CLONE_DELETING = 10
 
-_FICLONE = 0x40049409
-
-
 VbsStateError = protocol.ArrayError
 
 
 def _not_found(kind, name):
     return protocol.not_exist(kind, name)
-
-
-def copy_data(source, target):
-    """Copy a data file, sharing blocks (reflink) or skipping holes."""
-    with open(source, 'rb') as src, open(target, 'wb') as dst:
-        try:
-            fcntl.ioctl(dst.fileno(), _FICLONE, src.fileno())
-            return
-        except OSError:
-            pass
-        size = os.fstat(src.fileno()).st_size
-        offset = 0
-        while offset < size:
-            try:
-                data_start = os.lseek(src.fileno(), offset, os.SEEK_DATA)
-            except OSError:
-                break     # only a hole is left
-            hole = os.lseek(src.fileno(), data_start, os.SEEK_HOLE)
-            position = data_start
-            while position < hole:
-                copied = os.copy_file_range(src.fileno(), dst.fileno(),
-                                            hole - position, position,
-                                            position)
-                if copied == 0:
-                    break
-                position += copied
-            offset = hole
-        os.ftruncate(dst.fileno(), size)
 
 
 class Pool(object):
@@ -149,10 +120,7 @@ class VbsState(object):
                 if obj.deleted_at is not None and now >= obj.deleted_at:
                     del table[name]
                     self._deleting -= 1
-                    try:
-                        os.unlink(obj.path)
-                    except FileNotFoundError:
-                        pass
+                    volumes.remove(obj.path)
                     if table is self.volumes and obj.father_name:
                         father = self.snapshots.get(obj.father_name)
                         if father is not None:
@@ -219,8 +187,9 @@ class VbsState(object):
                                     'vol_size must be positive')
             self._check_space(pool, size_mb, thin)
             path = self._data_path('volumes', name)
-            with open(path, 'wb') as data:
-                data.truncate(size_mb * MB)
+            # A file left by a crash is not this new volume's data.
+            volumes.remove(path)
+            volumes.create(path, size_mb * MB)
             volume = Volume(name, pool.stor_id, size_mb, path, thin,
                             dict(policy or {}))
             self.volumes[name] = volume
@@ -265,7 +234,7 @@ class VbsState(object):
                                     '%d MB' % (name, volume.size_mb, size_mb))
             self._check_space(self._pool(volume.pool_id),
                               size_mb - volume.size_mb, volume.thin)
-            os.truncate(volume.path, size_mb * MB)
+            volumes.resize(volume.path, size_mb * MB)
             volume.size_mb = size_mb
             return volume
 
@@ -275,7 +244,7 @@ class VbsState(object):
             self._name_free(name)
             volume = self._live_volume(volume_name)
             path = self._data_path('snapshots', name)
-            copy_data(volume.path, path)
+            volumes.copy(volume.path, path)
             snapshot = Snapshot(name, volume.name, volume.pool_id,
                                 volume.size_mb, path)
             self.snapshots[name] = snapshot
@@ -323,8 +292,7 @@ class VbsState(object):
             thin = father.thin if father is not None else True
             policy = father.policy if father is not None else {}
             path = self._data_path('volumes', name)
-            copy_data(snapshot.path, path)
-            os.truncate(path, size_mb * MB)
+            volumes.copy(snapshot.path, path, size_mb * MB)
             volume = Volume(name, snapshot.pool_id, size_mb, path, thin,
                             policy, father_name=snapshot_name)
             self.volumes[name] = volume

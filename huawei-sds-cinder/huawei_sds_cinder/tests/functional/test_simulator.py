@@ -9,7 +9,14 @@
 #    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
 #    License for the specific language governing permissions and limitations
 #    under the License.
-"""The huawei-sds-cinder-simulator console script, run as a process."""
+"""The simulator's command line (huawei-sds-cinder-simulator), run as a
+process.
+
+It runs as ``python -m huawei_sds_cinder.simulator`` (what the console
+script calls, unit/test_simulator.py checks the entry point) from the
+source tree under test: the installed console script would run the copy
+of the package installed in the environment, which may be older.
+"""
 
 import os
 import re
@@ -23,11 +30,12 @@ from common_testing import net
 import fixtures
 import requests
 
+import huawei_sds_cinder
 from huawei_sds_cinder import client
 from huawei_sds_cinder.tests import base
 
-SIMULATOR = os.path.join(os.path.dirname(sys.executable),
-                         'huawei-sds-cinder-simulator')
+SIMULATOR = [sys.executable, '-m', 'huawei_sds_cinder.simulator']
+SOURCE_ROOT = os.path.dirname(os.path.dirname(huawei_sds_cinder.__file__))
 
 
 class ConsoleScriptTest(base.TestCase):
@@ -36,10 +44,13 @@ class ConsoleScriptTest(base.TestCase):
         address = net.private_loopback()
         port = net.free_port(address)
         state_dir = self.useFixture(fixtures.TempDir()).path
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+            filter(None, [SOURCE_ROOT, os.environ.get('PYTHONPATH')])))
         process = subprocess.Popen(
-            [SIMULATOR, '--listen', address, '--port', str(port),
-             '--state-dir', state_dir, '--pool', '7:3'] + list(args),
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            SIMULATOR + ['--listen', address, '--port', str(port),
+                         '--state-dir', state_dir, '--pool', '7:3'] +
+            list(args), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            text=True, env=env)
         self.addCleanup(self._stop, process)
         deadline = time.monotonic() + 20
         while not net.is_listening(address, port):
@@ -97,7 +108,9 @@ class ConsoleScriptTest(base.TestCase):
         match = re.search(r'control interface on (\S+) port (\d+)',
                           output.decode())
         self.assertIsNotNone(match, output)
-        control = 'http://%s:%s/control' % match.groups()
+        # The kit's control surface (common_testing.simkit), the same URLs
+        # as every simulator's, and this simulator's additions.
+        control = 'http://%s:%s/_sim' % match.groups()
         rule = requests.post(control + '/faults', timeout=5, json={
             'match': '^CREATE_VOLUME_REQ', 'action': 'fail'})
         self.assertEqual(200, rule.status_code)
@@ -110,6 +123,15 @@ class ConsoleScriptTest(base.TestCase):
         requests.delete(control + '/faults', timeout=5)
         vbs.request('CREATE_VOLUME_REQ', [('vol_name', 'v1'),
                                           ('vol_size', 1), ('pool_id', '7')])
+        # Each request logged with its status (the VBS retcode, or the
+        # injected failure's) and duration.
+        logged = requests.get(control + '/requests', timeout=5).json()
+        self.assertEqual(2, len(logged))
+        self.assertNotEqual(0, logged[0]['status'])
+        self.assertEqual(0, logged[1]['status'])
+        self.assertTrue(logged[1]['operation'].startswith(
+            'CREATE_VOLUME_REQ vol_name=v1'))
+        self.assertIsInstance(logged[1]['duration_ms'], float)
         self.assertEqual(['v1'], requests.get(
             control + '/inventory', timeout=5).json()['volume'])
         bad = requests.post(control + '/faults', timeout=5,

@@ -33,7 +33,7 @@ from huawei_sds_cinder.simulator import sds_cli
 from huawei_sds_cinder.tests import base
 
 SIMULATOR_DIR = os.path.dirname(simulator.__file__)
-ALLOWED_PREFIXES = ('huawei_sds_cinder.simulator', 'common_testing')
+ALLOWED_PREFIXES = ('huawei_sds_cinder.simulator', 'common_testing.simkit')
 
 
 def _imports(path):
@@ -70,7 +70,7 @@ def _allowed(module):
 
 class SimulatorImportsTest(base.TestCase):
 
-    def test_every_module_imports_only_stdlib_kit_and_itself(self):
+    def test_every_module_imports_only_stdlib_simkit_and_itself(self):
         modules = sorted(name for name in os.listdir(SIMULATOR_DIR)
                          if name.endswith('.py'))
         # sds_cli (the host stand-in) is checked like the rest.
@@ -93,11 +93,14 @@ class SimulatorImportsTest(base.TestCase):
                          'import huawei_sds_cinder.common\n'
                          'from .. import options\n'
                          'from huawei_sds_cinder.simulator import state\n'
-                         'import oslo_config\n')
+                         'import oslo_config\n'
+                         'from common_testing import conformance\n'
+                         'from common_testing.simkit import volumes\n')
+        # Of the kit, only the simulator kit (it needs no cinder).
         self.assertEqual(
-            ['huawei_sds_cinder', 'huawei_sds_cinder.client',
-             'huawei_sds_cinder.common', 'huawei_sds_cinder.options',
-             'oslo_config'],
+            ['common_testing', 'huawei_sds_cinder',
+             'huawei_sds_cinder.client', 'huawei_sds_cinder.common',
+             'huawei_sds_cinder.options', 'oslo_config'],
             sorted({m for _l, m in _imports(path) if not _allowed(m)}))
 
 
@@ -208,7 +211,9 @@ class CommandLineTest(base.TestCase):
                                  'setup.cfg')
         parser = configparser.ConfigParser()
         self.assertEqual([setup_cfg], parser.read(setup_cfg))
-        scripts = [line.split('=')[0].strip() for line in
+        scripts = [[part.strip() for part in line.split('=')] for line in
                    parser['entry_points']['console_scripts'].splitlines()
                    if line.strip()]
-        self.assertEqual(['huawei-sds-cinder-simulator'], scripts)
+        self.assertEqual([['huawei-sds-cinder-simulator',
+                           'huawei_sds_cinder.simulator.__main__:main']],
+                         scripts)

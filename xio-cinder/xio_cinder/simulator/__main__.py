@@ -33,20 +33,21 @@ import sys
 import tempfile
 import threading
 
-from oslo_concurrency import processutils
-
-from xio_cinder.simulator import state
-
 PROG = 'xio-cinder-simulator'
 EXTRA_MISSING = ("%s: needs the simulator extra: pip install "
                  "'xio-cinder[simulator]'" % PROG)
 
 
-class TgtExporter(state.Exporter):
-    """Exports allocations through the targets of this tgtd's data ports."""
+class PortExporter:
+    """Exports allocations through the targets of this tgtd's data ports.
 
-    def __init__(self, admin, addresses, chap=None):
-        self.admin = admin
+    The state.Exporter interface over common_testing.simkit's one tgtd
+    exporter: an ISE data port's target IQN is the tgtd target, and only
+    the ports this tgtd listens on are exported.
+    """
+
+    def __init__(self, exporter, addresses, chap=None):
+        self.exporter = exporter
         self.addresses = set(addresses)   # where this tgtd listens
         self.chap = chap
 
@@ -54,25 +55,17 @@ class TgtExporter(state.Exporter):
         return port.ip in self.addresses
 
     def add(self, port, lun, path, initiators):
-        if not self._ours(port):
-            return
-        self.admin.create_target(port.iqn)
-        if self.chap:
-            self.admin.set_chap(port.iqn, *self.chap)
-        self.admin.add_lun(port.iqn, lun, path)
-        for initiator in initiators:
-            self.admin.allow_initiator(port.iqn, initiator)
+        if self._ours(port):
+            self.exporter.export(port.iqn, lun, path, initiators,
+                                 chap=self.chap)
 
     def remove(self, port, lun, initiators_gone):
-        if not self._ours(port):
-            return
-        self.admin.remove_lun(port.iqn, lun)
-        for initiator in initiators_gone:
-            self.admin.disallow_initiator(port.iqn, initiator)
+        if self._ours(port):
+            self.exporter.unexport(port.iqn, lun, initiators_gone)
 
     def resize(self, port, lun):
         if self._ours(port):
-            self.admin.resize_lun(port.iqn, lun)
+            self.exporter.resize(port.iqn, lun)
 
 
 def same_subnet(ip, other, prefix=24):
@@ -80,22 +73,10 @@ def same_subnet(ip, other, prefix=24):
     return ipaddress.ip_address(ip) in network
 
 
-def add_portal(control_port, ip, port):
-    """Let tgtd also listen on data port ``ip``.
-
-    tgtd answers SendTargets with all of its portals, so a discovery on
-    any data port lists the ports of its subnet, as an ISE does for
-    OpenStack hosts; ports outside the subnet are never added.
-    """
-    processutils.execute('tgtadm', '-C', str(control_port), '--lld',
-                         'iscsi', '--op', 'new', '--mode', 'portal',
-                         '--param', 'portal=%s:%d' % (ip, port))
-
-
 def _pool(text):
     try:
         pid, name, capacity = text.split(':', 2)
-        return state.Pool(int(pid), name, int(capacity))
+        return int(pid), name, int(capacity)
     except ValueError:
         raise argparse.ArgumentTypeError(
             'pool must be ID:NAME:CAPACITY_GB, got %r' % text)
@@ -159,21 +140,23 @@ def parse_args(argv):
     return parser.parse_args(argv)
 
 
-def _server_module():
-    """simulator.server, which needs the kit of the simulator extra."""
+def _simulator_modules():
+    """server, state and simkit.export: they need the simulator extra."""
     try:
+        from common_testing.simkit import export
         from xio_cinder.simulator import server
+        from xio_cinder.simulator import state
     except ImportError as exc:
         if (exc.name or '').split('.')[0] != 'common_testing':
             raise
         print(EXTRA_MISSING, file=sys.stderr)
         sys.exit(2)
-    return server
+    return server, state, export
 
 
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    server = _server_module()
+    server, state, export = _simulator_modules()
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.INFO,
                         stream=sys.stderr)
     password = os.environ.get(args.password_env)
@@ -199,19 +182,26 @@ def main(argv=None):
         portal = None
         control_port = None
         if args.tgtd:
-            from common_testing import tgt
-            tgtd = stack.enter_context(tgt.Tgtd(address=args.tgtd_address))
+            tgtd = stack.enter_context(
+                export.start_tgtd(address=args.tgtd_address))
             iscsi_ips.insert(0, tgtd.address)
             portal = tgtd.portal
-            control_port = tgtd.control_port
+            control_port = tgtd.admin.control_port
             listening = [tgtd.address]
             for ip in iscsi_ips[1:]:
+                # tgtd answers SendTargets with all of its portals, so a
+                # discovery on any data port lists the ports of its
+                # subnet, as an ISE does for OpenStack hosts (protocol.rst
+                # P25); ports outside the subnet are never added.
                 if same_subnet(ip, tgtd.address):
-                    add_portal(control_port, ip, tgtd.port)
+                    export.add_portal(tgtd.admin, ip, tgtd.port)
                     listening.append(ip)
-            exporter = TgtExporter(tgtd.admin, listening, chap)
+            tgt_exporter = export.TgtExporter(tgtd.admin)
+            stack.callback(tgt_exporter.close)
+            exporter = PortExporter(tgt_exporter, listening, chap)
         array = state.ArrayState(
-            state_dir, globalid=args.globalid, pools=args.pool,
+            state_dir, globalid=args.globalid,
+            pools=[state.Pool(*pool) for pool in args.pool or ()] or None,
             iscsi_ips=iscsi_ips or [args.listen], chap=chap,
             delays=dict(args.delay), exporter=exporter)
         for index in range(args.preload):

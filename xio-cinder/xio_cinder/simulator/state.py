@@ -31,6 +31,8 @@ import os
 import threading
 import time
 
+from common_testing.simkit import volumes as volume_files
+
 GB = 1024 ** 3
 RAID_FACTORS = {0: 1.0, 1: 2.0, 5: 4.0 / 3.0, 6: 1.5}
 
@@ -205,8 +207,7 @@ class ArrayState:
 
     def _new_file(self, vid, size_gb):
         path = os.path.join(self.data_dir, 'volume-%d.img' % vid)
-        with open(path, 'wb') as f:
-            f.truncate(size_gb * GB)
+        volume_files.create(path, size_gb * GB)
         return path
 
     def find_volume(self, name):
@@ -273,8 +274,7 @@ class ArrayState:
                     raise bad_request('Invalid size, volumes can only grow.')
                 self._check_space(self.pools[volume.pool], volume.raid,
                                   size_gb - volume.size_gb)
-                with open(volume.path, 'r+b') as f:
-                    f.truncate(size_gb * GB)
+                volume_files.resize(volume.path, size_gb * GB)
                 volume.size_gb = size_gb
                 for alloc in self.allocations.values():
                     if alloc.volume == vid:
@@ -316,7 +316,7 @@ class ArrayState:
             if source is None:
                 raise not_found('volume')
             # The point in time is the commit: copy the data now.
-            copy_sparse(source.path, copy.path, source.size_gb * GB)
+            volume_files.copy(source.path, copy.path, source.size_gb * GB)
             copy.status, copy.detail = COMMITTING, 'None'
             self._schedule(copy, 'commit', OPERATIONAL, 'None')
             return copy
@@ -336,10 +336,7 @@ class ArrayState:
 
             def remove(volume):
                 self.volumes.pop(volume.id, None)
-                try:
-                    os.unlink(volume.path)
-                except FileNotFoundError:
-                    pass
+                volume_files.remove(volume.path)
             volume.pending = []
             self._schedule(volume, 'delete', None, None, remove)
 
@@ -486,28 +483,3 @@ class ArrayState:
                     for a in self.allocations.values()
                     if a.volume in self.volumes and a.host in self.hosts],
             }
-
-
-def copy_sparse(source, target, size):
-    """Copy only the data extents of ``source``, keeping holes."""
-    with open(source, 'rb') as src, open(target, 'r+b') as dst:
-        dst.truncate(size)
-        fd = src.fileno()
-        offset = 0
-        end = os.fstat(fd).st_size
-        while offset < end:
-            try:
-                data = os.lseek(fd, offset, os.SEEK_DATA)
-            except OSError:
-                break      # no more data
-            hole = os.lseek(fd, data, os.SEEK_HOLE)
-            src.seek(data)
-            dst.seek(data)
-            remaining = hole - data
-            while remaining:
-                chunk = src.read(min(remaining, 4 * 1024 * 1024))
-                if not chunk:
-                    break
-                dst.write(chunk)
-                remaining -= len(chunk)
-            offset = hole

@@ -12,7 +12,8 @@
 """The simulated EonStor DS array: LVs, partitions, SIs, maps, replicas.
 
 The state lives in one JSON file in a state directory, with each
-partition's and SI's data in a sparse file next to it.  Every CLI process
+partition's and SI's data in a sparse file next to it, written through
+common_testing.simkit.volumes.  Every CLI process
 (one per raidcmd session) takes an exclusive flock on the state for the
 length of one command, so sessions of several backends and the SSH server
 all see one array.  Replica jobs progress with wall-clock time, so no
@@ -25,6 +26,8 @@ import json
 import os
 import random
 import time
+
+from common_testing.simkit import volumes
 
 MB = 1024 * 1024
 STATE_FILE = 'array.json'
@@ -42,31 +45,6 @@ class ArrayError(Exception):
 
 def new_id(rng=random):
     return '%016X' % rng.getrandbits(64)
-
-
-def sparse_copy(src, dst, size):
-    """Copy the data extents of src into dst, which becomes size bytes."""
-    with open(src, 'rb') as fin, open(dst, 'wb') as fout:
-        fout.truncate(size)
-        end = min(os.fstat(fin.fileno()).st_size, size)
-        offset = 0
-        while offset < end:
-            try:
-                data_start = os.lseek(fin.fileno(), offset, os.SEEK_DATA)
-            except OSError:  # ENXIO: no data after offset
-                break
-            hole = os.lseek(fin.fileno(), data_start, os.SEEK_HOLE)
-            hole = min(hole, end)
-            fin.seek(data_start)
-            fout.seek(data_start)
-            remaining = hole - data_start
-            while remaining > 0:
-                chunk = fin.read(min(remaining, 4 * MB))
-                if not chunk:
-                    break
-                fout.write(chunk)
-                remaining -= len(chunk)
-            offset = hole
 
 
 def default_config(model='R', pools=(('LV-1', 1024 * 1024),),
@@ -251,8 +229,7 @@ class Array(object):
             'min': min_mb if thin else size_mb, 'used': used,
             'tier': tier, 'created': now, 'modified': now,
             'migrate_until': 0, 'seq': self._next_seq()}
-        with open(self.part_path(part_id), 'wb') as f:
-            f.truncate(size_mb * MB)
+        volumes.create(self.part_path(part_id), size_mb * MB)
         return part_id
 
     def delete_part(self, part_id):
@@ -269,8 +246,7 @@ class Array(object):
                                  'pair %s' % (part_id, job['name']))
         del self.data['parts'][part_id]
         del part
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(self.part_path(part_id))
+        volumes.remove(self.part_path(part_id))
 
     def rename_part(self, part_id, name):
         part = self.part(part_id)
@@ -289,8 +265,7 @@ class Array(object):
             part['used'] = part['size']
             part['min'] = part['size']
         part['modified'] = self._now()
-        with open(self.part_path(part_id.upper()), 'r+b') as f:
-            f.truncate(part['size'] * MB)
+        volumes.resize(self.part_path(part_id.upper()), part['size'] * MB)
         for m in self.data['maps']:
             if m['part'] == part_id.upper() and m.get('exported') \
                     and self.tgt:
@@ -373,8 +348,8 @@ class Array(object):
         part_id = part_id.upper()
         part = self.part(part_id)
         si_id = new_id()
-        sparse_copy(self.part_path(part_id), self.si_path(si_id),
-                    part['size'] * MB)
+        volumes.copy(self.part_path(part_id), self.si_path(si_id),
+                     part['size'] * MB)
         self.data['sis'][si_id] = {'name': name, 'part': part_id,
                                    'lv': part['lv'], 'time': self._now(),
                                    'seq': self._next_seq()}
@@ -395,8 +370,7 @@ class Array(object):
                 raise ArrayError(20, 'In use: snapshot image %s is a '
                                  'replica source' % si_id)
         del self.data['sis'][si_id]
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(self.si_path(si_id))
+        volumes.remove(self.si_path(si_id))
 
     def rename_si(self, si_id, name):
         self.si(si_id)['name'] = name
@@ -440,8 +414,8 @@ class Array(object):
                 raise ArrayError(20, 'In use: partition %s is a replica '
                                  'target' % target_id)
         # The data is copied at once; the job only reports progress.
-        sparse_copy(src_path, self.part_path(target_id),
-                    target['size'] * MB)
+        volumes.copy(src_path, self.part_path(target_id),
+                     target['size'] * MB)
         pair_id = new_id()
         seconds = self.data['replica_seconds']
         self.data['replicas'][pair_id] = {

@@ -432,7 +432,8 @@ class SSHTest(DriverTestBase):
              '--port', str(self.array.ssh_port), '--host-key',
              os.path.join(self.array.state_dir, 'host_key'),
              '--user', sim.SSH_USER, '--authorized-key', public,
-             '--port-file', os.path.join(self.array.state_dir, 'port')])
+             '--port-file', os.path.join(self.array.state_dir, 'port')],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.addCleanup(self.array._stop_ssh)
         while not os.path.exists(os.path.join(self.array.state_dir, 'port')):
             time.sleep(0.05)

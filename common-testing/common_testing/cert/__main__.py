@@ -42,7 +42,7 @@ from common_testing.cert import skiplist
 from common_testing.cert import stack as cert_stack
 from common_testing.cert import tempest_conf
 from common_testing.cert import tempest_env
-from common_testing.fullstack import backends
+import common_testing.fullstack as fullstack_mod
 from common_testing.fullstack import processes
 
 REGEX = '^tempest.api.volume|^cinder_tempest_plugin.api.volume'
@@ -51,8 +51,8 @@ IMAGE_SIZE = 1024 * 1024
 
 
 def backend_vendors():
-    """{backend section: Vendor} of every vendor the launcher knows."""
-    return {section: vendor for vendor in backends.VENDORS
+    """{backend section: Backend} of every vendor that declares one."""
+    return {section: vendor for vendor in fullstack_mod.all_backends()
             for section in vendor.protocols}
 
 

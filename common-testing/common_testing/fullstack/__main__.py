@@ -24,7 +24,7 @@ import sys
 
 import fixtures
 
-from common_testing.fullstack import backends
+import common_testing.fullstack as fullstack_mod
 from common_testing.fullstack import demo as demo_mod
 from common_testing.fullstack import processes
 from common_testing.fullstack import stack as stack_mod
@@ -39,8 +39,8 @@ def parse_args(argv):
                         help='only this vendor (directory name, e.g. '
                              'xio-cinder; repeatable); default: all '
                              'installed: %s' % ', '.join(
-                                 v.name.replace('-simulator', '')
-                                 for v in backends.VENDORS))
+                                 v.dist
+                                 for v in fullstack_mod.all_backends()))
     parser.add_argument('--run-dir', default=None,
                         help='directory for config, array state and logs '
                              '(default: a new /tmp/cinder-fullstack-*)')

@@ -42,17 +42,9 @@ import statistics
 import sys
 import time
 
-import requests
-
-from common_testing.fullstack import backends
 from common_testing.fullstack import demo
 from common_testing.fullstack import services
 from common_testing.fullstack import stack as stack_mod
-
-# A fault rule that never fires (its nth match never comes) but whose
-# ``seen`` counter counts every API request the simulator answers.
-COUNTING_RULE = {'match': '.', 'action': 'delay', 'nth': 10 ** 9,
-                 'count': 1, 'seconds': 0.0}
 
 
 def percentile(values, percent):
@@ -142,32 +134,10 @@ def volume_timestamps(stack, volume_ids):
 def request_counter(stack, section):
     """A callable returning the simulator's request count so far, or None.
 
-    Pure's simulator logs every API request (/sim/requests); X-IO's counts
-    them in a fault rule's ``seen`` counter (a never-firing rule added
-    here).  The others expose neither.
+    Each vendor's backend knows how its simulator counts requests
+    (Backend.request_counter); the others expose no count.
     """
-    vendor = stack.vendors[section]
-    options = stack.sections[section]
-    if isinstance(vendor, backends.Pure):
-        url = 'https://%s/sim/requests' % options['pure_target']
-        verify = options['driver_ssl_cert_path']
-        return lambda: len(requests.get(url, verify=verify,
-                                        timeout=30).json()['requests'])
-    if isinstance(vendor, backends.XIO):
-        state_url, auth = vendor._control
-        url = state_url.rsplit('/', 1)[0] + '/faults'
-        rules = requests.get(url, auth=auth, timeout=30).json()
-        if COUNTING_RULE not in [
-                {k: r[k] for k in COUNTING_RULE} for r in rules]:
-            requests.post(url, json=COUNTING_RULE, auth=auth,
-                          timeout=30).raise_for_status()
-
-        def count():
-            for rule in requests.get(url, auth=auth, timeout=30).json():
-                if {k: rule[k] for k in COUNTING_RULE} == COUNTING_RULE:
-                    return rule['seen']
-        return count
-    return None
+    return stack.vendors[section].request_counter(stack.sections[section])
 
 
 def run(stack, clients, volumes, report=print):

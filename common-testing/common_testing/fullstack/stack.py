@@ -33,7 +33,7 @@ import uuid
 import fixtures
 import requests
 
-from common_testing.fullstack import backends as backends_mod
+import common_testing.fullstack as fullstack_mod
 from common_testing.fullstack import processes
 from common_testing.fullstack import services
 from common_testing import net
@@ -93,7 +93,7 @@ class Stack(fixtures.Fixture):
     After setUp: ``run_dir``, ``log_dir``, ``api_url`` (…/v3),
     ``glance_url``, ``sections`` ({backend section: options}),
     ``protocols`` ({section: 'iSCSI'|'FC'|...}), ``vendors``
-    ({section: Vendor}), ``volume_types`` ({section: type id}),
+    ({section: Backend}), ``volume_types`` ({section: type id}),
     ``host_env`` (environment for attaching on this host),
     ``client()`` a python-cinderclient Client.
 
@@ -154,7 +154,7 @@ class Stack(fixtures.Fixture):
 
         self.sections, self.protocols, self.vendors = {}, {}, {}
         self.host_env = {}
-        for vendor in backends_mod.vendors(self._wanted):
+        for vendor in fullstack_mod.vendors(self._wanted):
             self.progress('simulator %s' % vendor.name)
             state_dir = os.path.join(self.run_dir, 'arrays', vendor.name)
             os.makedirs(state_dir, exist_ok=True)

@@ -28,7 +28,7 @@ import time
 import fixtures
 import testtools
 
-from common_testing.fullstack import backends
+import common_testing.fullstack as fullstack_mod
 from common_testing.fullstack import demo
 from common_testing.fullstack import processes
 from common_testing.fullstack import stack as stack_mod
@@ -195,7 +195,7 @@ class FullStackTestCase(testtools.TestCase):
         # tox -e fullstack installs every vendor package; a missing one is
         # an error of the environment, not a reason to skip.
         wanted = self.wanted_vendors()
-        self.assertEqual(len(wanted), len(backends.vendors(wanted)),
+        self.assertEqual(len(wanted), len(fullstack_mod.vendors(wanted)),
                          'not every vendor package of %s is installed'
                          % wanted)
         self.useFixture(fixtures.Timeout(self.timeout, gentle=True))

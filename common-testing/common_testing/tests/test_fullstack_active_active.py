@@ -31,7 +31,6 @@ import threading
 import requests
 import testtools
 
-from common_testing.fullstack import backends
 from common_testing.fullstack import demo
 from common_testing.fullstack import stack as stack_mod
 from common_testing.tests import test_fullstack
@@ -166,7 +165,7 @@ class TestActiveActive(test_fullstack.FullStackTestCase):
     def _assert_nothing_left(self, stack, ids):
         for section in stack.clustered:
             vendor = stack.vendors[section]
-            if isinstance(vendor, backends.Pure):
+            if vendor.dist == 'pure-cinder':
                 state = _pure_state(stack.sections[section])
                 live = [v['name'] for v in state['volumes']
                         if not v.get('destroyed')]

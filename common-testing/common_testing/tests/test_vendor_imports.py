@@ -18,6 +18,7 @@ agrees with the driver by construction and proves nothing about the wire.
 """
 
 import ast
+import configparser
 import os
 
 import fixtures
@@ -71,6 +72,50 @@ def imported_modules(path, module):
 
 
 class TestVendorImports(testtools.TestCase):
+
+    def test_every_vendor_declares_its_fullstack_backend(self):
+        # The full stack finds vendors only through this entry point.
+        for package_dir, own in VENDORS.items():
+            setup_cfg = configparser.ConfigParser(interpolation=None)
+            setup_cfg.read(os.path.join(REPO, package_dir, 'setup.cfg'))
+            declared = setup_cfg.get('entry_points',
+                                     'common_testing.fullstack',
+                                     fallback='').split()
+            self.assertEqual(package_dir, declared[0] if declared else None,
+                             package_dir)
+            module, _sep, cls = declared[2].partition(':')
+            self.assertEqual(own + '.tests.fullstack_backend', module)
+            path = os.path.join(REPO, package_dir,
+                                *module.split('.')) + '.py'
+            with open(path) as source:
+                tree = ast.parse(source.read(), path)
+            classes = {node.name: node for node in tree.body
+                       if isinstance(node, ast.ClassDef)}
+            self.assertIn(cls, classes, path)
+            self.assertIn('backend.Backend',
+                          [ast.unparse(b) for b in classes[cls].bases])
+
+    def test_the_kit_imports_no_vendor_package(self):
+        # Vendors offer what the kit needs through entry points
+        # (common_testing.fullstack); the kit never imports them.
+        kit = os.path.join(REPO, 'common-testing', 'common_testing')
+        vendors = set(VENDORS.values())
+        found = []
+        checked = 0
+        for directory, subdirs, files in os.walk(kit):
+            subdirs[:] = [d for d in subdirs if d != '__pycache__']
+            for name in sorted(files):
+                if not name.endswith('.py'):
+                    continue
+                path = os.path.join(directory, name)
+                rel = os.path.relpath(path, os.path.dirname(kit))[:-3]
+                module = rel.replace(os.sep, '.')
+                checked += 1
+                for imported in imported_modules(path, module):
+                    if imported.split('.')[0] in vendors:
+                        found.append('%s imports %s' % (module, imported))
+        self.assertGreater(checked, 50)
+        self.assertEqual([], sorted(set(found)))
 
     def test_no_vendor_package_imports_another(self):
         found = []

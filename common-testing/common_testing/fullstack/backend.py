@@ -1,0 +1,100 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+"""What the stack needs from a vendor: the ``Backend`` base class.
+
+Each vendor package offers its full-stack backend through the entry point
+group ``common_testing.fullstack`` (setup.cfg: ``<dist> =
+<pkg>.tests.fullstack_backend:<Class>``); common_testing.fullstack finds
+them there and never imports a vendor package itself.  A backend starts
+its simulator as a stack process and returns the cinder.conf sections
+(one per driver class) that point at it; every section also gets
+``volume_backend_name`` = its section name.
+"""
+
+import importlib.util
+import json
+import os
+import select
+import shutil
+import sys
+
+from common_testing.fullstack import processes
+
+START_TIMEOUT = 60
+
+
+def console_script(name):
+    """Path of console script ``name``: next to this python, else on PATH."""
+    candidate = os.path.join(os.path.dirname(sys.executable), name)
+    return candidate if os.path.exists(candidate) else shutil.which(name)
+
+
+def read_ready_line(process, what, timeout=START_TIMEOUT):
+    """The JSON a simulator prints on stdout once it serves.
+
+    Takes the simkit READY line (``READY {json}``) and, until every
+    simulator prints that, a bare JSON line.
+    """
+    ready, _w, _x = select.select([process.popen.stdout], [], [], timeout)
+    line = process.popen.stdout.readline() if ready else b''
+    if not line:
+        raise processes.ProcessError(
+            '%s did not start in %ds: %s' % (what, timeout,
+                                             process.log_tail()))
+    line = line.decode(errors='replace').strip()
+    if line.startswith('READY '):
+        line = line[len('READY '):]
+    return json.loads(line)
+
+
+class Backend(object):
+    """One vendor's simulator and its cinder.conf sections.
+
+    ``dist`` is the distribution (the entry point's name), ``name`` the
+    simulator's process name, ``package`` the import package (the vendor
+    is skipped if it is not installed), ``protocols`` {section: storage
+    protocol}.
+    """
+
+    dist = None
+    name = None
+    package = None
+    protocols = {}
+
+    def start(self, group, address, state_dir):
+        """Start the simulator in ``group``; return {section: options}."""
+        raise NotImplementedError
+
+    def host_env(self):
+        """Environment a host (cinder-volume, the demo) attaches with."""
+        return {}
+
+    def array_volumes(self):
+        """Names of the volumes on the array, or None if not observable."""
+        return None
+
+    def array_name(self, volume_id):
+        """The array name of the unmanaged volume ``volume_id``.
+
+        It is what manage is given as source-name.
+        """
+        return 'volume-%s' % volume_id
+
+    def request_counter(self, options):
+        """A callable returning the simulator's request count, or None.
+
+        ``options`` are the section's cinder.conf options (benchmark).
+        """
+        return None
+
+    def available(self):
+        return importlib.util.find_spec(self.package) is not None

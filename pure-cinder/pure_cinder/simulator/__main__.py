@@ -16,6 +16,11 @@ Example (HTTPS with an operator-provided certificate, its own tgtd)::
     pure-cinder-simulator --listen 127.0.0.7 --port 8443 \\
         --state-dir /var/lib/pure-sim --api-token "$TOKEN" \\
         --tls-cert cert.pem --tls-key key.pem --tgtd
+
+The command line is parsed before anything of the simulator extra
+(common-testing, which brings cryptography) is imported, so ``--help``
+works from a plain install and a run without the extra says in one line
+what to install.
 """
 
 import argparse
@@ -25,15 +30,42 @@ import signal
 import sys
 import threading
 
-from pure_cinder.simulator import server
-from pure_cinder.simulator import state
-
 GiB = 1024 ** 3
+PROG = 'pure-cinder-simulator'
+EXTRA_MISSING = ("%s: needs the simulator extra: pip install "
+                 "'pure-cinder[simulator]'" % PROG)
+# Top-level packages that only the simulator extra installs.
+EXTRA_PACKAGES = ('common_testing', 'cryptography')
+
+
+def _needs_extra(import_simulator):
+    """Run import_simulator(); without the extra, say so and exit 2."""
+    try:
+        return import_simulator()
+    except ImportError as exc:
+        if (exc.name or '').split('.')[0] not in EXTRA_PACKAGES:
+            raise
+        print(EXTRA_MISSING, file=sys.stderr)
+        sys.exit(2)
+
+
+def _import_tls():
+    from pure_cinder.simulator import tls
+    return tls
+
+
+def _import_simulator():
+    # The kit first: server.py still runs without it (no fault rules), but
+    # the console script promises the whole simulator or one clear line.
+    import common_testing.simkit  # noqa: F401
+    from pure_cinder.simulator import server
+    from pure_cinder.simulator import state
+    return server, state
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
-        prog='pure-cinder-simulator',
+        prog=PROG,
         description='Simulated Pure Storage FlashArray speaking REST 2.x.')
     parser.add_argument('--listen', default='127.0.0.1',
                         help='loopback address to listen on')
@@ -80,7 +112,7 @@ def parse_args(argv=None):
     if not args.api_token:
         parser.error('--api-token (or $PURE_SIM_API_TOKEN) is required')
     if args.generate_cert:
-        from pure_cinder.simulator import tls
+        tls = _needs_extra(_import_tls)
         os.makedirs(args.generate_cert, exist_ok=True)
         _ca, args.tls_cert, args.tls_key = tls.write_ca_and_server_cert(
             args.generate_cert, args.listen)
@@ -92,6 +124,7 @@ def parse_args(argv=None):
 
 def build(args, stack, tgt_admin=None, tgt_portal=None):
     """Create the array and its server from parsed arguments."""
+    server, state = _needs_extra(_import_simulator)
     exporter = None
     portals = list(args.iscsi_portal)
     if tgt_admin is None and args.tgtd:
@@ -125,6 +158,7 @@ def build(args, stack, tgt_admin=None, tgt_portal=None):
 
 def main(argv=None):
     args = parse_args(argv)
+    server, _state = _needs_extra(_import_simulator)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())

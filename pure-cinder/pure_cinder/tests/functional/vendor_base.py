@@ -42,6 +42,20 @@ _db_lock = threading.Lock()
 _db_url = []
 
 
+def _import_intree_driver():
+    # Done when the test modules are imported, before any test runs:
+    # cinder's in-tree Pure module registers its options in
+    # [backend_defaults] at import and fails on names pure_cinder's drivers
+    # registered there first (cinder's Configuration, which registers a
+    # driver's options, tolerates the other order).
+    from cinder import objects
+    objects.register_all()
+    from cinder.volume.drivers import pure  # noqa: F401
+
+
+_import_intree_driver()
+
+
 def cinder_database():
     """This process's cinder database (sqlite), migrated on first use."""
     from cinder.db import migration

@@ -145,18 +145,26 @@ def _spec_value(value):
     return words[-1] if words else ''
 
 
-def _subject(obj):
-    """The VBS name of the volume or snapshot an operation is about."""
-    name = getattr(obj, 'provider_location', None) or getattr(obj, 'name',
-                                                              None)
-    return name if isinstance(name, str) else None
+def _subject(args):
+    """The VBS name of the volume or snapshot an operation is about.
+
+    The first argument that is a volume or snapshot (copy_volume_to_image
+    has the request context first).
+    """
+    for obj in args:
+        if not hasattr(obj, 'provider_location'):
+            continue
+        name = obj.provider_location or getattr(obj, 'name', None)
+        if isinstance(name, str):
+            return name
+    return None
 
 
 def array_errors(operation):
     """Turn the client's VbsError family into cinder errors.
 
     The message names the operation, the volume or snapshot it was about
-    (the method's first argument) and what the VBS said. A value that
+    and what the VBS said. A value that
     would break the request framing is the caller's input (InvalidInput);
     anything else the VBS did or did not answer is a backend error.
     cinder's own exceptions pass through unchanged.
@@ -167,7 +175,7 @@ def array_errors(operation):
             try:
                 return func(self, *args, **kwargs)
             except client.VbsError as exc:
-                subject = _subject(args[0]) if args else None
+                subject = _subject(args)
                 what = ('%s %s' % (operation, subject) if subject
                         else operation)
                 if isinstance(exc, client.VbsInvalidValue):

@@ -344,6 +344,15 @@ class ErrorTranslationTest(base.TestCase):
                                   self.sds.create_volume, volume())
         self.assertIn('no complete reply', str(error))
 
+    def test_upload_error_names_the_volume_after_the_context(self):
+        self.sds.client.request.side_effect = client.VbsConnectionError(
+            'no VBS reachable on port 10599')
+        error = self.assertRaises(
+            exception.VolumeBackendAPIException,
+            self.sds.copy_volume_to_image, mock.Mock(spec=[]), volume(),
+            mock.Mock(), {'id': 'image-1'})
+        self.assertIn('upload volume to image volume-1 failed', str(error))
+
     def test_stats_error_says_what_failed(self):
         self.sds.client.request.side_effect = client.VbsReplyLost(
             'QUERY_POOLS_CAPABILITY_REQ to VBS 127.0.0.1:10599: garbage')

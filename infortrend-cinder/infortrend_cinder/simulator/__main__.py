@@ -125,8 +125,8 @@ def _serve_ssh(args, server, state_mod):
         print('listening on %s:%d' % (args.listen, port), flush=True)
 
     if args.tgtd:
-        from common_testing import tgt
-        with tgt.Tgtd(address=args.listen) as tgtd:
+        from common_testing.simkit import export
+        with export.start_tgtd(address=args.listen) as tgtd:
             with state_mod.Array.open(args.state_dir) as array:
                 array.data['tgt_control_port'] = tgtd.control_port
                 array.data['portal_ip'] = tgtd.address

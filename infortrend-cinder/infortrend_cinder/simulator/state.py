@@ -27,6 +27,7 @@ import os
 import random
 import time
 
+from common_testing.simkit import export
 from common_testing.simkit import volumes
 
 MB = 1024 * 1024
@@ -150,11 +151,11 @@ class Array(object):
 
     # -- tgt export -------------------------------------------------------
     @property
-    def tgt(self):
+    def exporter(self):
+        """The simkit TgtExporter of the array's tgtd, or None."""
         port = self.data.get('tgt_control_port')
         if port and self._tgt is None:
-            from common_testing import tgt  # only needed when exporting
-            self._tgt = tgt.TgtAdmin(port)
+            self._tgt = export.TgtExporter(export.TgtAdmin(port))
         return self._tgt
 
     @property
@@ -268,8 +269,8 @@ class Array(object):
         volumes.resize(self.part_path(part_id.upper()), part['size'] * MB)
         for m in self.data['maps']:
             if m['part'] == part_id.upper() and m.get('exported') \
-                    and self.tgt:
-                self.tgt.resize_lun(m['exported'], m['lun'])
+                    and self.exporter:
+                self.exporter.resize(m['exported'], m['lun'])
 
     def set_tier(self, part_id, tier):
         part = self.part(part_id)
@@ -294,7 +295,7 @@ class Array(object):
                              % (target_id, ch))
         if lun >= self.data['max_lun']:
             raise ArrayError(1, 'RAID fail: LUN %d out of range' % lun)
-        if channel['type'] == 'NETWORK' and lun == 0 and self.tgt:
+        if channel['type'] == 'NETWORK' and lun == 0 and self.exporter:
             # tgtd keeps LUN 0 of every target for its controller device.
             raise ArrayError(20, 'LUN used: LUN 0 is reserved')
         for m in self.data['maps']:
@@ -307,13 +308,10 @@ class Array(object):
                 raise ArrayError(20, 'Already exists: map of %s' % part_id)
         new_map = {'ch': ch, 'tid': target_id, 'lun': lun, 'part': part_id,
                    'host': host, 'exported': None}
-        if channel['type'] == 'NETWORK' and self.tgt:
+        if channel['type'] == 'NETWORK' and self.exporter:
             iqn = self.target_iqn(channel, target_id)
-            self.tgt.create_target(iqn)
-            exported = {(m['exported'], m['lun']) for m in self.data['maps']}
-            if (iqn, lun) not in exported:
-                self.tgt.add_lun(iqn, lun, self.part_path(part_id))
-            self.tgt.allow_initiator(iqn, host)
+            self.exporter.export(iqn, lun, self.part_path(part_id),
+                                 initiators=[host])
             new_map['exported'] = iqn
         self.data['maps'].append(new_map)
 
@@ -333,15 +331,19 @@ class Array(object):
 
     def _unexport(self, gone):
         iqn = gone['exported']
-        if not iqn or not self.tgt:
+        if not iqn or not self.exporter:
             return
         left = [m for m in self.data['maps'] if m['exported'] == iqn]
-        if not any(m['lun'] == gone['lun'] for m in left):
-            self.tgt.remove_lun(iqn, gone['lun'])
-        if not any(m['host'].lower() == gone['host'].lower() for m in left):
-            self.tgt.disallow_initiator(iqn, gone['host'])
-        if not left:
-            self.tgt.delete_target(iqn)
+        host_left = any(m['host'].lower() == gone['host'].lower()
+                        for m in left)
+        if any(m['lun'] == gone['lun'] for m in left):
+            if not host_left:
+                self.exporter.disallow(iqn, gone['host'])
+            return
+        # The target goes with its last map.
+        self.exporter.unexport(
+            iqn, gone['lun'], initiators=() if host_left else [gone['host']],
+            delete_empty_target=not left)
 
     # -- snapshot images ----------------------------------------------------
     def create_si(self, part_id, name):

@@ -26,7 +26,7 @@ import socket
 import threading
 import time
 
-from common_testing import faults as faults_mod
+from common_testing.simkit import faults as faults_mod
 import paramiko
 
 from infortrend_cinder.simulator import state as state_mod

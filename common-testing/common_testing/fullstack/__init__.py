@@ -18,8 +18,36 @@ imports no vendor package.
 """
 
 import importlib.metadata
+import importlib.util
+import os
+import sys
 
 ENTRY_POINT_GROUP = 'common_testing.fullstack'
+
+
+def _load(entry_point):
+    """The class an entry point names, without its packages' __init__.
+
+    A vendor's backend lives in ``<pkg>.tests``, whose __init__ prepares
+    cinder for unit tests (eventlet patching, oslo.service's backend) when
+    imported; that must not happen in the stack's processes, which have
+    chosen their own.  So the module is loaded from its file.
+    """
+    module_name, _sep, attr = entry_point.value.partition(':')
+    module = sys.modules.get(module_name)
+    if module is None:
+        parts = module_name.split('.')
+        top = importlib.util.find_spec(parts[0])
+        path = os.path.join(os.path.dirname(top.origin), *parts[1:]) + '.py'
+        spec = importlib.util.spec_from_file_location(module_name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[module_name] = module
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            del sys.modules[module_name]
+            raise
+    return getattr(module, attr.strip())
 
 
 def all_backends():
@@ -30,7 +58,7 @@ def all_backends():
     found = []
     for entry_point in sorted(importlib.metadata.entry_points(
             group=ENTRY_POINT_GROUP), key=lambda ep: ep.name):
-        backend = entry_point.load()()
+        backend = _load(entry_point)()
         backend.dist = entry_point.name
         found.append(backend)
     return found

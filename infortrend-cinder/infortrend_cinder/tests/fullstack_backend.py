@@ -20,7 +20,6 @@ import time
 
 from common_testing.fullstack import backend
 from common_testing.fullstack import processes
-from infortrend_cinder import common
 
 
 class InfortrendBackend(backend.Backend):
@@ -95,4 +94,5 @@ class InfortrendBackend(backend.Backend):
         # The name unmanage gives the partition.
         # TODO(infortrend-cinder): unmanage's naming should be a function
         # of common.py that this calls instead of repeating the slice.
+        from infortrend_cinder import common  # only once cinder is set up
         return common.UNMANAGED_PREFIX + volume_id[:19]

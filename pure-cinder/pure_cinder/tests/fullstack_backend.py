@@ -26,7 +26,6 @@ import requests
 from common_testing.fullstack import backend
 from common_testing.fullstack import processes
 from common_testing import tls
-from pure_cinder import common
 
 
 class _Volume(object):
@@ -84,6 +83,9 @@ class PureBackend(backend.Backend):
         # The driver's name of the volume, renamed as unmanage renames it.
         # TODO(pure-cinder): unmanage's rename should be a function of
         # common.py that this calls instead of repeating its suffix rule.
+        # Imported here: the stack's processes load this module before
+        # they have set cinder up.
+        from pure_cinder import common
         name = common.PureBaseVolumeDriver._new_volume_name(
             _Volume(volume_id))
         return (name + common.UNMANAGED_SUFFIX)[-common.NAME_MAX:].lstrip('-')

@@ -91,6 +91,7 @@ class PureBaseVolumeDriver(driver.VolumeDriver):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        options.register_in_tree_first()
         self.configuration.append_config_values(options.PURE_OPTS)
         self.configuration.append_config_values(san.san_opts)
         self.client = None

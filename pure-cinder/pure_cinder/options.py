@@ -11,6 +11,8 @@
 #    under the License.
 """Every cinder.conf option of the FlashArray drivers."""
 
+import importlib
+
 from oslo_config import cfg
 
 HOST_PERSONALITIES = ('aix', 'esxi', 'hitachi-vsp', 'hpux',
@@ -73,6 +75,33 @@ PURE_OPTS = [
                help='Seconds to wait for the FlashArray to answer one '
                     'REST request.'),
 ]
+
+
+def register_in_tree_first():
+    """Let cinder's in-tree Pure module define the names we share with it.
+
+    That module registers its options in [backend_defaults] when imported,
+    and unlike a driver's own registration (cinder's Configuration ignores a
+    name already there) that import fails with DuplicateOptError when a
+    different definition of pure_api_token, pure_iscsi_cidr, ... came first.
+    cinder-volume imports it for an in-tree Pure backend, so a cinder.conf
+    with an in-tree and one of our Pure backends (the usual state during a
+    switch) could not start whenever ours was loaded first. Importing it
+    before our driver registers anything puts cinder's definitions first in
+    every order; our own registration then keeps ours in our backend's
+    section, where the driver reads them.
+    """
+    try:
+        from cinder import objects
+        objects.register_all()      # the module's imports need them
+        in_tree = importlib.import_module('cinder.volume.drivers.pure')
+    except ImportError:             # a cinder without the in-tree driver
+        return
+    for opt in getattr(in_tree, 'PURE_OPTS', ()):
+        if opt.name == 'pure_api_token':
+            # cinder 29 does not mark it secret: the same token for both
+            # drivers, so mask it in cinder's option dump for both.
+            opt.secret = True
 
 
 def inherited_opts():

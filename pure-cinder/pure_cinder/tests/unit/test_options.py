@@ -48,3 +48,50 @@ class ListOptsTest(testtools.TestCase):
         conf([], default_config_files=[])
         self.assertRaises(ValueError, conf.set_override,
                           'pure_host_personality', 'windows', group='pure1')
+
+
+class InTreeCoexistenceTest(testtools.TestCase):
+    """Our driver and cinder's in-tree Pure driver in one cinder-volume.
+
+    Each case runs in a fresh interpreter: oslo.config's global CONF keeps
+    whatever an earlier import registered.
+    """
+
+    SCRIPT = '''
+import sys
+from oslo_config import cfg
+from cinder import objects
+from cinder.volume import configuration
+objects.register_all()
+cfg.CONF.register_group(cfg.OptGroup('pure-ours'))
+cfg.CONF([], project='cinder', default_config_files=[])
+
+def ours():
+    from pure_cinder import iscsi
+    iscsi.PureISCSIDriver(configuration=configuration.Configuration(
+        [], config_group='pure-ours'))
+
+def in_tree():
+    import cinder.volume.drivers.pure  # noqa: registers at import
+
+for step in sys.argv[1:]:
+    globals()[step]()
+shared = cfg.CONF._get_opt_info('pure_api_token', 'backend_defaults')
+print(shared['opt'].secret)
+'''
+
+    def _run(self, *order):
+        import subprocess
+        import sys
+        result = subprocess.run([sys.executable, '-c', self.SCRIPT] +
+                                list(order),
+                                capture_output=True, text=True, timeout=120)
+        self.assertEqual(0, result.returncode, result.stderr[-3000:])
+        return result.stdout.strip().splitlines()[-1]
+
+    def test_in_tree_backend_loaded_after_ours(self):
+        # Failed with DuplicateOptError: duplicate option: pure_api_token.
+        self.assertEqual('True', self._run('ours', 'in_tree'))
+
+    def test_in_tree_backend_loaded_before_ours(self):
+        self.assertEqual('True', self._run('in_tree', 'ours'))

@@ -55,12 +55,10 @@ def _import_tls():
 
 
 def _import_simulator():
-    # The kit first: server.py still runs without it (no fault rules), but
-    # the console script promises the whole simulator or one clear line.
-    import common_testing.simkit  # noqa: F401
+    from common_testing.simkit import export
     from pure_cinder.simulator import server
     from pure_cinder.simulator import state
-    return server, state
+    return server, state, export
 
 
 def parse_args(argv=None):
@@ -124,24 +122,19 @@ def parse_args(argv=None):
 
 def build(args, stack, tgt_admin=None, tgt_portal=None):
     """Create the array and its server from parsed arguments."""
-    server, state = _needs_extra(_import_simulator)
+    server, state, export = _needs_extra(_import_simulator)
     exporter = None
     portals = list(args.iscsi_portal)
     if tgt_admin is None and args.tgtd:
-        from common_testing import tgt
-        tgtd = stack.enter_context(tgt.Tgtd())
+        tgtd = stack.enter_context(export.start_tgtd())
         tgt_admin, tgt_portal = tgtd.admin, tgtd.portal
     elif tgt_admin is None and args.tgtd_control_port:
-        from common_testing import tgt
-        tgt_admin = tgt.TgtAdmin(args.tgtd_control_port)
+        tgt_admin = export.TgtAdmin(args.tgtd_control_port)
     if tgt_admin is not None:
-        from pure_cinder.simulator import iscsi_export
         if not portals and tgt_portal:
             # Several array ports on one tgtd portal: multipath lists.
             portals = [tgt_portal] * max(1, getattr(args, 'iscsi_paths', 1))
-        iqn = 'iqn.2010-06.com.purestorage:flasharray.%s' % (
-            os.urandom(6).hex())
-        exporter = iscsi_export.TgtExporter(tgt_admin, iqn)
+        exporter = export.TgtExporter(tgt_admin)
         stack.callback(exporter.close)
     array = state.FlashArrayState(
         args.state_dir, name=args.name, capacity=args.capacity_gb * GiB,
@@ -158,7 +151,7 @@ def build(args, stack, tgt_admin=None, tgt_portal=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    server, _state = _needs_extra(_import_simulator)
+    server = _needs_extra(_import_simulator)[0]
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())

@@ -23,6 +23,9 @@ import threading
 import time
 import uuid
 
+from common_testing.simkit import export
+from common_testing.simkit import volumes
+
 GiB = 1024 ** 3
 PENDING_ERADICATION_MS = 24 * 3600 * 1000
 NAME_RE = re.compile(r'^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$')
@@ -90,43 +93,6 @@ def lookup(table, name, missing, destroyed, live):
     return obj
 
 
-def sparse_copy(source, destination, size=None):
-    """Copy only the data extents of ``source`` (sparse files stay sparse)."""
-    with open(source, 'rb') as src, open(destination, 'wb') as dst:
-        end = os.fstat(src.fileno()).st_size
-        offset = 0
-        while offset < end:
-            try:
-                offset = os.lseek(src.fileno(), offset, os.SEEK_DATA)
-            except OSError:
-                break  # only a hole remains
-            hole = os.lseek(src.fileno(), offset, os.SEEK_HOLE)
-            src.seek(offset)
-            dst.seek(offset)
-            remaining = hole - offset
-            while remaining:
-                chunk = src.read(min(remaining, 4 * 1024 * 1024))
-                dst.write(chunk)
-                remaining -= len(chunk)
-            offset = hole
-        dst.truncate(end if size is None else size)
-
-
-class NullExporter:
-    """No data path export (FC-only or REST-only runs)."""
-
-    iqn = None
-
-    def export(self, lun, path, initiators, chap):
-        pass
-
-    def unexport(self, lun, initiators):
-        pass
-
-    def close(self):
-        pass
-
-
 class FlashArrayState:
     """One array's objects; every public method is one REST operation."""
 
@@ -147,9 +113,9 @@ class FlashArrayState:
         self.connections = {}
         # volume name -> lun the data path exports it at
         self.exported_luns = {}
-        self.exporter = exporter or NullExporter()
-        self.target_iqn = getattr(self.exporter, 'iqn', None) or (
-            IQN_PREFIX + self.array['id'].replace('-', '')[:12])
+        # The data path (simkit.export.TgtExporter or its null twin).
+        self.exporter = exporter or export.NullExporter()
+        self.target_iqn = IQN_PREFIX + self.array['id'].replace('-', '')[:12]
         self.controllers = [
             {'name': 'CT%d' % n, 'mode': 'primary' if n == 0 else
              'secondary', 'status': 'ready', 'type': 'array_controller',
@@ -227,7 +193,7 @@ class FlashArrayState:
 
     def _used_bytes(self, obj):
         try:
-            return os.stat(self._data_path(obj['id'])).st_blocks * 512
+            return volumes.allocated(self._data_path(obj['id']))
         except OSError:
             return 0
 
@@ -357,18 +323,18 @@ class FlashArrayState:
                 if existing is not None:
                     # overwrite: the volume keeps its identity, takes the
                     # source's data and size (revert to snapshot).
-                    sparse_copy(self._data_path(origin['id']),
-                                self._data_path(existing['id']),
-                                origin['provisioned'])
+                    volumes.copy(self._data_path(origin['id']),
+                                 self._data_path(existing['id']),
+                                 origin['provisioned'])
                     existing['provisioned'] = origin['provisioned']
                     self._refresh_export(name)
                     return self._public(existing, 'volume')
                 volume = self._new_object(name, provisioned or
                                           origin['provisioned'], source)
                 volume['source']['id'] = origin['id']
-                sparse_copy(self._data_path(origin['id']),
-                            self._data_path(volume['id']),
-                            volume['provisioned'])
+                volumes.copy(self._data_path(origin['id']),
+                             self._data_path(volume['id']),
+                             volume['provisioned'])
                 # Copyable tags travel with a copy (P-30).
                 self._copy_tags(origin, volume)
             else:
@@ -378,8 +344,7 @@ class FlashArrayState:
                         provisioned % 512):
                     raise PurityError('Invalid size.', name)
                 volume = self._new_object(name, provisioned)
-                with open(self._data_path(volume['id']), 'wb') as data:
-                    data.truncate(provisioned)
+                volumes.create(self._data_path(volume['id']), provisioned)
             volume['qos'] = qos
             volume['volume_group'] = vgroup
             self.volumes[name] = volume
@@ -402,8 +367,7 @@ class FlashArrayState:
                 if size < volume['provisioned'] and not truncate:
                     raise PurityError(
                         'Implicit truncation not permitted.', name)
-                with open(self._data_path(volume['id']), 'r+b') as data:
-                    data.truncate(size)
+                volumes.resize(self._data_path(volume['id']), size)
                 volume['provisioned'] = size
                 self._refresh_export(volume['name'])
             if 'qos' in fields:
@@ -414,8 +378,8 @@ class FlashArrayState:
 
     def _refresh_export(self, volume_name):
         lun = self.exported_luns.get(volume_name)
-        if lun is not None and hasattr(self.exporter, 'resize'):
-            self.exporter.resize(lun)
+        if lun is not None:
+            self.exporter.resize(self.target_iqn, lun)
 
     def _rename_volume(self, volume, new_name):
         vgroup = self._check_volume_name(new_name)
@@ -482,10 +446,7 @@ class FlashArrayState:
             del self.volumes[name]
 
     def _remove_data(self, obj):
-        try:
-            os.unlink(self._data_path(obj['id']))
-        except FileNotFoundError:
-            pass
+        volumes.remove(self._data_path(obj['id']))
 
     # -- volume snapshots --------------------------------------------------
 
@@ -520,8 +481,8 @@ class FlashArrayState:
             snap['source'] = {'name': source_name, 'id': volume['id']}
             snap['suffix'] = suffix
             del snap['qos']
-            sparse_copy(self._data_path(volume['id']),
-                        self._data_path(snap['id']))
+            volumes.copy(self._data_path(volume['id']),
+                         self._data_path(snap['id']))
             self._copy_tags(volume, snap)
             self.snapshots[name] = snap
             return self._public(snap, 'snapshot')
@@ -687,15 +648,20 @@ class FlashArrayState:
                 lun = next(n for n in range(1, 16384) if n not in used)
             # The data path is per array target: the LUN is exported once
             # and every connected host's initiators are allowed on it.
-            self.exporter.export(lun, self._data_path(volume['id']),
-                                 host['iqns'], host['chap'])
+            chap = host['chap']
+            self.exporter.export(
+                self.target_iqn, lun, self._data_path(volume['id']),
+                host['iqns'],
+                (chap['host_user'], chap['host_password'])
+                if chap.get('host_user') and chap.get('host_password')
+                else None)
             self.exported_luns[volume_name] = lun
             self.connections[(host_name, volume_name)] = lun
             return self._connection_public(host_name, volume_name, lun)
 
     def disconnect(self, host_name, volume_name):
         with self.lock:
-            host = self._host(host_name)
+            self._host(host_name)
             self._volume(volume_name, live=False)
             lun = self.connections.pop((host_name, volume_name), None)
             if lun is None:
@@ -704,7 +670,9 @@ class FlashArrayState:
                                   for (_h, v) in self.connections)
             if not still_connected:
                 self.exported_luns.pop(volume_name, None)
-                self.exporter.unexport(lun, host['iqns'])
+                # The target is array-wide: the host's initiators stay
+                # allowed for its other volumes' LUNs.
+                self.exporter.unexport(self.target_iqn, lun)
 
     # -- performance history (P-20) --------------------------------------
 
@@ -1129,8 +1097,8 @@ class FlashArrayState:
                 member['suffix'] = suffix
                 member['pgroup_snapshot_id'] = snap['id']
                 del member['qos']
-                sparse_copy(self._data_path(volume['id']),
-                            self._data_path(member['id']))
+                volumes.copy(self._data_path(volume['id']),
+                             self._data_path(member['id']))
                 self._copy_tags(volume, member)
                 self.snapshots[member['name']] = member
             return self._pgsnap_public(snap)

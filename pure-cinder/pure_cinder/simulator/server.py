@@ -11,8 +11,11 @@
 #    under the License.
 """FlashArray REST 2.x front-end over state.py (HTTP/1.1 keep-alive, TLS).
 
-Besides Purity's API it answers a small control interface under ``/sim/``
-(state dump, fault rules, session expiry) that no real array has.
+Besides Purity's API it answers a small control interface under ``/_sim/``
+that no real array has: the simulator kit's fault rules and request log
+(``/_sim/faults``, ``/_sim/requests``, common_testing.simkit.faults) and
+this simulator's state dump and session expiry (``/_sim/state``,
+``/_sim/sessions``).
 """
 
 import http.server
@@ -25,13 +28,10 @@ import threading
 import time
 import urllib.parse
 
+from common_testing.simkit import faults
+
 from pure_cinder.simulator import query as query_mod
 from pure_cinder.simulator import state as state_mod
-
-try:
-    from common_testing import faults
-except ImportError:  # the simulator extra is not installed
-    faults = None
 
 API_VERSIONS = ['1.0', '1.19'] + ['2.%d' % n for n in range(0, 37)
                                   if n not in (12, 18)]
@@ -63,9 +63,10 @@ class SimulatorServer(http.server.ThreadingHTTPServer):
         self.rate_limit = rate_limit
         self._rate_window = (0, 0)
         self.page_size = page_size
-        self.plan = plan if plan is not None else (
-            faults.FaultPlan() if faults else None)
-        self.request_log = []
+        # Fault rules (surface.plan) and the request log (surface.requests).
+        self.surface = faults.ControlSurface()
+        if plan is not None:
+            self.surface.plan = plan
         self.internal_errors = []
         super().__init__(address, Handler)
         if tls_cert:
@@ -95,6 +96,11 @@ class SimulatorServer(http.server.ThreadingHTTPServer):
                 return False
             return True
 
+    def request_count(self, operation):
+        """How many logged requests were ``operation`` ("GET /api/...")."""
+        return sum(1 for entry in self.surface.requests.entries()
+                   if entry['operation'] == operation)
+
     def expire_sessions(self):
         with self.sessions_lock:
             self.sessions.clear()
@@ -120,7 +126,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     # every reply waits for the client's delayed ACK (~40 ms).
     disable_nagle_algorithm = True
 
-    def log_message(self, fmt, *args):  # quiet; tests read request_log
+    def log_message(self, fmt, *args):  # quiet; /_sim/requests logs
         pass
 
     def do_GET(self):
@@ -176,6 +182,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             raise state_mod.PurityError('Invalid JSON body.')
 
     def _handle(self, method):
+        if self.server.surface.serve(self):
+            return  # /_sim/faults or /_sim/requests (the simulator kit's)
         parsed = urllib.parse.urlsplit(self.path)
         try:
             query = {k: v[-1] for k, v in urllib.parse.parse_qs(
@@ -189,27 +197,23 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self._error(400, exc.message)
         if query is None:
             return self._error(400, 'Invalid query string.', parsed.query)
-        if parsed.path.startswith('/sim/'):
+        if parsed.path.startswith('/_sim/'):
             return self._control(method, parsed.path, body)
         key = '%s %s' % (method, parsed.path)
-        self.server.request_log.append(key)
-        plan = self.server.plan
         try:
-            if plan is not None:
-                plan.before(key)
-            status, reply, headers = self._api(method, parsed.path, query,
-                                               body)
-            if plan is not None:
-                plan.after(key)
+            with self.server.surface.request(key) as result:
+                status, reply, headers = self._api(method, parsed.path,
+                                                   query, body)
+                result['status'] = status
+        except faults.DropConnection:
+            return self._drop()
+        except faults.InjectedFailure as exc:
+            status = exc.status
+            if status in (429, 503):
+                return self._reply(status, {'message': exc.rule.message},
+                                   {'Retry-After': '0.1'})
+            return self._error(status, exc.rule.message)
         except Exception as exc:
-            if faults and isinstance(exc, faults.DropConnection):
-                return self._drop()
-            if faults and isinstance(exc, faults.InjectedFailure):
-                status = exc.status
-                if status in (429, 503):
-                    return self._reply(status, {'message': exc.rule.message},
-                                       {'Retry-After': '0.1'})
-                return self._error(status, exc.rule.message)
             # A simulator defect: answer in Purity's shape rather than
             # drop the connection, and keep it for the tests to see.
             self.server.internal_errors.append(repr(exc))
@@ -220,23 +224,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def _control(self, method, path, body):
         server = self.server
-        if path == '/sim/state' and method == 'GET':
+        if path == '/_sim/state' and method == 'GET':
             return self._reply(200, server.array.dump())
-        if path == '/sim/faults':
-            if method == 'POST':
-                server.plan.add(body)
-                return self._reply(200, {'rules': server.plan.rules()})
-            if method == 'DELETE':
-                server.plan.clear()
-                return self._reply(200, {'rules': []})
-            if method == 'GET':
-                return self._reply(200, {'rules': server.plan.rules(),
-                                         'fired': server.plan.fired})
-        if path == '/sim/sessions' and method == 'DELETE':
+        if path == '/_sim/sessions' and method == 'DELETE':
             server.expire_sessions()
             return self._reply(200, {})
-        if path == '/sim/requests' and method == 'GET':
-            return self._reply(200, {'requests': server.request_log})
         self._error(404, 'Unknown control path.')
 
     # -- Purity REST 2.x ---------------------------------------------------

@@ -91,8 +91,13 @@ class PureBackend(backend.Backend):
         return (name + common.UNMANAGED_SUFFIX)[-common.NAME_MAX:].lstrip('-')
 
     def request_counter(self, options):
-        # The simulator logs every API request at /sim/requests.
-        url = 'https://%s/sim/requests' % options['pure_target']
+        # The simulator logs every API request at /_sim/requests (the
+        # simulator kit's log); it keeps the last ones only, but numbers
+        # every request: the newest entry's seq is the count.
+        url = 'https://%s/_sim/requests' % options['pure_target']
         verify = options['driver_ssl_cert_path']
-        return lambda: len(requests.get(url, verify=verify,
-                                        timeout=30).json()['requests'])
+
+        def count():
+            entries = requests.get(url, verify=verify, timeout=30).json()
+            return entries[-1]['seq'] if entries else 0
+        return count

@@ -70,7 +70,7 @@ class FlashArraySimulator(conformance.ArrayUnderTest):
         return [self.sim.api_token]
 
     def inject_fault(self, rule):
-        self.sim.server.plan.add(rule)
+        self.sim.server.surface.plan.add(rule)
 
     def fc_target_wwpns(self):
         return {p['wwn'].replace(':', '').lower()

@@ -97,7 +97,7 @@ class _SeedOperations:
 
     def test_failed_grow_of_a_clone_leaves_nothing(self):
         source = self.create_volume()
-        self.sim.server.plan.add(faults.FaultRule(
+        self.sim.server.surface.plan.add(faults.FaultRule(
             r'^PATCH /api/2\.\d+/volumes$', faults.FAIL, status=400,
             message='Volume limit reached.'))
         clone = self.volume(size=2)
@@ -108,7 +108,7 @@ class _SeedOperations:
         self.assertEqual({source.provider_id}, set(self.array.volumes))
 
     def test_lost_create_reply_gives_one_volume_and_success(self):
-        self.sim.server.plan.add(faults.FaultRule(
+        self.sim.server.surface.plan.add(faults.FaultRule(
             r'^POST /api/2\.\d+/volumes$', faults.LOSE_RESPONSE))
         volume = self.create_volume()
         self.assertEqual(['volume-%s-cinder' % volume.id],
@@ -117,7 +117,7 @@ class _SeedOperations:
                          volume.provider_location)
 
     def test_failed_create_leaves_no_orphan_and_names_the_volume(self):
-        self.sim.server.plan.add(faults.FaultRule(
+        self.sim.server.surface.plan.add(faults.FaultRule(
             r'^POST /api/2\.\d+/volumes$', faults.DROP))
         volume = self.volume()
         exc = self.assertRaises(common.PureDriverException,
@@ -243,7 +243,7 @@ class _SeedOperations:
         self.assertEqual(2 * GiB, self.array_volume(volume)['provisioned'])
 
     def test_busy_array_is_waited_for(self):
-        self.sim.server.plan.add(faults.FaultRule(
+        self.sim.server.surface.plan.add(faults.FaultRule(
             r'^POST /api/2\.\d+/volumes$', faults.FAIL, status=503,
             message='Server is busy', count=2))
         volume = self.create_volume()

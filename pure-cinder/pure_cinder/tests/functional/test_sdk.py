@@ -488,10 +488,10 @@ class QueryTest(SDKTestBase):
 
     def test_the_sdk_iterator_follows_every_page(self):
         self.sim.server.page_size = 2
-        before = self.sim.server.request_log.count('GET /api/2.36/volumes')
+        before = self.sim.server.request_count('GET /api/2.36/volumes')
         self.assertEqual(VOLUMES, sorted(self.names(
             self.client.get_volumes())))
-        self.assertEqual(3, self.sim.server.request_log.count(
+        self.assertEqual(3, self.sim.server.request_count(
             'GET /api/2.36/volumes') - before)
         # Sorted lists page by offset (no token), in order.
         self.assertEqual(sorted(VOLUMES, reverse=True), self.names(

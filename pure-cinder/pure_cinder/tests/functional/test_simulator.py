@@ -16,6 +16,7 @@ import subprocess
 import sys
 
 import fixtures
+import requests
 import testtools
 
 from common_testing import faults
@@ -122,7 +123,7 @@ class SimulatorThroughClientTest(testtools.TestCase):
         names = sorted(v['name'] for v in self.client.list('volumes'))
         self.assertEqual(['v0', 'v1', 'v2', 'v3', 'v4'], names)
         self.assertGreaterEqual(
-            self.sim.server.request_log.count('GET /api/2.36/volumes'), 3)
+            self.sim.server.request_count('GET /api/2.36/volumes'), 3)
 
     def test_expired_session_is_renewed(self):
         self.client.get_array()
@@ -130,14 +131,35 @@ class SimulatorThroughClientTest(testtools.TestCase):
         self.assertEqual('sim-fa', self.client.get_array()['name'])
 
     def test_injected_busy_reply_is_retried(self):
-        self.sim.server.plan.add(faults.FaultRule(
+        self.sim.server.surface.plan.add(faults.FaultRule(
             r'^GET /api/2\.\d+/arrays$', faults.FAIL, status=429,
             message='Too many requests', count=2))
         self.assertEqual('sim-fa', self.client.get_array()['name'])
-        self.assertEqual(2, len(self.sim.server.plan.fired))
+        self.assertEqual(2, len(self.sim.server.surface.plan.fired))
+
+    def test_control_urls_are_the_simulator_kits(self):
+        control = 'https://%s/_sim/' % self.sim.target
+        added = requests.post(control + 'faults', verify=self.sim.ca_path,
+                              timeout=10, json={
+                                  'match': r'^GET /api/2\.\d+/arrays$',
+                                  'action': 'fail', 'status': 503,
+                                  'message': 'busy'})
+        self.assertEqual(200, added.status_code, added.text)
+        self.assertEqual('sim-fa', self.client.get_array()['name'])
+        log = requests.get(control + 'requests', verify=self.sim.ca_path,
+                           timeout=10).json()
+        arrays = [e for e in log if e['operation'].endswith('/arrays')]
+        self.assertEqual([503, 200], [e['status'] for e in arrays])
+        self.assertTrue(all(e['duration_ms'] >= 0 for e in arrays))
+        cleared = requests.delete(control + 'faults',
+                                  verify=self.sim.ca_path, timeout=10)
+        self.assertEqual([], cleared.json())
+        self.assertEqual(404, requests.get(
+            'https://%s/sim/faults' % self.sim.target,
+            verify=self.sim.ca_path, timeout=10).status_code)
 
     def test_lost_create_response_is_connection_lost(self):
-        self.sim.server.plan.add(faults.FaultRule(
+        self.sim.server.surface.plan.add(faults.FaultRule(
             r'^POST /api/2\.\d+/volumes$', faults.LOSE_RESPONSE))
         self.assertRaises(client.ConnectionLost, self.client.create_volume,
                           'v1', provisioned=GiB)

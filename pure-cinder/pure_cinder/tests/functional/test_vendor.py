@@ -96,14 +96,14 @@ class FaultsTest(base.DriverAgainstSimulator):
 
     def test_reset_connection_on_a_read_is_retried(self):
         volume = self.create_volume()
-        self.sim.server.plan.add(faults.FaultRule(
+        self.sim.server.surface.plan.add(faults.FaultRule(
             r'^GET /api/2\.\d+/connections$', faults.DROP))
         self.driver.delete_volume(volume)
         self.assertTrue(self.array_volume(volume)['destroyed'])
 
     def test_lost_snapshot_reply_resolves_to_the_snapshot(self):
         volume = self.create_volume()
-        self.sim.server.plan.add(faults.FaultRule(
+        self.sim.server.surface.plan.add(faults.FaultRule(
             r'^POST /api/2\.\d+/volume-snapshots$', faults.LOSE_RESPONSE))
         snapshot = self.snapshot(volume)
         update = self.driver.create_snapshot(snapshot)
@@ -117,7 +117,7 @@ class FaultsTest(base.DriverAgainstSimulator):
         self.assertEqual(5, len(self.array.volumes))
 
     def test_busy_for_too_long_is_a_clear_error(self):
-        self.sim.server.plan.add(faults.FaultRule(
+        self.sim.server.surface.plan.add(faults.FaultRule(
             r'^POST /api/2\.\d+/volumes$', faults.FAIL, status=429,
             message='Too many requests', count=None))
         exc = self.assertRaises(common.PureDriverException,
@@ -127,7 +127,7 @@ class FaultsTest(base.DriverAgainstSimulator):
 
     def test_failed_connect_removes_the_host_it_created(self):
         volume = self.create_volume()
-        self.sim.server.plan.add(faults.FaultRule(
+        self.sim.server.surface.plan.add(faults.FaultRule(
             r'^POST /api/2\.\d+/connections$', faults.FAIL, status=400,
             message='Connection limit reached.'))
         self.assertRaises(common.PureDriverException,
@@ -259,11 +259,11 @@ class ShortSessionTest(base.DriverAgainstSimulator):
 
     def test_expired_sessions_are_renewed_transparently(self):
         volume = self.create_volume()
-        logins_before = self.sim.server.request_log.count(
+        logins_before = self.sim.server.request_count(
             'POST /api/2.36/login')
         time.sleep(0.5)
         self.driver.extend_volume(volume, 2)
         self.assertEqual(2 * GiB, self.array_volume(volume)['provisioned'])
         self.assertEqual(logins_before + 1,
-                         self.sim.server.request_log.count(
+                         self.sim.server.request_count(
                              'POST /api/2.36/login'))

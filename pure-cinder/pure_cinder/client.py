@@ -96,7 +96,7 @@ class LimitReached(PureError):
 
 
 # Order matters: the first matching substring decides (Purity answers 400
-# for all of these; the message is the only signal).  Reference 1.7.
+# for all of these; the message is the only signal): protocol.rst P-5.
 MESSAGE_CLASSES = (
     ('limit reached', LimitReached),
     ('has been destroyed', Destroyed),
@@ -448,7 +448,7 @@ class FlashArrayClient:
 
 
 def _encode_params(params):
-    """Lists are sent as CSV (reference 1.4)."""
+    """Lists are sent comma separated (protocol.rst P-10)."""
     if not params:
         return None
     return {key: ','.join(value) if isinstance(value, (list, tuple))

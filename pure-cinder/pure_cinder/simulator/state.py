@@ -12,7 +12,7 @@
 """The simulated FlashArray: objects, Purity's rules and real data files.
 
 Every rule answers with Purity's own status (400 for "not found" and for
-"conflict" alike) and message strings (reference 1.7), so the driver's
+"conflict" alike) and message strings (protocol.rst P-5), so the driver's
 substring matching is exercised exactly as against a real array.
 """
 

@@ -65,8 +65,8 @@ def _connector(section, protocol, number):
 
 
 def _pure_state(options):
-    """The Pure simulator's whole state (its /sim/state control URL)."""
-    reply = requests.get('https://%s/sim/state' % options['pure_target'],
+    """The Pure simulator's whole state (its /_sim/state control URL)."""
+    reply = requests.get('https://%s/_sim/state' % options['pure_target'],
                          verify=options['driver_ssl_cert_path'], timeout=30)
     reply.raise_for_status()
     return reply.json()

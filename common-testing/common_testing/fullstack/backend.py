@@ -27,6 +27,8 @@ import select
 import shutil
 import sys
 
+import requests
+
 from common_testing.fullstack import processes
 
 START_TIMEOUT = 60
@@ -98,3 +100,18 @@ class Backend(object):
 
     def available(self):
         return importlib.util.find_spec(self.package) is not None
+
+
+def request_log_counter(url, **request_args):
+    """A Backend.request_counter over a simulator's ``/_sim/requests`` log.
+
+    The kit's request log keeps only the newest entries but numbers every
+    request, so the newest entry's ``seq`` is the count so far.
+    ``request_args`` go to requests.get (verify=, auth=).
+    """
+    def count():
+        reply = requests.get(url, timeout=30, **request_args)
+        reply.raise_for_status()
+        entries = reply.json()
+        return entries[-1]['seq'] if entries else 0
+    return count

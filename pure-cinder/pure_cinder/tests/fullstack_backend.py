@@ -21,8 +21,6 @@ import select
 import subprocess
 import sys
 
-import requests
-
 from common_testing.fullstack import backend
 from common_testing.fullstack import processes
 from common_testing import tls
@@ -91,13 +89,6 @@ class PureBackend(backend.Backend):
         return (name + common.UNMANAGED_SUFFIX)[-common.NAME_MAX:].lstrip('-')
 
     def request_counter(self, options):
-        # The simulator logs every API request at /_sim/requests (the
-        # simulator kit's log); it keeps the last ones only, but numbers
-        # every request: the newest entry's seq is the count.
-        url = 'https://%s/_sim/requests' % options['pure_target']
-        verify = options['driver_ssl_cert_path']
-
-        def count():
-            entries = requests.get(url, verify=verify, timeout=30).json()
-            return entries[-1]['seq'] if entries else 0
-        return count
+        return backend.request_log_counter(
+            'https://%s/_sim/requests' % options['pure_target'],
+            verify=options['driver_ssl_cert_path'])

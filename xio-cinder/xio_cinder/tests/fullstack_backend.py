@@ -23,11 +23,6 @@ import requests
 
 from common_testing.fullstack import backend
 
-# A rule that never fires (nth far away) whose ``seen`` counter counts
-# every request the simulator handles.
-COUNTING_RULE = {'match': '.', 'action': 'delay', 'nth': 10 ** 9,
-                 'count': 1, 'seconds': 0.0}
-
 
 class XIOBackend(backend.Backend):
 
@@ -68,17 +63,6 @@ class XIOBackend(backend.Backend):
         return sorted(response.json()['volumes'])
 
     def request_counter(self, options):
-        # The simulator counts requests in a fault rule's ``seen``.
         state_url, auth = self._control
-        url = state_url.rsplit('/', 1)[0] + '/faults'
-        rules = requests.get(url, auth=auth, timeout=30).json()
-        if COUNTING_RULE not in [
-                {k: r[k] for k in COUNTING_RULE} for r in rules]:
-            requests.post(url, json=COUNTING_RULE, auth=auth,
-                          timeout=30).raise_for_status()
-
-        def count():
-            for rule in requests.get(url, auth=auth, timeout=30).json():
-                if {k: rule[k] for k in COUNTING_RULE} == COUNTING_RULE:
-                    return rule['seen']
-        return count
+        return backend.request_log_counter(
+            state_url.rsplit('/', 1)[0] + '/requests', auth=auth)

@@ -31,6 +31,14 @@ cinder-volume does (driver_loader), fails on a secret in any log record
 (logcheck), works with cinder Volume/Snapshot objects, attaches iSCSI
 volumes for real (initiator, data) and ends by checking that the array holds
 nothing cinder does not know about.
+
+It is the one home of the behaviour every vendor shares (issue 15): cinder's
+interface compliance, setup errors (an unreachable array, refused
+credentials, bad option values named in the error), idempotent deletes and
+no orphans after a failed or half-answered create.  Vendor suites keep only
+their vendor's behaviour; a vendor states its cases through the hooks of
+:class:`ArrayUnderTest` (``bad_option_values``, ``create_volume_failures``,
+``error_class``, ...), each with a default that asks nothing more.
 """
 
 import abc
@@ -41,6 +49,7 @@ import uuid
 
 import ddt
 import fixtures
+from oslo_utils import importutils
 
 from common_testing import data
 from common_testing import driver_loader
@@ -73,6 +82,29 @@ class ArrayUnderTest(abc.ABC):
     credentials_error_words = ('auth', 'login', 'credential', 'password',
                                'user', 'denied', 'permission', 'session',
                                'token', '401', '403')
+
+    #: The CI_WIKI_NAME the driver class must declare (None: any name).
+    ci_wiki_name = None
+
+    #: Option values the driver must refuse at setup, as (option, value)
+    #: pairs merged over :meth:`backend_options`: do_setup or
+    #: check_for_setup_error raises cinder's InvalidConfigurationValue
+    #: naming the option.  Each pair is a test of its own.
+    bad_option_values = ()
+
+    #: The cinder exception class (a name in cinder.exception) the driver
+    #: raises when the array cannot be reached, refuses its credentials or
+    #: fails a request.
+    error_class = 'CinderException'
+
+    #: Whether the error about refused credentials names the option that
+    #: holds them (a key of :meth:`refused_credentials_options`).
+    credentials_error_names_option = False
+
+    #: Faults (common_testing.faults actions) on
+    #: :attr:`create_volume_request` that create_volume must report as a
+    #: failure leaving nothing on the array.  Each is a test of its own.
+    create_volume_failures = (faults.FAIL,)
 
     @abc.abstractmethod
     def start(self, test):
@@ -208,6 +240,23 @@ REQUIRED_STATS = ('volume_backend_name', 'vendor_name', 'driver_version',
                   'storage_protocol')
 
 
+def cinder_option_names():
+    """The names of the options cinder itself gives every backend section.
+
+    cinder-volume, the generic driver code and the san base class read
+    them; a driver declares only its own (get_driver_options).
+    """
+    from cinder.volume import driver
+    from cinder.volume.drivers.san import san
+    from cinder.volume import manager
+    groups = (driver.volume_opts, driver.iser_opts, driver.nvmeof_opts,
+              driver.nvmet_opts, driver.scst_opts, driver.backup_opts,
+              driver.image_opts, driver.fqdn_opts,
+              manager.volume_manager_opts, manager.volume_backend_opts,
+              san.san_opts)
+    return {opt.name for group in groups for opt in group}
+
+
 def apply_model_update(obj, update):
     """Set what a driver's model update returns, as the manager would."""
     for key, value in (update or {}).items():
@@ -285,10 +334,30 @@ class ConformanceTests:
         # FC classes: no image copy scenarios (a None attribute is not
         # collected as a test).
         array_class = getattr(cls, 'array_class', None)
-        if array_class is not None and array_class.storage_protocol == 'FC':
+        if array_class is None:
+            return
+        if array_class.storage_protocol == 'FC':
             for name in dir(cls):
                 if name.startswith(cls.DATA_PATH_ONLY):
                     setattr(cls, name, None)
+        # One test per case the vendor's array names (ddt needs its data
+        # when this module is read; these come with the subclass).
+        for index, (option, value) in enumerate(
+                array_class.bad_option_values, 1):
+            cls._add_case('test_bad_option_value_is_named_%d_%s'
+                          % (index, option),
+                          cls._check_bad_option_value, option, value)
+        for action in array_class.create_volume_failures:
+            cls._add_case('test_failed_create_leaves_no_orphan_%s' % action,
+                          cls._check_failed_create, action)
+
+    @classmethod
+    def _add_case(cls, name, check, *args):
+        def test(self):
+            check(self, *args)
+        test.__name__ = name
+        test.__doc__ = check.__doc__
+        setattr(cls, name, test)
 
     def setUp(self):
         super().setUp()
@@ -580,18 +649,60 @@ class ConformanceTests:
             list(pool.map(self.driver.delete_volume, volumes))
         self.assertEqual(before, self.array_volumes())
 
-    @ddt.data('volume', 'snapshot')
+    @ddt.data('volume', 'snapshot', 'unknown-volume', 'unknown-snapshot')
     def test_delete_of_an_object_already_gone_succeeds(self, kind):
-        volume = self.create_volume()
-        if kind == 'snapshot':
+        # cinder retries a delete whose first attempt it did not see end,
+        # and deletes objects whose create failed before reaching the
+        # array: both must succeed and change nothing.
+        before = self.array.inventory()
+        if kind == 'unknown-volume':
+            self.driver.delete_volume(self.new_volume())
+        elif kind == 'unknown-snapshot':
+            volume = self.create_volume()
+            before = self.array.inventory()
+            self.driver.delete_snapshot(snapshot_object(self.context,
+                                                        volume))
+        elif kind == 'snapshot':
+            volume = self.create_volume()
+            before = self.array.inventory()
             snapshot = self.create_snapshot(volume)
             self.driver.delete_snapshot(snapshot)
             self.driver.delete_snapshot(snapshot)
         else:
+            volume = self.create_volume()
             self.driver.delete_volume(volume)
             self.driver.delete_volume(volume)
-        # Never created on the array at all:
-        self.driver.delete_volume(self.new_volume())
+        self.assertEqual(before, self.array.inventory())
+
+    def test_interface_compliance(self):
+        # What cinder's own compliance test (cinder/tests/compliance) and
+        # its driver list require of an in-tree driver, for our class.
+        from cinder.interface import util
+        from cinder.interface import volume_driver
+        path = self.array.backend_options()['volume_driver']
+        importutils.import_class(path)
+        registered = [info for info in util.get_volume_drivers()
+                      if info.class_fqn == path]
+        self.assertEqual(1, len(registered),
+                         '%s is not registered with '
+                         '@interface.volumedriver' % path)
+        info = registered[0]
+        self.assertTrue(issubclass(info.cls, volume_driver.VolumeDriverCore),
+                        '%s lacks methods of VolumeDriverCore' % path)
+        self.assertTrue(info.version, 'no VERSION')
+        self.assertTrue(info.ci_wiki_name, 'no CI_WIKI_NAME')
+        if self.array.ci_wiki_name is not None:
+            self.assertEqual(self.array.ci_wiki_name, info.ci_wiki_name)
+        self.assertEqual(info.version, self.driver.get_volume_stats(
+            refresh=True)['driver_version'])
+        # Every option of the backend section is the driver's own
+        # (declared, so that cinder's sample config and option lists show
+        # it) or one cinder gives every backend.
+        declared = {opt.name for opt in info.driver_options}
+        self.assertEqual(set(), set(self.array.backend_options()) -
+                         declared - cinder_option_names(),
+                         'options of the backend section that %s does '
+                         'not declare in get_driver_options' % path)
 
     def test_stats_match_the_array_pools(self):
         stats = self.driver.get_volume_stats(refresh=True)
@@ -623,24 +734,42 @@ class ConformanceTests:
         self.assertIsNotNone(error, 'the driver did not report the fault')
         return error
 
+    def _check_bad_option_value(self, option, value):
+        """A bad option value fails setup with an error naming it."""
+        loaded = self.load_driver(setup=False, **{option: value})
+        from cinder import exception
+        error = self.assertRaises(exception.InvalidConfigurationValue,
+                                  loaded.init_host)
+        self.assertIn(option, str(error))
+
     def test_unreachable_array_gives_a_clear_error(self):
+        from cinder import exception
         self.check_leftovers = False   # nothing to look at any more
         self.array.make_unreachable()
         error = self._assert_setup_fails()
+        self.assertIsInstance(error, getattr(exception,
+                                             self.array.error_class))
         address = self.array.address()
         if address:
             self.assertIn(str(address), str(error))
 
     def test_refused_credentials_give_a_clear_error(self):
+        from cinder import exception
         overrides = self.array.refused_credentials_options()
         for value in overrides.values():
             if isinstance(value, str):
                 self.logs.add_secret(value)
         error = self._assert_setup_fails(overrides)
+        self.assertIsInstance(error, getattr(exception,
+                                             self.array.error_class))
         text = str(error).lower()
         self.assertTrue(
             any(word in text for word in self.array.credentials_error_words),
             'error does not say the credentials were refused: %s' % error)
+        if self.array.credentials_error_names_option:
+            self.assertTrue(any(option in str(error) for option in overrides),
+                            'error names none of %s: %s'
+                            % (sorted(overrides), error))
 
     @ddt.data('raw', 'qcow2')
     def test_copy_image_to_volume(self, disk_format):
@@ -671,18 +800,27 @@ class ConformanceTests:
             data.check_pattern(image_service.path(image['id']), 'to-image',
                                offsets=self._written['to-image'])
 
-    @ddt.data(faults.FAIL, faults.LOSE_RESPONSE)
-    def test_failed_create_leaves_no_orphan(self, action):
+    def _check_failed_create(self, action):
+        """A create that fails on the array leaves nothing there."""
         self.driver   # noqa: set up before the fault is armed
         before = self.array_volumes()
         self.array.inject_fault(faults.FaultRule(
             self.array.create_volume_request, action))
         volume = self.new_volume()
-        try:
-            self.driver.create_volume(volume)
-        except Exception:
-            # cinder puts the volume in error; nothing may remain.
-            self.assertEqual(before, self.array_volumes())
-        else:
-            self.addCleanup(self.driver.delete_volume, volume)
-            self.assertEqual(1, len(self.array_volumes() - before))
+        # cinder puts the volume in error and deletes it later; nothing may
+        # remain meanwhile.
+        from cinder import exception
+        self.assertRaises(getattr(exception, self.array.error_class),
+                          self.driver.create_volume, volume)
+        self.assertEqual(before, self.array_volumes())
+
+    def test_lost_create_reply_gives_one_volume(self):
+        # The array made the volume but its reply was lost: the driver
+        # finds it and succeeds, so the volume cinder deletes later is the
+        # one on the array (the leftover check proves it went).
+        self.driver   # noqa: set up before the fault is armed
+        before = self.array_volumes()
+        self.array.inject_fault(faults.FaultRule(
+            self.array.create_volume_request, faults.LOSE_RESPONSE))
+        self.create_volume()
+        self.assertEqual(1, len(self.array_volumes() - before))

@@ -25,6 +25,9 @@ class ReferenceArrayUnderTest(conformance.ArrayUnderTest):
     storage_protocol = 'iSCSI'
     volume_kind = 'volume'
     create_volume_request = r'^POST /api/volumes$'
+    ci_wiki_name = 'common-testing-reference'
+    bad_option_values = (('reference_password', ''),)
+    error_class = 'VolumeBackendAPIException'
 
     #: Class path of the driver class to load (broken subclasses in the
     #: kit's tests replace it).

@@ -30,6 +30,10 @@ class ISESimulator(conformance.ArrayUnderTest):
     storage_protocol = 'iSCSI'
     volume_kind = 'volume'
     raid_level = 1
+    ci_wiki_name = 'X-IO_ISE_CI'
+    error_class = 'VolumeBackendAPIException'
+    credentials_error_names_option = True
+    bad_option_values = (('san_password', ''),)
 
     def start(self, test):
         self.sim = test.useFixture(fixtures.Simulator(
@@ -76,6 +80,10 @@ class ISESimulator(conformance.ArrayUnderTest):
                  'free_capacity_gb': int(
                      (pool['capacity_gb'] - pool['used_raw_gb']) / factor)}
                 for name, pool in self.sim.state()['pools'].items()]
+
+    def address(self):
+        # The first controller the driver tries (san_ip and its port).
+        return self.sim.controllers[0]
 
     def make_unreachable(self):
         self.sim.stop_controllers()

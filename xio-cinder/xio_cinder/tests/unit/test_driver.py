@@ -23,8 +23,6 @@ import uuid
 from cinder import context as cinder_context
 from cinder import coordination
 from cinder import exception
-from cinder.interface import util as interface_util
-from cinder.interface import volume_driver
 from cinder import objects
 from cinder.tests.unit import fake_volume
 from common_testing import driver_loader
@@ -94,15 +92,6 @@ class DriverTest(test_base.TestCase):
         volume = self.volume(volume_type_id=vtype.id)
         volume.volume_type = vtype
         return volume
-
-    def test_compliance(self):
-        for cls in (iscsi.XIOISCSIDriver, fc.XIOFCDriver):
-            self.assertTrue(issubclass(cls, volume_driver.VolumeDriverCore))
-            info = interface_util.DriverInfo(cls)
-            self.assertEqual('X-IO_ISE_CI', info.ci_wiki_name)
-            self.assertEqual(common.XIOBaseVolumeDriver.VERSION, info.version)
-            names = {o.name for o in info.driver_options}
-            self.assertIn('ise_raid_level', names)
 
     def test_create_volume_uses_defaults_and_scheduler_pool(self):
         self.driver._pool_ids = {'Pool 1': 3}

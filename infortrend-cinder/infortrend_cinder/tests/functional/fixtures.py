@@ -46,6 +46,11 @@ class SimulatedArray(conformance.ArrayUnderTest):
     transport = 'local'
     model = 'R'
     create_volume_request = r'^create part '
+    ci_wiki_name = 'Infortrend_Storage_CI'
+    error_class = 'VolumeBackendAPIException'
+    bad_option_values = (('infortrend_pools_name', ['LV-9']),
+                         ('infortrend_slots_a_channels_id', ['x']),
+                         ('infortrend_slots_a_channels_id', ['1', 'a']))
     #: tgtd's portal port; None: a free one.  cinder's in-tree driver
     #: always gives port 3260 for the portals of show net.
     tgt_port = None

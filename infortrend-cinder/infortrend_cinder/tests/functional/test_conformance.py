@@ -13,7 +13,6 @@
 
 from cinder import objects
 from common_testing import conformance
-import ddt
 
 from infortrend_cinder.tests import base
 from infortrend_cinder.tests.functional import fixtures as sim
@@ -23,8 +22,8 @@ from infortrend_cinder.tests.functional import fixtures as sim
 objects.register_all()
 
 
-class SessionCleanup(object):
-    """End each loaded driver's raidcmd session with the test."""
+class InfortrendConformance(conformance.ConformanceTests):
+    """The suite; each loaded driver's raidcmd session ends with the test."""
 
     def load_driver(self, setup=True, **overrides):
         loaded = super().load_driver(setup=setup, **overrides)
@@ -32,25 +31,17 @@ class SessionCleanup(object):
         return loaded
 
 
-@ddt.ddt
-class ISCSILocalConformanceTest(SessionCleanup, conformance.ConformanceTests,
-                                base.TestCase):
+class ISCSILocalConformanceTest(InfortrendConformance, base.TestCase):
     array_class = sim.SimulatedArray
 
 
-@ddt.ddt
-class FCLocalConformanceTest(SessionCleanup, conformance.ConformanceTests,
-                             base.TestCase):
+class FCLocalConformanceTest(InfortrendConformance, base.TestCase):
     array_class = sim.SimulatedFCArray
 
 
-@ddt.ddt
-class ISCSISSHConformanceTest(SessionCleanup, conformance.ConformanceTests,
-                              base.TestCase):
+class ISCSISSHConformanceTest(InfortrendConformance, base.TestCase):
     array_class = sim.SimulatedArraySSH
 
 
-@ddt.ddt
-class FCSSHConformanceTest(SessionCleanup, conformance.ConformanceTests,
-                           base.TestCase):
+class FCSSHConformanceTest(InfortrendConformance, base.TestCase):
     array_class = sim.SimulatedFCArraySSH

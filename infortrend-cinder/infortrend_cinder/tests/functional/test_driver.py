@@ -161,13 +161,6 @@ class FaultsTest(DriverTestBase):
         self.assertIn(self.array.san_ip, str(exc))
         self.assertIn('lost', str(exc))
 
-    def test_lost_create_response_leaves_exactly_one_partition(self):
-        driver = self.load()
-        self.fault('^create part', 'lose_response')
-        volume = self.create(driver)
-        names = [p['name'] for p in self.array.read()['parts'].values()]
-        self.assertEqual([volume.id], names)
-
     def test_spinner_noise_is_tolerated(self):
         driver = self.load()
         self.array.update(spinner=True)
@@ -184,17 +177,6 @@ class FaultsTest(DriverTestBase):
         self.assertRaises(exception.VolumeBackendAPIException,
                           driver.create_cloned_volume, self.volume(), source)
         self.assertEqual(before, self.array.inventory())
-
-    def test_missing_pool_names_the_option(self):
-        exc = self.setup_error(exception.InvalidConfigurationValue,
-                               infortrend_pools_name=['LV-9'])
-        self.assertIn('infortrend_pools_name', str(exc))
-
-    @ddt.data(['x'], ['1', 'a'])
-    def test_bad_channel_ids_name_the_option(self, value):
-        exc = self.setup_error(exception.InvalidConfigurationValue,
-                               infortrend_slots_a_channels_id=value)
-        self.assertIn('infortrend_slots_a_channels_id', str(exc))
 
 
 @ddt.ddt
@@ -531,18 +513,6 @@ class TieringTest(DriverTestBase):
         self.create(driver, pool='LV-1', volume_type=spec)
         part = list(self.array.read()['parts'].values())[0]
         self.assertEqual(int(1024 * 0.2), part['min'])
-
-
-class ComplianceTest(base.TestCase):
-
-    def test_both_classes_pass_cinder_compliance(self):
-        from cinder.interface import volume_driver
-        from infortrend_cinder import fc
-        from infortrend_cinder import iscsi
-        for cls in (iscsi.InfortrendCLIISCSIDriver, fc.InfortrendCLIFCDriver):
-            self.assertTrue(issubclass(cls, volume_driver.VolumeDriverCore))
-            self.assertEqual('Infortrend_Storage_CI', cls.CI_WIKI_NAME)
-            self.assertTrue(cls.VERSION)
 
 
 class ImageCopyTest(DriverTestBase):

@@ -20,6 +20,7 @@ import contextlib
 import os
 
 from common_testing import conformance
+from common_testing import faults
 import ddt
 from os_brick.initiator import connector as brick_connector
 
@@ -33,6 +34,11 @@ class VbsArray(conformance.ArrayUnderTest):
     storage_protocol = 'StorageHypervisor'
     volume_kind = 'volume'
     create_volume_request = '^CREATE_VOLUME_REQ '
+    error_class = 'VolumeBackendAPIException'
+    bad_option_values = (('huawei_sds_pools', ['404']),
+                         ('huawei_sds_vbs_addresses', []))
+    # A connection closed without a reply fails the create too.
+    create_volume_failures = (faults.FAIL, faults.DROP)
 
     def start(self, test):
         self.vbs = test.useFixture(vbs_fixtures.VbsSimulatorFixture())

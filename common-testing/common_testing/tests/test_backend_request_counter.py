@@ -11,15 +11,14 @@
 # under the License.
 """The full-stack backends' request counter over a simulator's request log."""
 
-import testtools
-
 from common_testing.fullstack import backend
 from common_testing import net
 from common_testing.simkit import control
 from common_testing.simkit import faults
+from common_testing.tests import base
 
 
-class RequestLogCounterTest(testtools.TestCase):
+class RequestLogCounterTest(base.TestCase):
 
     def setUp(self):
         super().setUp()

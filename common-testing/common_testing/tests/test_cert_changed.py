@@ -15,10 +15,10 @@ import os
 import subprocess
 
 import fixtures
-import testtools
 
 from common_testing.cert import changed
 from common_testing.cert import report
+from common_testing.tests import base
 
 TOX_INI = """[tox]
 envlist = acme-cinder
@@ -50,7 +50,7 @@ Not run yet.
 """
 
 
-class TestWhyCertify(testtools.TestCase):
+class TestWhyCertify(base.TestCase):
 
     def git(self, *args):
         return subprocess.run(

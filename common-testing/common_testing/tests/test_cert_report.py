@@ -14,10 +14,10 @@ import datetime
 import io
 
 import subunit
-import testtools
 
 from common_testing.cert import report
 from common_testing.cert import skiplist
+from common_testing.tests import base
 
 T0 = datetime.datetime(2026, 11, 22, 4, 0, tzinfo=datetime.timezone.utc)
 
@@ -68,7 +68,7 @@ def _summary(tests):
                           commit='0123456789ab')
 
 
-class TestParse(testtools.TestCase):
+class TestParse(base.TestCase):
 
     def test_statuses_reasons_and_durations(self):
         results = {r.name: r for r in report.parse(_stream(TESTS
@@ -87,7 +87,7 @@ class TestParse(testtools.TestCase):
                          (skipped.status, skipped.reason))
 
 
-class TestSummary(testtools.TestCase):
+class TestSummary(base.TestCase):
 
     def test_counts_and_reasons(self):
         summary = _summary(TESTS)
@@ -104,7 +104,7 @@ class TestSummary(testtools.TestCase):
         self.assertFalse(_summary([]).ok)
 
 
-class TestOutputs(testtools.TestCase):
+class TestOutputs(base.TestCase):
 
     def test_text_report_lists_failures_skips_and_exclusions(self):
         text = report.text_report(_summary(TESTS + [FAILURE]))
@@ -145,7 +145,7 @@ class TestOutputs(testtools.TestCase):
         self.assertIn('.. begin certification: pure-fc', str(error))
 
 
-class TestCertifiedCommit(testtools.TestCase):
+class TestCertifiedCommit(base.TestCase):
 
     def _readme(self, table):
         return ('Intro\n\n.. begin certification: ise-iscsi\n\n%s\n'
@@ -174,7 +174,7 @@ class TestCertifiedCommit(testtools.TestCase):
         self.assertIsNone(report.certified_commit(readme, 'ise-fc'))
 
 
-class TestSkipContext(testtools.TestCase):
+class TestSkipContext(base.TestCase):
 
     def test_known_reasons_say_why_they_hold(self):
         self.assertIn('no Nova or Neutron', report.skip_context(

@@ -22,11 +22,11 @@ import os
 import re
 
 import fixtures
-import testtools
 
 from common_testing.cert import __main__ as runner
 from common_testing.cert import changed
 from common_testing.cert import report
+from common_testing.tests import base
 from common_testing.tests import test_repo_plumbing
 
 REPO = test_repo_plumbing.REPO
@@ -44,7 +44,7 @@ def _table_value(table, item):
     return match.group(1) if match else None
 
 
-class TestPublishedResults(testtools.TestCase):
+class TestPublishedResults(base.TestCase):
 
     def test_every_backend_has_a_table_from_a_kept_run(self):
         backends = changed.backends(REPO)
@@ -82,7 +82,7 @@ class TestPublishedResults(testtools.TestCase):
                              % backend.name)
 
 
-class TestPublishResults(testtools.TestCase):
+class TestPublishResults(base.TestCase):
 
     def test_copies_report_and_table_under_the_backends_name(self):
         output = self.useFixture(fixtures.TempDir()).path

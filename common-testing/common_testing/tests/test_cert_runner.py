@@ -16,9 +16,9 @@ import subprocess
 import sys
 
 import fixtures
-import testtools
 
 from common_testing.cert import __main__ as runner
+from common_testing.tests import base
 
 
 class _Vendor(object):
@@ -27,7 +27,7 @@ class _Vendor(object):
         self.protocols = protocols or {}
 
 
-class TestRunnerHelpers(testtools.TestCase):
+class TestRunnerHelpers(base.TestCase):
 
     def test_every_launcher_backend_is_a_choice(self):
         # The backends come from the vendors' entry points; none is
@@ -56,7 +56,7 @@ class TestRunnerHelpers(testtools.TestCase):
         self.assertIsNone(runner._volume_name_format(vendor))
 
 
-class TestSourceCommit(testtools.TestCase):
+class TestSourceCommit(base.TestCase):
 
     def _git(self, *args):
         subprocess.run(['git', '-C', self.repo, '-c', 'user.name=t', '-c',
@@ -88,7 +88,7 @@ class TestSourceCommit(testtools.TestCase):
         self.assertIn('not a git checkout', runner.source_commit(plain))
 
 
-class TestDriverClass(testtools.TestCase):
+class TestDriverClass(base.TestCase):
 
     def test_imports_a_driver_needing_cinder_objects(self):
         # A fresh interpreter: in this one another test may have registered

@@ -13,12 +13,12 @@
 import os
 
 import fixtures
-import testtools
 
 from common_testing.cert import skiplist
+from common_testing.tests import base
 
 
-class TestParse(testtools.TestCase):
+class TestParse(base.TestCase):
 
     def test_entries_keep_regex_reason_and_line(self):
         skips = skiplist.parse(
@@ -54,7 +54,7 @@ class TestParse(testtools.TestCase):
                           'test_x  # see bug #12 for the reason\n')
 
 
-class TestFiles(testtools.TestCase):
+class TestFiles(base.TestCase):
 
     def setUp(self):
         super().setUp()

@@ -12,11 +12,11 @@
 
 import configparser
 
-import testtools
 
 from cinder.volume import driver as cinder_driver
 
 from common_testing.cert import tempest_conf
+from common_testing.tests import base
 
 
 class _Bare(cinder_driver.VolumeDriver):
@@ -46,7 +46,7 @@ def _parse(text):
     return parser
 
 
-class TestFromDriver(testtools.TestCase):
+class TestFromDriver(base.TestCase):
 
     def test_optional_features_follow_the_driver_class(self):
         bare = tempest_conf.from_driver(_Bare, POOL, 'ise-iscsi')
@@ -73,7 +73,7 @@ class TestFromDriver(testtools.TestCase):
         self.assertIn('b1', str(error))
 
 
-class TestRender(testtools.TestCase):
+class TestRender(base.TestCase):
 
     def test_backend_facts_reach_tempest(self):
         caps = tempest_conf.from_driver(

@@ -10,15 +10,14 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-import testtools
-
 from common_testing import cinderlib_backend
 from common_testing import driver_loader
 from common_testing import logcheck
+from common_testing.tests import base
 from common_testing.tests.reference import array
 
 
-class TestCinderlibBackend(testtools.TestCase):
+class TestCinderlibBackend(base.TestCase):
 
     def setUp(self):
         super().setUp()

@@ -14,14 +14,14 @@ import os
 import shutil
 
 import fixtures
-import testtools
 
 from common_testing import data
+from common_testing.tests import base
 
 MiB = 1024 * 1024
 
 
-class TestPattern(testtools.TestCase):
+class TestPattern(base.TestCase):
 
     def setUp(self):
         super().setUp()

@@ -14,13 +14,13 @@ import io
 from unittest import mock
 
 import fixtures
-import testtools
 
 from common_testing import demo
+from common_testing.tests import base
 from common_testing.tests import test_conformance
 
 
-class TestDemo(testtools.TestCase):
+class TestDemo(base.TestCase):
 
     def test_operation_names_come_from_test_names(self):
         test = mock.Mock()

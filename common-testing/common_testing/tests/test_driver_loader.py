@@ -13,9 +13,9 @@
 from cinder import exception
 import ddt
 from oslo_config import cfg
-import testtools
 
 from common_testing import driver_loader
+from common_testing.tests import base
 from common_testing.tests.reference import array
 from common_testing.tests.reference import driver
 
@@ -49,7 +49,7 @@ RECORDING = '%s.%s' % (__name__, RecordingDriver.__name__)
 
 
 @ddt.ddt
-class TestLoadedDriver(testtools.TestCase):
+class TestLoadedDriver(base.TestCase):
 
     def test_builds_the_driver_as_the_volume_manager_does(self):
         loaded = self.useFixture(driver_loader.LoadedDriver(

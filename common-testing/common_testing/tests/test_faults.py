@@ -15,13 +15,13 @@ import time
 from unittest import mock
 
 import ddt
-import testtools
 
 from common_testing import faults
+from common_testing.tests import base
 
 
 @ddt.ddt
-class TestFaultPlan(testtools.TestCase):
+class TestFaultPlan(base.TestCase):
 
     def _run(self, plan, key):
         """Handle one request the way a simulator does; returns its fate."""

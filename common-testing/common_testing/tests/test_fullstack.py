@@ -32,6 +32,7 @@ import common_testing.fullstack as fullstack_mod
 from common_testing.fullstack import demo
 from common_testing.fullstack import processes
 from common_testing.fullstack import stack as stack_mod
+from common_testing.tests import base
 
 TIMEOUT = 900     # seconds for bring-up, scenario and teardown
 # Every backend the demo shows; FULLSTACK_VENDORS overrides.
@@ -50,7 +51,7 @@ def _wanted_vendors():
             else DEFAULT_VENDORS)
 
 
-class TestProcessGroup(testtools.TestCase):
+class TestProcessGroup(base.TestCase):
     """Stopping stops the whole process group, children included."""
 
     def test_stop_all_kills_children_of_the_group(self):
@@ -84,7 +85,7 @@ class TestProcessGroup(testtools.TestCase):
         self.assertIn('bye', dead.log_tail())
 
 
-class TestConsoleProgress(testtools.TestCase):
+class TestConsoleProgress(base.TestCase):
 
     def test_timed_lines_and_sigterm_as_ctrl_c(self):
         import io
@@ -100,7 +101,7 @@ class TestConsoleProgress(testtools.TestCase):
                           signal.SIGTERM)
 
 
-class TestFailedStart(testtools.TestCase):
+class TestFailedStart(base.TestCase):
     """A stack that fails to start leaves no vhost, database or process."""
 
     def test_cleanup_after_a_failed_start(self):
@@ -127,7 +128,7 @@ class TestFailedStart(testtools.TestCase):
         self.assertNotIn(stack.run_id, vhosts)
 
 
-class TestBackendSelection(testtools.TestCase):
+class TestBackendSelection(base.TestCase):
     """``backends`` narrows cinder to some sections of the simulators."""
 
     def _stack(self, backends):
@@ -177,7 +178,7 @@ class TestBackendSelection(testtools.TestCase):
                                                'enabled_backends'))
 
 
-class FullStackTestCase(testtools.TestCase):
+class FullStackTestCase(base.TestCase):
     """Checks the wanted vendors, bounds the time, keeps a failed run.
 
     Subclasses set ``timeout``, ``run_dir_prefix`` and ``wanted_vendors``.

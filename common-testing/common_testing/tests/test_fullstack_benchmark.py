@@ -13,9 +13,8 @@
 
 import datetime
 
-import testtools
-
 from common_testing.fullstack import benchmark
+from common_testing.tests import base
 
 
 def _at(seconds):
@@ -23,7 +22,7 @@ def _at(seconds):
         seconds=seconds)
 
 
-class PercentileTest(testtools.TestCase):
+class PercentileTest(base.TestCase):
 
     def test_nearest_rank(self):
         values = list(range(1, 21))  # 1..20
@@ -39,7 +38,7 @@ class PercentileTest(testtools.TestCase):
         self.assertIsNone(benchmark.percentile([], 95))
 
 
-class ServiceSplitTest(testtools.TestCase):
+class ServiceSplitTest(base.TestCase):
 
     def test_split_from_timestamps(self):
         queue, service = benchmark.service_split([
@@ -58,7 +57,7 @@ class ServiceSplitTest(testtools.TestCase):
         self.assertEqual([3.0], service)
 
 
-class FormatTest(testtools.TestCase):
+class FormatTest(base.TestCase):
 
     def test_row_mean_and_p95_in_ms(self):
         line = benchmark.format_row('pure-iscsi', 4, 1.5,

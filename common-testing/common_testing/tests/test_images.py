@@ -15,16 +15,16 @@ import os
 
 import ddt
 import fixtures
-import testtools
 
 from common_testing import data
 from common_testing import images
+from common_testing.tests import base
 
 MiB = 1024 * 1024
 
 
 @ddt.ddt
-class TestLocalImageService(testtools.TestCase):
+class TestLocalImageService(base.TestCase):
 
     def setUp(self):
         super().setUp()

@@ -27,6 +27,7 @@ from common_testing import images
 from common_testing import initiator
 from common_testing import net
 from common_testing.simkit import process
+from common_testing.tests import base
 from common_testing import tgt
 
 TARGET = 'iqn.2026-11.org.cinder-backends.test:volume-a'
@@ -46,7 +47,7 @@ def pid_alive(pid):
     return process.pid_alive(pid)
 
 
-class IscsiTestCase(testtools.TestCase):
+class IscsiTestCase(base.TestCase):
     """A tgtd with helpers to export files as LUNs."""
 
     def setUp(self):

@@ -15,7 +15,7 @@ import configparser
 import os
 import re
 
-import testtools
+from common_testing.tests import base
 
 KIT_DIR = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -32,7 +32,7 @@ def name(requirement):
     return re.split(r'[<>=!~\[; ]', requirement, maxsplit=1)[0].lower()
 
 
-class TestKitRequirements(testtools.TestCase):
+class TestKitRequirements(base.TestCase):
 
     def read(self, filename):
         with open(os.path.join(KIT_DIR, filename)) as f:

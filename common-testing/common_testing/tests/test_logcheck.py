@@ -18,6 +18,7 @@ from oslo_log import log as oslo_logging
 import testtools
 
 from common_testing import logcheck
+from common_testing.tests import base
 
 SECRET = 'hunter2-Zq9'
 LOG = oslo_logging.getLogger('common_testing.tests.leaky_driver')
@@ -57,7 +58,7 @@ def _run_case(body, secrets=(SECRET,)):
 
 
 @ddt.ddt
-class TestSecretsNotLogged(testtools.TestCase):
+class TestSecretsNotLogged(base.TestCase):
 
     @ddt.data(_log_in_message, _log_in_args, _log_in_exception)
     def test_a_leak_fails_the_test(self, leak):

@@ -14,12 +14,11 @@ import ipaddress
 import os
 import socket
 
-import testtools
-
 from common_testing import net
+from common_testing.tests import base
 
 
-class TestFreePort(testtools.TestCase):
+class TestFreePort(base.TestCase):
 
     def test_port_can_be_listened_on(self):
         port = net.free_port()
@@ -36,7 +35,7 @@ class TestFreePort(testtools.TestCase):
             sock.bind((address, port))
 
 
-class TestPrivateLoopback(testtools.TestCase):
+class TestPrivateLoopback(base.TestCase):
 
     def test_is_loopback_outside_127_0(self):
         address = ipaddress.ip_address(net.private_loopback())

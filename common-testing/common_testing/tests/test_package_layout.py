@@ -18,14 +18,13 @@ which runs from the installed kit, could not find common_testing.fullstack.
 
 import os
 
-import testtools
-
 import common_testing
+from common_testing.tests import base
 
 PACKAGE_DIR = os.path.dirname(os.path.abspath(common_testing.__file__))
 
 
-class TestPackageLayout(testtools.TestCase):
+class TestPackageLayout(base.TestCase):
 
     def test_every_module_directory_is_a_regular_package(self):
         missing = []

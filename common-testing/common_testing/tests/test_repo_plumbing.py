@@ -24,7 +24,8 @@ import tarfile
 import zipfile
 
 import fixtures
-import testtools
+
+from common_testing.tests import base
 
 TOOLS = os.path.join('common-testing', 'tools')
 
@@ -147,7 +148,7 @@ def _metadata_version(raw):
     raise AssertionError('no Version in metadata')
 
 
-class PackageVersionTest(testtools.TestCase):
+class PackageVersionTest(base.TestCase):
 
     def setUp(self):
         super().setUp()
@@ -211,7 +212,7 @@ class PackageVersionTest(testtools.TestCase):
                          self.repo.version('a-pkg', PBR_VERSION='7.7.7'))
 
 
-class GenconfigTest(testtools.TestCase):
+class GenconfigTest(base.TestCase):
     """genconfig.py against a package whose options are oslo.log's."""
 
     def setUp(self):

@@ -14,10 +14,10 @@
 import os
 
 import fixtures
-import testtools
 
 from common_testing.simkit import export
 from common_testing.simkit import volumes
+from common_testing.tests import base
 
 IQN = 'iqn.2026-12.org.cinder-backends.test:simkit-a'
 OTHER = 'iqn.2026-12.org.cinder-backends.test:simkit-b'
@@ -25,7 +25,7 @@ HOST = 'iqn.2026-12.org.cinder-backends.test:host-a'
 MiB = 1024 * 1024
 
 
-class TestTgtExporter(testtools.TestCase):
+class TestTgtExporter(base.TestCase):
 
     def setUp(self):
         super().setUp()

@@ -16,15 +16,15 @@ import json
 import threading
 
 import requests
-import testtools
 
 from common_testing.simkit import control
 from common_testing.simkit import faults
+from common_testing.tests import base
 
 RULE = {'match': '^create', 'action': 'fail', 'status': 503}
 
 
-class TestControlSurface(testtools.TestCase):
+class TestControlSurface(base.TestCase):
 
     def setUp(self):
         super().setUp()
@@ -90,7 +90,7 @@ class TestControlSurface(testtools.TestCase):
                          self.surface.requests.entries()[0]['status'])
 
 
-class TestServeAndControlServer(testtools.TestCase):
+class TestServeAndControlServer(base.TestCase):
 
     def test_control_server_serves_the_same_urls(self):
         surface = faults.ControlSurface()

@@ -17,9 +17,8 @@ import subprocess
 import sys
 import textwrap
 
-import testtools
-
 from common_testing import simkit
+from common_testing.tests import base
 
 REFUSED = ('cinder', 'os_brick', 'oslotest', 'stestr', 'testtools', 'ddt')
 
@@ -40,7 +39,7 @@ PROBE = textwrap.dedent('''
 ''') % (REFUSED,)
 
 
-class TestSimkitImports(testtools.TestCase):
+class TestSimkitImports(base.TestCase):
 
     def test_every_simkit_module_imports_without_cinder(self):
         names = ['common_testing.simkit'] + [

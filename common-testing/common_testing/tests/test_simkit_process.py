@@ -16,9 +16,8 @@ import subprocess
 import sys
 import textwrap
 
-import testtools
-
 from common_testing.simkit import process
+from common_testing.tests import base
 
 
 def python(code):
@@ -27,7 +26,7 @@ def python(code):
                             stderr=subprocess.DEVNULL)
 
 
-class TestProcess(testtools.TestCase):
+class TestProcess(base.TestCase):
 
     def start(self, code):
         child = python(code)

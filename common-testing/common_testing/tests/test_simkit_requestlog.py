@@ -13,12 +13,11 @@
 
 import time
 
-import testtools
-
 from common_testing.simkit import requestlog
+from common_testing.tests import base
 
 
-class TestRequestLog(testtools.TestCase):
+class TestRequestLog(base.TestCase):
 
     def test_record_times_the_request_and_keeps_its_status(self):
         log = requestlog.RequestLog()

@@ -14,14 +14,14 @@
 import os
 
 import fixtures
-import testtools
 
 from common_testing.simkit import volumes
+from common_testing.tests import base
 
 MiB = 1024 * 1024
 
 
-class TestVolumes(testtools.TestCase):
+class TestVolumes(base.TestCase):
 
     def setUp(self):
         super().setUp()

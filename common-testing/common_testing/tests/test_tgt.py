@@ -23,6 +23,7 @@ import fixtures
 import testtools
 
 from common_testing import net
+from common_testing.tests import base
 from common_testing import tgt
 
 TARGET = 'iqn.2026-11.org.cinder-backends.test:target-a'
@@ -68,7 +69,7 @@ def capacity(portal, iqn, lun, **kwargs):
     raise AssertionError('no size in %r' % result.stdout)
 
 
-class TestParseShow(testtools.TestCase):
+class TestParseShow(base.TestCase):
 
     SHOW = textwrap.dedent('''\
         Target 1: iqn.2026-11.test:t1
@@ -124,7 +125,7 @@ class TestParseShow(testtools.TestCase):
                          (t4.tid, t4.luns, t4.acl, t4.accounts))
 
 
-class TgtdTestCase(testtools.TestCase):
+class TgtdTestCase(base.TestCase):
 
     def setUp(self):
         super().setUp()
@@ -354,7 +355,7 @@ class TestChap(TgtdTestCase):
         self.assertEqual(0, self.inq(None, None).returncode)
 
 
-class TestSeveralTgtd(testtools.TestCase):
+class TestSeveralTgtd(base.TestCase):
 
     def test_two_at_once(self):
         first = self.useFixture(tgt.Tgtd())
@@ -397,7 +398,7 @@ class TestSeveralTgtd(testtools.TestCase):
         self.assertIn('could not listen on its portal', str(original))
 
 
-class TestCleanup(testtools.TestCase):
+class TestCleanup(base.TestCase):
     """No tgtd is left behind, whatever the test does."""
 
     def run_inner(self, test_method):

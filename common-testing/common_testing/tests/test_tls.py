@@ -18,13 +18,13 @@ import threading
 
 from cryptography import x509
 import fixtures
-import testtools
 
 from common_testing import net
+from common_testing.tests import base
 from common_testing import tls
 
 
-class TestWriteSelfSignedCert(testtools.TestCase):
+class TestWriteSelfSignedCert(base.TestCase):
 
     def setUp(self):
         super().setUp()

@@ -22,8 +22,8 @@ import configparser
 import os
 
 import fixtures
-import testtools
 
+from common_testing.tests import base
 from common_testing.tests import test_repo_plumbing
 
 REPO = test_repo_plumbing.REPO
@@ -71,7 +71,7 @@ def imported_modules(path, module):
     return names
 
 
-class TestVendorImports(testtools.TestCase):
+class TestVendorImports(base.TestCase):
 
     def test_every_vendor_declares_its_fullstack_backend(self):
         # The full stack finds vendors only through this entry point.

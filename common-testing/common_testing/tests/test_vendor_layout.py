@@ -27,8 +27,7 @@ import functools
 import os
 import re
 
-import testtools
-
+from common_testing.tests import base
 from common_testing.tests import test_repo_plumbing
 from common_testing.tests import test_vendor_imports
 
@@ -451,7 +450,7 @@ def stale_gaps():
     return sorted(set(KNOWN_GAPS) - seen)
 
 
-class TestVendorLayout(testtools.TestCase):
+class TestVendorLayout(base.TestCase):
 
     def test_every_package_has_the_files_of_the_shape(self):
         self.assertEqual([], files_check().open_breaches())
@@ -478,7 +477,7 @@ class TestVendorLayout(testtools.TestCase):
         self.assertEqual([], ref_comments_check().open_breaches())
 
 
-class TestTheRulesSeeBreaches(testtools.TestCase):
+class TestTheRulesSeeBreaches(base.TestCase):
     """The helpers find what they look for (so a pass means something)."""
 
     def _tree(self, text):

@@ -128,13 +128,6 @@ KNOWN_GAPS = {
         'pure-shape rename pending (into functional/fixtures.py)',
     ('pure-cinder', 'test modules', 'retired tests/sim_fixture.py'):
         'pure-shape rename pending (into functional/fixtures.py)',
-    # Comments in pure-cinder's certified runtime code (two in client.py,
-    # one in simulator/state.py); a comment-only change does not
-    # re-certify, but pure-cinder was not this change's to edit.
-    ('pure-cinder', 'ref comments', 'pure_cinder/client.py'):
-        'pure-shape helper: point them into doc/protocol.rst',
-    ('pure-cinder', 'ref comments', 'pure_cinder/simulator/state.py'):
-        'pure-shape helper: point it into doc/protocol.rst',
     # PureBaseVolumeDriver._ports_lock guards the process's cache of the
     # array's target ports (read from the array, never written), so it is
     # process memory, not array state; the rule cannot tell the two apart.

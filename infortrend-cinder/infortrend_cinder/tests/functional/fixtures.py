@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 
+from cinder import objects
 from common_testing import conformance
 from common_testing import net
 import fixtures
@@ -122,22 +123,31 @@ class SimulatedArray(conformance.ArrayUnderTest):
                 os.kill(self.server.pid, signal.SIGKILL)
                 self.server.wait()
 
-    def backend_options(self):
-        options = {
-            'volume_driver': self.driver_class,
+    def _array_options(self, driver_class, **options):
+        """The options both drivers spell alike, and ``options``.
+
+        java_path runs the simulator's raidcmd front-end for either, as the
+        in-tree driver runs the real jar.
+        """
+        return dict({
+            'volume_driver': driver_class,
             'san_ip': self.san_ip,
             'san_password': PASSWORD,
             'infortrend_pools_name': ['LV-1', 'LV-2'],
             'infortrend_slots_a_channels_id': [0, 1, 2, 3, 4],
             'infortrend_slots_b_channels_id': [0, 1, 2, 3, 4],
-            'infortrend_cli_timeout': 10,
             'infortrend_cli_max_retries': 3,
-            'infortrend_replica_timeout': 30,
-            'infortrend_replica_poll_interval': 0.05,
-            'infortrend_iscsi_port': self.iscsi_port,
             'java_path': simulator_program(),
             'infortrend_cli_path': self.state_dir,
-        }
+        }, **options)
+
+    def backend_options(self):
+        options = self._array_options(
+            self.driver_class,
+            infortrend_cli_timeout=10,
+            infortrend_replica_timeout=30,
+            infortrend_replica_poll_interval=0.05,
+            infortrend_iscsi_port=self.iscsi_port)
         if self.transport == 'ssh':
             options.update({
                 'infortrend_cli_transport': 'ssh',
@@ -149,29 +159,16 @@ class SimulatedArray(conformance.ArrayUnderTest):
         return options
 
     def intree_backend_options(self):
-        """The section of cinder's in-tree driver (2.1.4) for this array.
-
-        Its own option names; java_path runs the simulator's raidcmd
-        front-end, exactly as the driver runs the real jar.
-        """
+        """The section of cinder's in-tree driver (2.1.4) for this array."""
         module = ('cinder.volume.drivers.infortrend.infortrend_%s_cli.'
                   % ('fc' if self.storage_protocol == 'FC' else 'iscsi'))
-        return {
-            'volume_driver': module + ('InfortrendCLIFCDriver'
-                                       if self.storage_protocol == 'FC'
-                                       else 'InfortrendCLIISCSIDriver'),
-            'san_ip': self.san_ip,
-            'san_password': PASSWORD,
-            'infortrend_pools_name': ['LV-1', 'LV-2'],
-            'infortrend_slots_a_channels_id': [0, 1, 2, 3, 4],
-            'infortrend_slots_b_channels_id': [0, 1, 2, 3, 4],
-            'infortrend_cli_timeout': 40,
-            'infortrend_cli_max_retries': 3,
-            'infortrend_iqn_prefix': 'iqn.2002-10.com.infortrend',
-            'infortrend_cli_cache': False,
-            'java_path': simulator_program(),
-            'infortrend_cli_path': self.state_dir,
-        }
+        return self._array_options(
+            module + ('InfortrendCLIFCDriver'
+                      if self.storage_protocol == 'FC'
+                      else 'InfortrendCLIISCSIDriver'),
+            infortrend_cli_timeout=40,
+            infortrend_iqn_prefix='iqn.2002-10.com.infortrend',
+            infortrend_cli_cache=False)
 
     def update(self, **values):
         with state_mod.Array.open(self.state_dir) as array:
@@ -239,6 +236,19 @@ class SimulatedArray(conformance.ArrayUnderTest):
             if len(luns) == 1:
                 return luns.pop()
         return None
+
+
+def start_array(test, array_class):
+    """Start an ``array_class`` for ``test``, cinder objects saving nothing.
+
+    The functional tests have no database: saving a Volume or Snapshot is
+    a no-op, as if the manager had saved it.
+    """
+    for cls in (objects.Volume, objects.Snapshot):
+        test.useFixture(fixtures.MockPatchObject(cls, 'save'))
+    array = array_class()
+    array.start(test)
+    return array
 
 
 class SimulatedFCArray(SimulatedArray):

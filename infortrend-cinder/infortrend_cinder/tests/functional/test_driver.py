@@ -44,10 +44,7 @@ class DriverTestBase(base.TestCase):
 
     def setUp(self):
         super().setUp()
-        for cls in (objects.Volume, objects.Snapshot):
-            self.useFixture(fixtures.MockPatchObject(cls, 'save'))
-        self.array = self.array_class()
-        self.array.start(self)
+        self.array = sim.start_array(self, self.array_class)
         self.logs = self.useFixture(
             logcheck.SecretsNotLogged(self.array.secrets()))
 

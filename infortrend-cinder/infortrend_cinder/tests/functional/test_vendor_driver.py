@@ -69,10 +69,7 @@ class IntreeTestBase(base.TestCase):
 
     def setUp(self):
         super().setUp()
-        for cls in (objects.Volume, objects.Snapshot):
-            self.useFixture(fixtures.MockPatchObject(cls, 'save'))
-        self.array = self.array_class()
-        self.array.start(self)
+        self.array = sim.start_array(self, self.array_class)
         # Jobs finish at once: the in-tree driver polls every 15 s.
         self.array.update(replica_seconds=0)
         # The in-tree driver logs its "connect ... password=" command and

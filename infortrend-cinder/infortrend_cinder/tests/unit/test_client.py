@@ -46,35 +46,25 @@ Size   Used   Min-reserve
  6A41315B0EDC8EB7  5aa119a8-d25b-45a7-8d1b-88e127885635  5DE94FF775D81C30  \
 10240  10240  10240
 """
-SHOW_PART_L = """\
- ID: 6A41315B0EDC8EB7
- Name: 5aa119a8-d25b-45a7-8d1b-88e127885635
- LV-ID: 5DE94FF775D81C30
- Size: 10240
- Used: 10240
- Min-reserve: 10240
- Creation-time: Thu, Jan 09 01:33:11 2020
- Last-modification-time: Thu, Jan 09 01:33:11 2020
- Valid-filled-block: 100%
- Total-filled-block: 100%
- Progress: ---
- Mapped: true
- Mapping: CH:1/ID:0/LUN:0, CH:4/ID:0/LUN:0
 
- ID: 51B4283E4E159173
- Name: other
- LV-ID: 5DE94FF775D81C30
- Size: 2048
- Used: 2048
- Min-reserve: 2048
- Creation-time: Thu, Jan 09 01:33:11 2020
- Last-modification-time: Thu, Jan 09 01:33:11 2020
- Valid-filled-block: 100%
- Total-filled-block: 100%
- Progress: ---
- Mapped: false
- Mapping: ---
-"""
+
+def part_detail(part_id, name, size, mapping):
+    """One partition's record as show part -l prints it."""
+    return '\n'.join([
+        ' ID: %s' % part_id, ' Name: %s' % name,
+        ' LV-ID: 5DE94FF775D81C30', ' Size: %d' % size,
+        ' Used: %d' % size, ' Min-reserve: %d' % size,
+        ' Creation-time: Thu, Jan 09 01:33:11 2020',
+        ' Last-modification-time: Thu, Jan 09 01:33:11 2020',
+        ' Valid-filled-block: 100%', ' Total-filled-block: 100%',
+        ' Progress: ---', ' Mapped: %s' % ('true' if mapping else 'false'),
+        ' Mapping: %s' % (mapping or '---'), ''])
+
+
+SHOW_PART_L = '\n'.join([
+    part_detail('6A41315B0EDC8EB7', '5aa119a8-d25b-45a7-8d1b-88e127885635',
+                10240, 'CH:1/ID:0/LUN:0, CH:4/ID:0/LUN:0'),
+    part_detail('51B4283E4E159173', 'other', 2048, None)])
 SHOW_MAP = """\
  Ch  Target  LUN  Media  Name                                  ID  \
               Host-ID

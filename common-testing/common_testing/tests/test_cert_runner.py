@@ -40,10 +40,20 @@ class TestRunnerHelpers(base.TestCase):
         self.assertEqual('ise-fc', runner.parse_args(['ise-fc']).backend)
         self.assertEqual(runner.REGEX, runner.parse_args(['ise-fc']).regex)
 
-    def test_unknown_backend_is_refused(self):
+    def test_unknown_backend_is_refused_naming_the_known_ones(self):
         self.useFixture(fixtures.MonkeyPatch(
-            'sys.stderr', io.StringIO()))
-        self.assertRaises(SystemExit, runner.parse_args, ['nosuch'])
+            'common_testing.fullstack.all_backends',
+            lambda: [_Vendor(None, {'ise-iscsi': 'iSCSI'})]))
+        stderr = self.useFixture(fixtures.MonkeyPatch(
+            'sys.stderr', io.StringIO())).new_value
+        self.assertEqual(2, runner.main(['nosuch']))
+        self.assertIn("unknown backend 'nosuch'", stderr.getvalue())
+        self.assertIn('ise-iscsi', stderr.getvalue())
+
+    def test_parses_without_any_vendor_installed(self):
+        self.useFixture(fixtures.MonkeyPatch(
+            'common_testing.fullstack.all_backends', lambda: []))
+        self.assertEqual('sds', runner.parse_args(['sds']).backend)
 
     def test_plain_volume_naming_becomes_a_tempest_format(self):
         vendor = _Vendor(lambda volume_id: 'volume-%s-cinder' % volume_id)

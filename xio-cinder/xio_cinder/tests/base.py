@@ -16,36 +16,10 @@
 
 Each test's log records (every logger, every level), its stdout and its
 stderr are captured into the test's details, which stestr prints for a
-failing test only.
+failing test only: the kit's one implementation, common_testing.quiet.
 """
 
-import logging
+from common_testing import quiet
 
-import fixtures
-import testtools
-
-LOG_FORMAT = '%(asctime)s %(levelname)s %(name)s: %(message)s'
-
-
-class CapturedOutput(fixtures.Fixture):
-    """Root logging, sys.stdout and sys.stderr into this fixture's details.
-
-    The root logger's own handlers are set aside for the fixture's life,
-    so nothing reaches the terminal; a handler a test adds later (such as
-    common_testing.logcheck's collector) still sees every record.
-    """
-
-    def _setUp(self):
-        self.logger = self.useFixture(fixtures.FakeLogger(
-            level=logging.DEBUG, format=LOG_FORMAT))
-        for name in ('stdout', 'stderr'):
-            stream = self.useFixture(fixtures.StringStream(name)).stream
-            self.useFixture(fixtures.MonkeyPatch('sys.%s' % name, stream))
-
-
-class TestCase(testtools.TestCase):
-    """testtools.TestCase with its output captured (CapturedOutput)."""
-
-    def setUp(self):
-        super().setUp()
-        self.output = self.useFixture(CapturedOutput())
+CapturedOutput = quiet.CapturedOutput
+TestCase = quiet.TestCase

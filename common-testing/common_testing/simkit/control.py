@@ -21,9 +21,21 @@ control a CLI- or SSH-speaking simulator the same way as an HTTP one::
 """
 
 import http.server
+import socketserver
 import threading
 
 from common_testing.simkit import faults
+
+
+class ThreadingServer(socketserver.ThreadingMixIn, socketserver.TCPServer):
+    """http.server.ThreadingHTTPServer, built on socketserver.
+
+    In a test process where cinderlib.setup ran, ``http.server`` in
+    sys.modules is an eventlet-green copy whose servers hang when served
+    from a real thread; socketserver stays real.
+    """
+    daemon_threads = True
+    allow_reuse_address = True
 
 
 class ControlServer:
@@ -58,9 +70,8 @@ class ControlServer:
             def log_message(self, fmt, *args):
                 pass     # the request log is the record; stay quiet
 
-        self._httpd = http.server.ThreadingHTTPServer(
-            (self.address, self._wanted_port), Handler)
-        self._httpd.daemon_threads = True
+        self._httpd = ThreadingServer((self.address, self._wanted_port),
+                                      Handler)
         self.port = self._httpd.server_address[1]
         self.url = 'http://%s:%d' % (self.address, self.port)
         self._thread = threading.Thread(

@@ -127,7 +127,7 @@ class TestServeAndControlServer(base.TestCase):
             def log_message(self, *args):
                 pass
 
-        httpd = http.server.ThreadingHTTPServer(('127.0.0.1', 0), Handler)
+        httpd = control.ThreadingServer(('127.0.0.1', 0), Handler)
         thread = threading.Thread(target=httpd.serve_forever, daemon=True)
         thread.start()
         self.addCleanup(thread.join)

@@ -66,6 +66,10 @@ class Simulator:
         self.array = array
         self.login = login
         self.password = password
+        # Every user account of the ISE: login -> password.  More than one
+        # is valid at a time (protocol.rst P32), which is what lets an
+        # operator rotate san_password without an outage.
+        self.users = {login: password}
         # Fault rules and request log, served at /_sim/faults and
         # /_sim/requests like every simulator's.
         self.surface = faults.ControlSurface()
@@ -195,8 +199,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 header[6:]).decode('utf-8').partition(':')
         except (ValueError, UnicodeDecodeError):
             return False
-        return (hmac.compare_digest(user, self.sim.login) and
-                hmac.compare_digest(password, self.sim.password))
+        expected = self.sim.users.get(user)
+        return expected is not None and hmac.compare_digest(password,
+                                                            expected)
 
     def _send(self, status, body=b'', headers=None, content_type=None):
         self.send_response(status)
@@ -573,6 +578,16 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                     (data['match'], int(data.get('status', 200)),
                      data['body']))
             return {'queued': len(self.sim.raw_replies)}
+        if parts == ['users'] and self.command == 'PUT':
+            # {login: password} adds or changes users, {login: null}
+            # removes one; the reply lists the logins (never passwords).
+            with self.sim._lock:
+                for login, password in data.items():
+                    if password is None:
+                        self.sim.users.pop(login, None)
+                    else:
+                        self.sim.users[str(login)] = str(password)
+                return sorted(self.sim.users)
         if parts == ['delays'] and self.command == 'PUT':
             unknown = set(data) - set(self.array.delays)
             if unknown:

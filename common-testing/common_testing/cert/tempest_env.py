@@ -44,18 +44,27 @@ def venv_dir(cache=CACHE):
 
 def ensure(cache=CACHE, python=None, log=print):
     """The venv's directory, built if it is not complete yet."""
-    path = venv_dir(cache)
+    return ensure_venv(venv_dir(cache), requirements(), 'Tempest',
+                       python=python, log=log)
+
+
+def ensure_venv(path, wanted, what, python=None, log=print):
+    """Virtualenv ``path`` holding ``wanted`` (pip requirements).
+
+    Built if it is not complete yet; also used for Rally's
+    (common_testing.rally.rally_env).
+    """
     marker = os.path.join(path, '.complete')
     if os.path.exists(marker):
         return path
     if os.path.exists(path):
         shutil.rmtree(path)
-    os.makedirs(cache, exist_ok=True)
-    log('building the Tempest virtualenv in %s' % path)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    log('building the %s virtualenv in %s' % (what, path))
     python = python or getattr(sys, '_base_executable', sys.executable)
     pip = os.path.join(path, 'bin', 'pip')
     for args in ([python, '-m', 'venv', path],
-                 [pip, 'install', '--quiet'] + requirements()):
+                 [pip, 'install', '--quiet'] + list(wanted)):
         try:
             subprocess.run(args, check=True, timeout=INSTALL_TIMEOUT,
                            capture_output=True, text=True)
@@ -66,7 +75,7 @@ def ensure(cache=CACHE, python=None, log=print):
             raise TempestEnvError('%s took more than %ds'
                                   % (' '.join(args), INSTALL_TIMEOUT))
     with open(marker, 'w') as done:
-        done.write('\n'.join(requirements()) + '\n')
+        done.write('\n'.join(wanted) + '\n')
     return path
 
 

@@ -105,7 +105,8 @@ class Stack(fixtures.Fixture):
     ``fullstack`` service.
 
     ``backends`` narrows cinder to those backend sections of the started
-    simulators. A subclass changes the deployment through two hooks:
+    simulators. A subclass changes the deployment through three hooks:
+    ``find_vendors()`` (the Backends to start: the installed vendors'),
     ``cinder_conf_overrides()`` (options merged into cinder.conf) and
     ``create_volume_types()``; and ``client()``, how it talks to cinder-api.
     """
@@ -154,7 +155,7 @@ class Stack(fixtures.Fixture):
 
         self.sections, self.protocols, self.vendors = {}, {}, {}
         self.host_env = {}
-        for vendor in fullstack_mod.vendors(self._wanted):
+        for vendor in self.find_vendors():
             self.progress('simulator %s' % vendor.name)
             state_dir = os.path.join(self.run_dir, 'arrays', vendor.name)
             os.makedirs(state_dir, exist_ok=True)
@@ -377,6 +378,10 @@ class Stack(fixtures.Fixture):
             + conf + ['--log-file', os.path.join(self.log_dir,
                                                  name + '.log')],
             env=dict(os.environ, TMPDIR=tmp, **self.host_env))
+
+    def find_vendors(self):
+        """The Backends whose simulators the stack starts (the wanted)."""
+        return fullstack_mod.vendors(self._wanted)
 
     def cinder_conf_overrides(self):
         """{section: {option: value}} to merge into cinder.conf."""

@@ -21,7 +21,6 @@ import hmac
 import ipaddress
 import math
 import re
-import threading
 import uuid
 
 from cinder import coordination
@@ -97,7 +96,6 @@ class PureBaseVolumeDriver(driver.VolumeDriver):
         self.client = None
         self.array_name = None
         self._port_cache = None
-        self._ports_lock = threading.Lock()
         self._shared_host_warned = False
         self._stats = {}
 
@@ -755,18 +753,23 @@ class PureBaseVolumeDriver(driver.VolumeDriver):
         return self._disconnect_host(host_name, name)
 
     def _ports(self, refresh=False):
-        """The array's target ports; static, so cached until a refresh."""
-        with self._ports_lock:
-            if self._port_cache is None or refresh:
-                ready = {c['name'] for c in self.client.list(
-                    'controllers', {'filter': "status='ready'"})}
-                # Ports of a controller that is not ready are left out;
-                # ports named without a controller (LACP bonds, VIFs) stay.
-                ports = [p for p in self.client.list_ports()
-                         if not CONTROLLER_PORT_RE.match(p['name']) or
-                         p['name'].split('.')[0] in ready]
-                self._port_cache = ports
-            return list(self._port_cache)
+        """The array's target ports; static, so cached until a refresh.
+
+        No lock: the cache holds facts read from the array, never written
+        to it, and one assignment replaces it whole; two threads refreshing
+        at once only read the ports twice.
+        """
+        ports = self._port_cache
+        if ports is None or refresh:
+            ready = {c['name'] for c in self.client.list(
+                'controllers', {'filter': "status='ready'"})}
+            # Ports of a controller that is not ready are left out; ports
+            # named without a controller (LACP bonds, VIFs) stay.
+            ports = [p for p in self.client.list_ports()
+                     if not CONTROLLER_PORT_RE.match(p['name']) or
+                     p['name'].split('.')[0] in ready]
+            self._port_cache = ports
+        return list(ports)
 
     # -- locking: one compute host's attach/detach at a time, across
     #    processes (cinder's coordination), so a host object is created

@@ -116,25 +116,7 @@ REF_COMMENT = re.compile(r'\b(?:ref|reference)\.?\s+\d+\.(?:\d+|x)\b',
 # its breach is gone (the pure-shape work lands while this test does, so an
 # entry outliving its breach is not an error here; stale_gaps() lists
 # them).
-KNOWN_GAPS = {
-    # pure-cinder's test modules are being renamed to D2's names by the
-    # pure-shape helper (issue 15 wave 2); these are its open renames.
-    ('pure-cinder', 'test modules', 'missing tests/functional/fixtures.py'):
-        'pure-shape rename pending (sim_fixture.py, functional/base.py)',
-    ('pure-cinder', 'test modules', 'retired tests/functional/test_vendor.py'):
-        'pure-shape rename pending (to test_driver.py / test_switch.py)',
-    ('pure-cinder', 'test modules',
-     'retired tests/functional/vendor_base.py'):
-        'pure-shape rename pending (into functional/fixtures.py)',
-    ('pure-cinder', 'test modules', 'retired tests/sim_fixture.py'):
-        'pure-shape rename pending (into functional/fixtures.py)',
-    # PureBaseVolumeDriver._ports_lock guards the process's cache of the
-    # array's target ports (read from the array, never written), so it is
-    # process memory, not array state; the rule cannot tell the two apart.
-    ('pure-cinder', 'local locks', 'pure_cinder/common.py threading.Lock'):
-        'a cache of read-only array facts; review whether the cache needs '
-        'a lock at all (a refresh race only reads the ports twice)',
-}
+KNOWN_GAPS = {}
 
 
 def _package(package_dir):

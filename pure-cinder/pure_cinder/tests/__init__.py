@@ -9,6 +9,12 @@
 #    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
 #    License for the specific language governing permissions and limitations
 #    under the License.
+"""pure-cinder's tests: the threading backend, and nothing on stderr.
+
+Imported before any test module, and by the worker processes tests start.
+"""
+
+import logging
 import os
 
 # cinder.tests.unit (used by the shared conformance suite) monkey-patches
@@ -17,6 +23,25 @@ import os
 # Choosing the backend now, before any oslo.service use picks eventlet.
 os.environ.setdefault('OS_CINDER_DISABLE_EVENTLET_PATCHING', '1')
 
+# cinder logs a warning when it starts on native threads, before anything
+# configured logging: with no handler anywhere Python would print it (and
+# cinder's later import-time notices) through its last-resort handler on
+# every worker's stderr.  Records still reach the root logger, so a test's
+# captured log (pure_cinder.tests.base) shows them.
+logging.getLogger('cinder').addHandler(logging.NullHandler())
+
 from cinder import monkey_patch  # noqa: E402
 
 monkey_patch.patch()
+
+# cinder's config module registers oslo.log's options, and oslo.log then
+# puts a stderr handler on the root logger of whoever imported it. Tests
+# capture their logs per test and print them only for a failure: the
+# handler is taken off again here, once, at import.
+_root = logging.getLogger()
+_before = list(_root.handlers)
+from cinder.common import config as _cinder_config  # noqa: E402,F401,I202
+
+for _handler in list(_root.handlers):
+    if _handler not in _before:
+        _root.removeHandler(_handler)

@@ -21,13 +21,13 @@ import json
 import subprocess
 import sys
 
-from pure_cinder.tests.functional import base
 from pure_cinder.tests.functional import cinderlib_worker
+from pure_cinder.tests.functional import fixtures
 
-GiB = base.GiB
+GiB = fixtures.GiB
 
 
-class CinderlibLifecycleTest(base.DriverAgainstSimulator):
+class CinderlibLifecycleTest(fixtures.DriverAgainstSimulator):
 
     def _start_worker(self):
         options = self.backend_options()

@@ -11,12 +11,10 @@
 #    under the License.
 """The shared conformance suite on both driver classes (simulator)."""
 
-import unittest
-
-import testtools
-
 from common_testing import conformance
-from pure_cinder.tests import sim_fixture
+from common_testing import faults
+from pure_cinder.tests import base
+from pure_cinder.tests.functional import fixtures
 
 GiB = 1024 ** 3
 
@@ -27,9 +25,22 @@ class FlashArraySimulator(conformance.ArrayUnderTest):
     driver_class = 'pure_cinder.iscsi.PureISCSIDriver'
     storage_protocol = 'iSCSI'
     create_volume_request = r'^POST /api/2\.\d+/volumes$'
+    ci_wiki_name = 'Pure_Storage_CI'
+    # PureDriverException, a VolumeDriverException naming the operation
+    # and pure_target (or san_ip).
+    error_class = 'VolumeDriverException'
+    credentials_error_names_option = True
+    # No address at all (pure_target unset, san_ip empty), no token, and
+    # a CIDR that is none.
+    bad_option_values = (('pure_target', ''), ('pure_api_token', ''),
+                         ('pure_iscsi_cidr', 'not-a-cidr'),
+                         ('pure_iscsi_cidr', '10.0.0/33'))
+    # A failed create, and a create whose connection broke before the
+    # array answered (the driver looks, finds nothing, and says so).
+    create_volume_failures = (faults.FAIL, faults.DROP)
 
     def start(self, test):
-        self.sim = test.useFixture(sim_fixture.Simulator(
+        self.sim = test.useFixture(fixtures.Simulator(
             iscsi=self.storage_protocol == 'iSCSI'))
 
     def backend_options(self):
@@ -91,29 +102,9 @@ class FlashArrayFCSimulator(FlashArraySimulator):
     storage_protocol = 'FC'
 
 
-# The suite lands in common-testing piece by piece; without it there is
-# nothing to subclass yet.
-ConformanceTests = getattr(conformance, 'ConformanceTests', None)
+class ISCSIConformanceTest(conformance.ConformanceTests, base.TestCase):
+    array_class = FlashArraySimulator
 
 
-def _initiator_module():
-    try:
-        from common_testing import initiator
-        return initiator
-    except ImportError:
-        return None
-
-
-if ConformanceTests is not None:
-
-    class ISCSIConformanceTest(ConformanceTests, testtools.TestCase):
-        array_class = FlashArraySimulator
-
-        def setUp(self):
-            if _initiator_module() is None:
-                raise unittest.SkipTest('common_testing.initiator (the '
-                                        'iSCSI data path) is not there yet')
-            super().setUp()
-
-    class FCConformanceTest(ConformanceTests, testtools.TestCase):
-        array_class = FlashArrayFCSimulator
+class FCConformanceTest(conformance.ConformanceTests, base.TestCase):
+    array_class = FlashArrayFCSimulator

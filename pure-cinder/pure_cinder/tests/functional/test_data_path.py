@@ -16,12 +16,12 @@ import os
 from common_testing import images
 from common_testing import initiator
 
-from pure_cinder.tests.functional import base
+from pure_cinder.tests.functional import fixtures
 
 MiB = 1024 * 1024
 
 
-class ISCSIDataPathTest(base.DriverAgainstSimulator):
+class ISCSIDataPathTest(fixtures.DriverAgainstSimulator):
 
     protocol = 'iSCSI'
     iscsi_data_path = True
@@ -83,7 +83,7 @@ class ISCSIDataPathTest(base.DriverAgainstSimulator):
                           self.user_space.initiator.attach, info)
 
 
-class ImageCopyTest(base.DriverAgainstSimulator):
+class ImageCopyTest(fixtures.DriverAgainstSimulator):
     """cinder's generic copy_image_to_volume / copy_volume_to_image."""
 
     protocol = 'iSCSI'

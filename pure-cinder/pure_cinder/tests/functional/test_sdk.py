@@ -28,10 +28,10 @@ from pypureclient import configuration as pure_configuration
 from pypureclient import flasharray
 from pypureclient.flasharray.FA_2_36 import client as fa_client
 from pypureclient.flasharray.FA_2_36 import models as fa_models
-import testtools
 
 from pure_cinder.simulator import server
-from pure_cinder.tests import sim_fixture
+from pure_cinder.tests import base
+from pure_cinder.tests.functional import fixtures
 
 GiB = 1024 ** 3
 NAMESPACE = 'openstack-integration.purestorage.com'
@@ -51,11 +51,11 @@ def sdk_method(method, resource):
                       resource.replace('-', '_').replace('/', '_'))
 
 
-class SDKTestBase(testtools.TestCase):
+class SDKTestBase(base.TestCase):
 
     def setUp(self):
         super().setUp()
-        self.sim = self.useFixture(sim_fixture.Simulator(
+        self.sim = self.useFixture(fixtures.Simulator(
             iscsi_portal=['192.0.2.1:3260', '192.0.2.2:3260']))
         # Client(ssl_cert=...) never reaches urllib3 in 1.96 (it sets
         # ``ssl_cert``, the pool reads ``ssl_ca_cert``): the CA goes in

@@ -17,21 +17,21 @@ import sys
 
 import fixtures
 import requests
-import testtools
 
 from common_testing import faults
 from common_testing import net
 from pure_cinder import client
-from pure_cinder.tests import sim_fixture
+from pure_cinder.tests import base
+from pure_cinder.tests.functional import fixtures as pure_fixtures
 
 GiB = 1024 ** 3
 
 
-class SimulatorThroughClientTest(testtools.TestCase):
+class SimulatorThroughClientTest(base.TestCase):
 
     def setUp(self):
         super().setUp()
-        self.sim = self.useFixture(sim_fixture.Simulator(page_size=2))
+        self.sim = self.useFixture(pure_fixtures.Simulator(page_size=2))
         self.client = client.FlashArrayClient(
             self.sim.target, self.sim.api_token, verify=self.sim.ca_path,
             retry_timeout=5, backoff_max=0.05)
@@ -166,7 +166,7 @@ class SimulatorThroughClientTest(testtools.TestCase):
         self.assertIn('v1', self.sim.array.volumes)
 
 
-class ConsoleScriptTest(testtools.TestCase):
+class ConsoleScriptTest(base.TestCase):
 
     def _start(self, *options):
         workdir = self.useFixture(fixtures.TempDir()).path

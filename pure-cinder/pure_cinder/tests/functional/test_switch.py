@@ -20,12 +20,12 @@ and delete.  At the end nothing is left on the array.
 """
 
 from common_testing import driver_loader
-from pure_cinder.tests.functional import vendor_base
+from pure_cinder.tests.functional import fixtures
 
-GiB = vendor_base.GiB
+GiB = fixtures.GiB
 
 
-class SwitchFromInTreeTest(vendor_base.VendorDriverTestCase):
+class SwitchFromInTreeTest(fixtures.VendorDriverTestCase):
 
     def _load_unmanaged(self, options):
         # Loaded and unloaded by hand: the switch reuses the section.
@@ -78,7 +78,7 @@ class SwitchFromInTreeTest(vendor_base.VendorDriverTestCase):
 
         # The switch: the same section, our driver's class.
         ours = self.load(dict(section,
-                              volume_driver=vendor_base.OUR_CLASSES['iSCSI']))
+                              volume_driver=fixtures.OUR_CLASSES['iSCSI']))
         driver = ours.driver
 
         # Detach what the in-tree driver attached.

@@ -17,9 +17,9 @@ against the simulator over TLS with no shim; every step is checked on the
 simulator's state.
 """
 
-from pure_cinder.tests.functional import vendor_base
+from pure_cinder.tests.functional import fixtures
 
-GiB = vendor_base.GiB
+GiB = fixtures.GiB
 
 
 class _Lifecycle:
@@ -88,7 +88,7 @@ class _Lifecycle:
         self.assertEqual(set(), self.live_snapshots())
 
 
-class ISCSILifecycleTest(_Lifecycle, vendor_base.VendorDriverTestCase):
+class ISCSILifecycleTest(_Lifecycle, fixtures.VendorDriverTestCase):
     protocol = 'iSCSI'
 
     def check_connection_info(self, info, host):
@@ -126,7 +126,7 @@ class ISCSILifecycleTest(_Lifecycle, vendor_base.VendorDriverTestCase):
         self.assertEqual(set(), self.live_volumes())
 
 
-class FCLifecycleTest(_Lifecycle, vendor_base.VendorDriverTestCase):
+class FCLifecycleTest(_Lifecycle, fixtures.VendorDriverTestCase):
     protocol = 'FC'
 
     def check_connection_info(self, info, host):

@@ -15,9 +15,9 @@ from unittest import mock
 import ddt
 import requests
 from requests_mock.contrib import fixture as rm_fixture
-import testtools
 
 from pure_cinder import client
+from pure_cinder.tests import base
 
 BASE = 'https://array.example'
 API = BASE + '/api/2.36/'
@@ -30,7 +30,7 @@ def items(*objs, token=None):
 
 
 @ddt.ddt
-class FlashArrayClientTest(testtools.TestCase):
+class FlashArrayClientTest(base.TestCase):
 
     def setUp(self):
         super().setUp()

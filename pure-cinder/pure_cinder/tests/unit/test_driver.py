@@ -16,12 +16,12 @@ from unittest import mock
 from cinder import coordination
 from cinder import exception
 import ddt
-import testtools
 
 from pure_cinder import client
 from pure_cinder import common
 from pure_cinder import fc
 from pure_cinder import iscsi
+from pure_cinder.tests import base
 
 GiB = 1024 ** 3
 
@@ -56,7 +56,7 @@ def volume(size=1, provider_id=None, **fields):
 
 
 @ddt.ddt
-class CommonLogicTest(testtools.TestCase):
+class CommonLogicTest(base.TestCase):
 
     def make(self, cls=iscsi.PureISCSIDriver, **conf):
         driver = cls(configuration=configuration(**conf))
@@ -269,7 +269,7 @@ class CommonLogicTest(testtools.TestCase):
 
 
 @ddt.ddt
-class ActiveActiveTest(testtools.TestCase):
+class ActiveActiveTest(base.TestCase):
     """Two cinder-volume services of one cluster may run the driver."""
 
     @ddt.data(iscsi.PureISCSIDriver, fc.PureFCDriver)

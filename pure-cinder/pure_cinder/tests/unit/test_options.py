@@ -11,12 +11,12 @@
 #    under the License.
 
 from oslo_config import cfg
-import testtools
 
 from pure_cinder import options
+from pure_cinder.tests import base
 
 
-class ListOptsTest(testtools.TestCase):
+class ListOptsTest(base.TestCase):
 
     def _listed(self):
         groups = dict(options.list_opts())
@@ -50,7 +50,7 @@ class ListOptsTest(testtools.TestCase):
                           'pure_host_personality', 'windows', group='pure1')
 
 
-class InTreeCoexistenceTest(testtools.TestCase):
+class InTreeCoexistenceTest(base.TestCase):
     """Our driver and cinder's in-tree Pure driver in one cinder-volume.
 
     Each case runs in a fresh interpreter: oslo.config's global CONF keeps

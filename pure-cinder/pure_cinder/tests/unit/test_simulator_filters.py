@@ -11,9 +11,9 @@
 #    under the License.
 
 import ddt
-import testtools
 
 from pure_cinder.simulator import server
+from pure_cinder.tests import base
 
 HOST = {'name': 'h1', 'iqns': ['iqn.a', 'iqn.b'], 'wwns': ['10000090FA000001'],
         'is_local': True}
@@ -25,7 +25,7 @@ POD = {'name': 'pod0', 'arrays': [{'name': 'fa-1', 'status': 'online'},
 
 
 @ddt.ddt
-class FilterTest(testtools.TestCase):
+class FilterTest(base.TestCase):
 
     @ddt.data(
         ("iqns='iqn.b' and is_local", HOST, True),

@@ -12,10 +12,10 @@
 """The simulator's sort, paging tokens, totals and parameter parsing."""
 
 import ddt
-import testtools
 
 from pure_cinder.simulator import query
 from pure_cinder.simulator import server
+from pure_cinder.tests import base
 
 ITEMS = [{'name': 'b', 'size': 2, 'qos': {'iops': None}},
          {'name': 'A', 'size': 1, 'qos': {'iops': 5}},
@@ -23,7 +23,7 @@ ITEMS = [{'name': 'b', 'size': 2, 'qos': {'iops': None}},
 
 
 @ddt.ddt
-class SortTest(testtools.TestCase):
+class SortTest(base.TestCase):
 
     @ddt.data(('name', ['A', 'b', 'c']), ('name-', ['c', 'b', 'A']),
               ('size-,name', ['b', 'c', 'A']), ('size,name-', ['A', 'c', 'b']),
@@ -39,7 +39,7 @@ class SortTest(testtools.TestCase):
                           sort)
 
 
-class TokenTest(testtools.TestCase):
+class TokenTest(base.TestCase):
 
     def test_round_trip(self):
         self.assertEqual(7, query.decode_token(query.encode_token(7)))
@@ -49,7 +49,7 @@ class TokenTest(testtools.TestCase):
             self.assertRaises(query.QueryError, query.decode_token, token)
 
 
-class ParamsTest(testtools.TestCase):
+class ParamsTest(base.TestCase):
 
     def test_types(self):
         route = server.ROUTES[('GET', 'volumes')]

@@ -21,6 +21,7 @@ import hmac
 import ipaddress
 import math
 import re
+import secrets
 import uuid
 
 from cinder import coordination
@@ -52,6 +53,11 @@ HOST_CREATE_ATTEMPTS = 5
 CONTROLLER_PORT_RE = re.compile(r'^CT\d+\.', re.IGNORECASE)
 QOS_IOPS_RANGE = (100, 100000000)
 QOS_BWS_MB_RANGE = (1, 524288)
+# cinder's database keeps each initiator's CHAP secret (driver_initiator_data,
+# in the backend's namespace: volume_backend_name) under this key, the one
+# cinder's in-tree Pure driver uses, so a backend switched from it hands
+# out the secrets its hosts already hold.
+CHAP_SECRET_KEY = 'PURE_TARGET_CHAP_SECRET'
 
 
 class PureDriverException(exception.VolumeDriverException):
@@ -562,12 +568,74 @@ class PureBaseVolumeDriver(driver.VolumeDriver):
             digest = uuid.uuid5(HOST_NAMESPACE, digest).hex
         return '%s-%s-cinder' % (base, digest)
 
-    def _chap_secret(self, host_name):
-        # Derived, not stored: every process serving this backend agrees
-        # on it without a database round trip.
+    def _derived_chap_secret(self, host_name):
+        # What pure-cinder 0.1 wrote to its hosts (derived from the API
+        # token, kept nowhere): the secret such a host most likely holds.
         key = self.configuration.pure_api_token.encode()
         return hmac.new(key, host_name.encode(),
                         hashlib.sha256).hexdigest()[:24]
+
+    def _stored_chap_secret(self, initiator):
+        for row in self.driver_utils.get_driver_initiator_data(
+                initiator) or ():
+            if row['key'] == CHAP_SECRET_KEY:
+                return row['value']
+        return None
+
+    def _chap_secret(self, initiator, candidate=None):
+        """(secret, stored now) of the initiator, from cinder's database.
+
+        The array never reads a CHAP secret back (protocol.rst P-60), so
+        the secret a host holds is kept where every cinder-volume service
+        of the backend reads the same value whatever API token it runs
+        with: cinder's database. ``candidate`` (else a random secret) is
+        stored when there is none; of two services storing at once the
+        database keeps the first, and both return it.
+        """
+        try:
+            secret = self._stored_chap_secret(initiator)
+            if secret:
+                return secret, False
+            candidate = candidate or secrets.token_hex(12)
+            if self.driver_utils.insert_driver_initiator_data(
+                    initiator, CHAP_SECRET_KEY, candidate):
+                return candidate, True
+            secret = self._stored_chap_secret(initiator)
+        except Exception as exc:
+            # Not the message: a database error may quote the values.
+            raise PureDriverException(reason=_(
+                'use_chap_auth: cannot keep the CHAP secret of %(ini)s in '
+                'cinder\'s database (driver_initiator_data): %(error)s') % {
+                    'ini': initiator, 'error': type(exc).__name__})
+        if not secret:
+            raise PureDriverException(reason=_(
+                'use_chap_auth: cinder\'s database holds no CHAP secret '
+                'for %s') % initiator)
+        return secret, False
+
+    def _host_chap(self, host, connector):
+        """(user, secret) of the CHAP the host holds, or None.
+
+        Connection info must carry what the host holds on the array when
+        it is handed out, whatever use_chap_auth or the API token say now:
+        a host without CHAP gets none (its initiator may be logged in
+        without), a host with CHAP gets the secret kept in cinder's
+        database. Only when the database has none (a host of pure-cinder
+        0.1) is a secret written to the host, once, and kept.
+        """
+        chap = host.get('chap') or {}
+        initiator = connector.get('initiator')
+        if not (chap.get('host_user') and initiator and
+                self._driver_owns(host['name'])):
+            return None
+        secret, stored_now = self._chap_secret(
+            initiator, self._derived_chap_secret(host['name']))
+        if stored_now:
+            LOG.info('Host %s holds a CHAP secret cinder\'s database did '
+                     'not know; writing the one it keeps now.', host['name'])
+            self.client.patch_host(host['name'], chap={
+                'host_user': chap['host_user'], 'host_password': secret})
+        return chap['host_user'], secret
 
     def _initiators(self, connector):
         """(host filter expression, create-host fields) of a connector."""
@@ -614,14 +682,14 @@ class PureBaseVolumeDriver(driver.VolumeDriver):
         for _attempt in range(HOST_CREATE_ATTEMPTS):
             host = self._find_host(connector)
             if host is not None:
-                self._ensure_chap(host, connector)
                 return host
             name = self._generated_host_name(connector)
             _expr, fields = self._initiators(connector)
             chap = None
-            if self.configuration.use_chap_auth:
+            if self.configuration.use_chap_auth and fields.get('iqns'):
                 chap = {'host_user': connector['host'],
-                        'host_password': self._chap_secret(name)}
+                        'host_password': self._chap_secret(
+                            connector['initiator'])[0]}
             try:
                 return self.client.create_host(
                     name, personality=self.configuration
@@ -634,20 +702,6 @@ class PureBaseVolumeDriver(driver.VolumeDriver):
             'could not find or create a host object for %s')
             % connector['host'])
 
-    def _ensure_chap(self, host, connector):
-        if not (self.configuration.use_chap_auth and
-                DRIVER_HOST_RE.match(host['name'])):
-            return
-        # Purity never reads a CHAP secret back (GET shows '****'), so a
-        # secret on the host cannot be told from ours: a host cinder's
-        # in-tree driver made holds a random secret it kept in cinder's
-        # database.  Writing ours (the same value again on our own hosts)
-        # makes the array and the connection info agree; sessions already
-        # logged in are not affected by the change.
-        host.update(self.client.patch_host(host['name'], chap={
-            'host_user': connector['host'],
-            'host_password': self._chap_secret(host['name'])}))
-
     def _connect(self, host_name, volume_name):
         try:
             return self.client.connect(host_name, volume_name)['lun']
@@ -659,12 +713,16 @@ class PureBaseVolumeDriver(driver.VolumeDriver):
             raise
 
     def _attach(self, volume, connector):
-        """Host + connection; returns (host, lun, volume name)."""
+        """Host + connection: (host, lun, volume name, CHAP or None)."""
         name = self._volume_name(volume)
         for attempt in range(2):
             host = self._ensure_host(connector)
             try:
-                return host, self._connect(host['name'], name), name
+                chap = self._host_chap(host, connector)
+                lun = self._connect(host['name'], name)
+            except PureDriverException:
+                self._delete_host_if_unused(host['name'])
+                raise
             except client.PureError as exc:
                 # Another cinder-volume (another backend on this array) may
                 # have deleted the idle host between lookup and connect.
@@ -675,6 +733,7 @@ class PureBaseVolumeDriver(driver.VolumeDriver):
                     continue
                 self._delete_host_if_unused(host['name'])
                 raise
+            return host, lun, name, chap
 
     def _wwn(self, volume, name):
         serial = volume.provider_location

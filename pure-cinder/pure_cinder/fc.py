@@ -70,7 +70,7 @@ class PureFCDriver(common.PureBaseVolumeDriver):
     @common.array_errors('attach volume')
     def initialize_connection(self, volume, connector):
         self._initiators(connector)
-        _host, lun, name = self._locked_attach(volume, connector)
+        _host, lun, name, _chap = self._locked_attach(volume, connector)
         targets, target_map = self._zoning_data(connector)
         info = {'driver_volume_type': 'fibre_channel',
                 'data': {'target_discovered': True,

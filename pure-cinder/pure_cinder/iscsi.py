@@ -69,7 +69,7 @@ class PureISCSIDriver(common.PureBaseVolumeDriver):
     @common.array_errors('attach volume')
     def initialize_connection(self, volume, connector):
         self._initiators(connector)
-        host, lun, name = self._locked_attach(volume, connector)
+        _host, lun, name, chap = self._locked_attach(volume, connector)
         portals = self._iscsi_portals()
         data = {
             'target_discovered': False,
@@ -84,12 +84,10 @@ class PureISCSIDriver(common.PureBaseVolumeDriver):
             'wwn': self._wwn(volume, name),
             'volume_id': volume.id,
         }
-        chap = host.get('chap') or {}
-        if (self.configuration.use_chap_auth and chap.get('host_user') and
-                self._driver_owns(host['name'])):
-            data.update(auth_method='CHAP',
-                        auth_username=chap['host_user'],
-                        auth_password=self._chap_secret(host['name']))
+        if chap:
+            # What the host holds, not what use_chap_auth says now.
+            data.update(auth_method='CHAP', auth_username=chap[0],
+                        auth_password=chap[1])
         return {'driver_volume_type': 'iscsi', 'data': data}
 
     @common.array_errors('detach volume')

@@ -162,6 +162,17 @@ class DriverAgainstSimulator(base.TestCase):
             self.backend_options(**overrides), backend_name=backend_name,
             setup=setup))
 
+    def use_cinder_database(self):
+        """Give the drivers cinder's database, as cinder-volume has one.
+
+        With use_chap_auth the drivers keep CHAP secrets there
+        (driver_initiator_data), in the namespace of volume_backend_name,
+        which every driver these tests load shares.
+        """
+        from oslo_config import cfg
+        cfg.CONF.set_override('connection', cinder_database(),
+                              group='database')
+
     # -- cinder objects ------------------------------------------------------
 
     # Built from cinder.objects directly: cinder.tests.unit's helpers

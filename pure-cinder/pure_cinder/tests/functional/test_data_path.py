@@ -12,6 +12,7 @@
 """The iSCSI data path: real iSCSI sessions to the simulator's tgtd."""
 
 import os
+import secrets
 
 from common_testing import images
 from common_testing import initiator
@@ -69,6 +70,7 @@ class ISCSIDataPathTest(fixtures.DriverAgainstSimulator):
                          len(data['target_luns']))
 
     def test_chap_login(self):
+        self.use_cinder_database()
         self.driver = self.load_driver(use_chap_auth=True,
                                        backend_name='chap').driver
         info = self._round_trip(self.iscsi_connector())
@@ -81,6 +83,115 @@ class ISCSIDataPathTest(fixtures.DriverAgainstSimulator):
             volume, self.connector('someone-else'))
         self.assertRaises(initiator.InitiatorError,
                           self.user_space.initiator.attach, info)
+
+
+class CHAPChangesTest(fixtures.DriverAgainstSimulator):
+    """API token rotation and CHAP setting changes break no attach.
+
+    Connection info carries the CHAP a host holds on the array, kept in
+    cinder's database, so it neither follows the API token nor the
+    current use_chap_auth.  Every attach here logs in over real iSCSI.
+    """
+
+    protocol = 'iSCSI'
+    iscsi_data_path = True
+    simulator_options = {}
+
+    def setUp(self):
+        super().setUp()
+        self.use_cinder_database()
+        # Two compute hosts, each with an initiator of its own.
+        self.initiators = [
+            self.useFixture(initiator.UserSpaceISCSI(
+                name='%s-%s' % (initiator.initiator_name(), suffix)))
+            for suffix in ('first', 'second')]
+
+    def connector_of(self, index):
+        connector = self.connector('chap-host-%d' % index)
+        connector['initiator'] = self.initiators[index].name
+        return connector
+
+    def attach_and_write(self, driver, volume, index, info=None):
+        """Log in with ``info`` (else a new attach) and write through it."""
+        if info is None:
+            info = driver.initialize_connection(volume,
+                                                self.connector_of(index))
+        if 'auth_password' in info['data']:
+            self.logs.add_secret(info['data']['auth_password'])
+        user_space = self.initiators[index].initiator
+        attachment = user_space.attach(info)
+        payload = os.urandom(4096)
+        try:
+            with open(attachment.path, 'r+b') as disk:
+                disk.write(payload)
+                disk.flush()
+                os.fsync(disk.fileno())
+        finally:
+            user_space.detach(attachment.path)
+        self.assertEqual(payload, self.read_at(volume, 0, len(payload)))
+        return info
+
+    def test_token_rotation_during_a_rolling_restart(self):
+        # The old service runs with token A, logged in before the rotation.
+        old = self.load_driver(use_chap_auth=True, backend_name='old').driver
+        first = self.create_volume()
+        first_info = self.attach_and_write(old, first, 0)
+        self.assertEqual('CHAP', first_info['data']['auth_method'])
+        secret = first_info['data']['auth_password']
+
+        # Rotation: the new service runs with token B.  (On Purity, a
+        # token of a second array user, both valid until the operator
+        # deletes the old one; the simulator knows one token, so the old
+        # service's session stands for token A meanwhile.)
+        token_b = secrets.token_hex(16)
+        self.logs.add_secret(token_b)
+        self.sim.server.api_token = token_b
+        new = self.load_driver(use_chap_auth=True, backend_name='new',
+                               pure_api_token=token_b).driver
+
+        # The new service hands out the secret the host holds ...
+        second = self.create_volume()
+        info = self.attach_and_write(new, second, 0)
+        self.assertEqual(secret, info['data']['auth_password'])
+        # ... so the connection info handed out before still logs in
+        # (what nova keeps, and uses again after a compute host reboot).
+        self.attach_and_write(old, first, 0, info=first_info)
+        # A host the new service creates.
+        third = self.create_volume()
+        new_host_info = self.attach_and_write(new, third, 1)
+        self.assertEqual('CHAP', new_host_info['data']['auth_method'])
+        # The old service, still running, attaches to both hosts.
+        for index, expected in ((0, info), (1, new_host_info)):
+            volume = self.create_volume()
+            again = self.attach_and_write(old, volume, index)
+            self.assertEqual(expected['data']['auth_password'],
+                             again['data']['auth_password'])
+        # No host's secret was ever rewritten.
+        self.assertEqual(0, self.sim.server.request_count(
+            'PATCH /api/2.36/hosts'))
+
+    def test_chap_turned_on_keeps_a_host_without_chap_working(self):
+        plain = self.load_driver(backend_name='plain').driver
+        first = self.create_volume()
+        first_info = self.attach_and_write(plain, first, 0)
+        self.assertNotIn('auth_method', first_info['data'])
+        chap = self.load_driver(use_chap_auth=True,
+                                backend_name='chap').driver
+        info = self.attach_and_write(chap, self.create_volume(), 0)
+        self.assertNotIn('auth_method', info['data'])
+        self.attach_and_write(plain, first, 0, info=first_info)
+
+    def test_chap_turned_off_keeps_a_host_with_chap_working(self):
+        chap = self.load_driver(use_chap_auth=True,
+                                backend_name='chap').driver
+        first = self.create_volume()
+        first_info = self.attach_and_write(chap, first, 0)
+        plain = self.load_driver(backend_name='plain').driver
+        info = self.attach_and_write(plain, self.create_volume(), 0)
+        self.assertEqual('CHAP', info['data']['auth_method'])
+        self.assertEqual(first_info['data']['auth_password'],
+                         info['data']['auth_password'])
+        self.attach_and_write(chap, first, 0, info=first_info)
 
 
 class ImageCopyTest(fixtures.DriverAgainstSimulator):

@@ -272,6 +272,7 @@ class ISCSISeedOperationsTest(_SeedOperations,
                          info['data']['target_iqns'])
 
     def test_chap_credentials_are_set_on_driver_hosts(self):
+        self.use_cinder_database()
         self.loaded = self.load_driver(use_chap_auth=True)
         self.driver = self.loaded.driver
         volume = self.create_volume()

@@ -263,9 +263,95 @@ class CommonLogicTest(base.TestCase):
         driver.client.create_host.return_value = {'name': 'h-new'}
         driver.client.connect.side_effect = [
             client.NotFound('Host does not exist.'), {'lun': 4}]
-        host, lun, _name = driver._attach(volume(), {
+        host, lun, _name, _chap = driver._attach(volume(), {
             'host': 'c', 'initiator': 'iqn.x'})
         self.assertEqual(('h-new', 4), (host['name'], lun))
+
+
+class CHAPTest(base.TestCase):
+    """The CHAP a connection carries is the one its host holds."""
+
+    HOST = 'compute-1-%s-cinder' % ('a' * 32)
+    CONNECTOR = {'host': 'compute-1', 'initiator': 'iqn.x'}
+
+    def make(self, stored=None, **conf):
+        driver = iscsi.PureISCSIDriver(configuration=configuration(**conf))
+        driver.client = mock.Mock(spec=client.FlashArrayClient)
+        driver.driver_utils = mock.Mock()
+        rows = [{'key': common.CHAP_SECRET_KEY, 'value': stored}]
+        driver.driver_utils.get_driver_initiator_data.return_value = (
+            rows if stored else [])
+        driver.driver_utils.insert_driver_initiator_data.return_value = True
+        return driver
+
+    def host(self, user='compute-1', name=HOST):
+        return {'name': name, 'chap': {'host_user': user,
+                                       'host_password': '****'}}
+
+    def test_a_host_without_chap_gets_none_even_with_chap_on(self):
+        driver = self.make(use_chap_auth=True)
+        self.assertIsNone(driver._host_chap(self.host(user=None),
+                                            self.CONNECTOR))
+        driver.driver_utils.get_driver_initiator_data.assert_not_called()
+
+    def test_a_host_with_chap_gets_the_stored_secret_even_with_chap_off(
+            self):
+        driver = self.make(stored='kept-secret-0123', use_chap_auth=False)
+        self.assertEqual(('compute-1', 'kept-secret-0123'),
+                         driver._host_chap(self.host(), self.CONNECTOR))
+        driver.client.patch_host.assert_not_called()
+
+    def test_the_secret_does_not_follow_the_api_token(self):
+        one = self.make(stored='kept-secret-0123', pure_api_token='a')
+        two = self.make(stored='kept-secret-0123', pure_api_token='b')
+        self.assertEqual(one._host_chap(self.host(), self.CONNECTOR),
+                         two._host_chap(self.host(), self.CONNECTOR))
+
+    def test_an_unknown_secret_is_stored_once_and_written(self):
+        driver = self.make()
+        user, secret = driver._host_chap(self.host(), self.CONNECTOR)
+        self.assertEqual(driver._derived_chap_secret(self.HOST), secret)
+        insert = driver.driver_utils.insert_driver_initiator_data
+        insert.assert_called_once_with('iqn.x', common.CHAP_SECRET_KEY,
+                                       secret)
+        driver.client.patch_host.assert_called_once_with(
+            self.HOST, chap={'host_user': user, 'host_password': secret})
+
+    def test_a_racing_service_stored_first_its_secret_wins(self):
+        driver = self.make()
+        driver.driver_utils.get_driver_initiator_data.side_effect = [
+            [], [{'key': common.CHAP_SECRET_KEY, 'value': 'theirs-0123456'}]]
+        driver.driver_utils.insert_driver_initiator_data.return_value = False
+        self.assertEqual(('theirs-0123456', False),
+                         driver._chap_secret('iqn.x', 'mine-0123456789'))
+
+    def test_admin_and_shared_hosts_get_no_chap(self):
+        driver = self.make(stored='kept-secret-0123')
+        self.assertIsNone(driver._host_chap(self.host(name='admin'),
+                                            self.CONNECTOR))
+
+    def test_a_database_error_names_the_option_not_the_secret(self):
+        driver = self.make()
+        driver.driver_utils.insert_driver_initiator_data.side_effect = (
+            RuntimeError('INSERT ... value=candidate-secret-x'))
+        exc = self.assertRaises(common.PureDriverException,
+                                driver._chap_secret, 'iqn.x',
+                                'candidate-secret-x')
+        self.assertIn('use_chap_auth', str(exc))
+        self.assertNotIn('candidate-secret-x', str(exc))
+
+    def test_new_hosts_get_chap_only_with_chap_on(self):
+        for chap_on in (True, False):
+            driver = self.make(use_chap_auth=chap_on)
+            driver.client.find_hosts.return_value = []
+            driver.client.create_host.return_value = {'name': self.HOST}
+            driver._ensure_host(self.CONNECTOR)
+            chap = driver.client.create_host.call_args[1]['chap']
+            if chap_on:
+                self.assertEqual('compute-1', chap['host_user'])
+                self.assertEqual(24, len(chap['host_password']))
+            else:
+                self.assertIsNone(chap)
 
 
 @ddt.ddt

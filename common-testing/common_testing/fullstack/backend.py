@@ -84,6 +84,18 @@ class Backend(object):
         """Names of the volumes on the array, or None if not observable."""
         return None
 
+    def array_objects(self):
+        """Every object the drivers leave on the array, or None.
+
+        ``{kind: sorted names}`` for each kind of object a driver creates
+        and must remove again (volumes, snapshots, hosts, initiator
+        entries, maps or connections, LUNs, copy jobs), read from the
+        simulator's own state.  The scale-out run checks that every list
+        is empty at its end.  The default knows volumes only.
+        """
+        volumes = self.array_volumes()
+        return None if volumes is None else {'volume': volumes}
+
     def array_name(self, volume_id):
         """The array name of the unmanaged volume ``volume_id``.
 

@@ -12,6 +12,7 @@
 """Infortrend EonStor DS in the full stack (common_testing.fullstack entry
 point): raidcmd over SSH; iSCSI LUNs through the simulator's tgtd."""
 
+import json
 import os
 import secrets
 import select
@@ -34,6 +35,7 @@ class InfortrendBackend(backend.Backend):
         password = 'Sim-' + secrets.token_hex(8)
         script = backend.console_script(self.name) or self.name
         array_dir = os.path.join(state_dir, 'array')
+        self._array_dir = array_dir
         init = group.start(self.name + '-init', [
             script, 'init', '--state-dir', array_dir, '--san-ip', address,
             '--password', password, '--portal-ip', address,
@@ -89,6 +91,19 @@ class InfortrendBackend(backend.Backend):
             'eonstor-fc': dict(options, volume_driver='infortrend_cinder.fc.'
                                'InfortrendCLIFCDriver'),
         }
+
+    def array_objects(self):
+        # The simulator keeps the array in one JSON file, replaced whole
+        # under its lock (state.Array.open): a read sees one whole state.
+        from infortrend_cinder.simulator import state
+        with open(os.path.join(self._array_dir, state.STATE_FILE)) as f:
+            data = json.load(f)
+        return {'partition': sorted(data['parts']),
+                'snapshot image': sorted(data['sis']),
+                'map': sorted('%(part)s ch%(ch)s/%(tid)s/%(lun)s %(host)s'
+                              % m for m in data['maps']),
+                'iqn': sorted(data['iqns']),
+                'replica': sorted(data['replicas'])}
 
     def array_name(self, volume_id):
         # The name unmanage gives the partition.

@@ -21,6 +21,8 @@ import select
 import subprocess
 import sys
 
+import requests
+
 from common_testing.fullstack import backend
 from common_testing.fullstack import processes
 from common_testing import tls
@@ -69,6 +71,8 @@ class PureBackend(backend.Backend):
                    'driver_ssl_cert_path': cert,
                    'pure_api_retry_timeout': 10,
                    'pure_api_timeout': 30}
+        self._state = ('https://%s/_sim/state' % options['pure_target'],
+                       cert)
         return {
             'pure-iscsi': dict(options,
                                volume_driver='pure_cinder.iscsi.'
@@ -76,6 +80,24 @@ class PureBackend(backend.Backend):
             'pure-fc': dict(options,
                             volume_driver='pure_cinder.fc.PureFCDriver'),
         }
+
+    def array_objects(self):
+        # Destroyed volumes and snapshots wait in the array's trash for
+        # eradication (pure_eradicate_on_delete): they are gone for the
+        # host and are not counted.
+        url, cert = self._state
+        reply = requests.get(url, verify=cert, timeout=30)
+        reply.raise_for_status()
+        state = reply.json()
+        return {
+            'volume': sorted(v['name'] for v in state['volumes']
+                             if not v.get('destroyed')),
+            'snapshot': sorted(s['name'] for s in state['volume_snapshots']
+                               if not s.get('destroyed')),
+            'host': sorted(h['name'] for h in state['hosts']),
+            'connection': sorted('%s:%s' % (c['host']['name'],
+                                            c['volume']['name'])
+                                 for c in state['connections'])}
 
     def array_name(self, volume_id):
         # The driver's name of the volume, renamed as unmanage renames it.

@@ -62,6 +62,17 @@ class XIOBackend(backend.Backend):
         response.raise_for_status()
         return sorted(response.json()['volumes'])
 
+    def array_objects(self):
+        url, auth = self._control
+        response = requests.get(url, auth=auth, timeout=30)
+        response.raise_for_status()
+        state = response.json()
+        return {'volume': sorted(state['volumes']),
+                'host': sorted(state['hosts']),
+                'allocation': sorted('%(host)s:%(volume)s' % allocation
+                                     for allocation
+                                     in state['allocations'])}
+
     def request_counter(self, options):
         state_url, auth = self._control
         return backend.request_log_counter(

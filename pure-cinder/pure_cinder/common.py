@@ -333,24 +333,40 @@ class PureBaseVolumeDriver(driver.VolumeDriver):
 
     @array_errors('delete volume')
     def delete_volume(self, volume):
+        # One call when the volume has no connections: the destroy's own
+        # reply says whether the volume is there (protocol.rst P-5).
         name = self._volume_name(volume)
         try:
-            connections = self.client.list_connections(volume=name)
+            self._destroy_volume(name)
+        except client.Destroyed:
+            pass
         except client.NotFound:
             LOG.info('Volume %s is not on the array; nothing to delete.',
                      name)
             return
-        for connection in connections:
-            self._disconnect_host(connection['host']['name'], name)
-        try:
-            self.client.patch_volume(name, destroyed=True)
-        except (client.NotFound, client.Destroyed):
-            pass
         if self.configuration.pure_eradicate_on_delete:
             try:
                 self.client.eradicate_volume(name)
             except client.NotFound:
                 pass
+
+    def _destroy_volume(self, name):
+        try:
+            self.client.patch_volume(name, destroyed=True)
+        except (client.NotFound, client.Destroyed):
+            raise
+        except client.PureError as exc:
+            if exc.status != 400:
+                raise
+            # The array does not destroy a volume with connections (an
+            # attached volume cinder force-deletes); whatever its words
+            # for that, the connections say whether that was the reason.
+            connections = self.client.list_connections(volume=name)
+            if not connections:
+                raise
+            for connection in connections:
+                self._disconnect_host(connection['host']['name'], name)
+            self.client.patch_volume(name, destroyed=True)
 
     # -- snapshots ---------------------------------------------------------
 
@@ -749,15 +765,16 @@ class PureBaseVolumeDriver(driver.VolumeDriver):
     def _delete_host_if_unused(self, host_name):
         """True when the host has no connections left.
 
-        A host the driver created is deleted then; an admin's never.
+        A host the driver created is deleted then, without asking first:
+        the array refuses to delete a host that has connections
+        (protocol.rst P-5), and that refusal is the answer. An
+        administrator's host is never deleted, so it is asked.
         """
-        try:
-            if self.client.list_connections(host=host_name):
-                return False
-        except client.NotFound:
-            return True
         if not self._driver_owns(host_name):
-            return True
+            try:
+                return not self.client.list_connections(host=host_name)
+            except client.NotFound:
+                return True
         try:
             self.client.delete_host(host_name)
             LOG.info('Deleted host %s: its last connection is gone.',
@@ -765,7 +782,7 @@ class PureBaseVolumeDriver(driver.VolumeDriver):
         except client.NotFound:
             pass
         except client.InUse:
-            return False  # a connection arrived meanwhile
+            return False    # it has other connections
         return True
 
     def _disconnect_host(self, host_name, volume_name):
@@ -801,15 +818,32 @@ class PureBaseVolumeDriver(driver.VolumeDriver):
                      '%s uses it.', name, connector['host'])
             return False
         if self.configuration.pure_host_name:
-            host_name = self.configuration.pure_host_name
-        else:
-            host = self._find_host(connector)
-            if host is None:
-                LOG.info('No host object for %s; %s is already detached.',
-                         connector.get('host'), name)
-                return True
-            host_name = host['name']
-        return self._disconnect_host(host_name, name)
+            return self._disconnect_host(self.configuration.pure_host_name,
+                                         name)
+        # The host this driver creates for the connector has a stable name,
+        # so no lookup comes before the disconnect: the array's reply says
+        # whether that host is there (protocol.rst P-5).
+        host_name = self._generated_host_name(connector)
+        try:
+            self.client.disconnect(host_name, name)
+        except client.NotFound as exc:
+            if 'host does not exist' in exc.message.lower():
+                return self._detach_other_host(connector, name)
+            # "Connection does not exist": detached already.
+        return self._delete_host_if_unused(host_name)
+
+    def _detach_other_host(self, connector, volume_name):
+        """Detach from a host of another name holding the initiator.
+
+        An administrator's host, or one cinder's in-tree driver made (its
+        names end in a random suffix).
+        """
+        host = self._find_host(connector)
+        if host is None:
+            LOG.info('No host object for %s; %s is already detached.',
+                     connector.get('host'), volume_name)
+            return True
+        return self._disconnect_host(host['name'], volume_name)
 
     def _ports(self, refresh=False):
         """The array's target ports; static, so cached until a refresh.

@@ -20,6 +20,7 @@ test_conformance.py.
 
 from concurrent import futures
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -165,13 +166,63 @@ class _SeedOperations:
         # detaching again is harmless
         self.driver.terminate_connection(second, connector)
 
-    def test_attach_to_a_known_host_takes_at_most_three_calls(self):
+    def array_calls(self, operation, *args):
+        """The REST requests ("METHOD resource") operation(*args) made.
+
+        Read from the simulator's request log (simkit.requestlog), so
+        every request the array served counts, retries and logins too.
+        """
+        log = self.sim.server.surface.requests
+        seen = [entry['seq'] for entry in log.entries()]
+        operation(*args)
+        return [re.sub(r' /api/2\.\d+/', ' ', entry['operation'])
+                for entry in log.entries(since=max(seen, default=0))]
+
+    def test_attach_detach_and_delete_take_the_fewest_array_calls(self):
+        # issue 17 item 2: no read before a write whose reply answers it.
         first, second = self.create_volume(), self.create_volume()
         connector = self.connector()
-        self.driver.initialize_connection(first, connector)
-        before = self.driver.client.request_count
-        self.driver.initialize_connection(second, connector)
-        self.assertLessEqual(self.driver.client.request_count - before, 3)
+        self.driver._ports()    # read once per process, then cached
+        attach = self.driver.initialize_connection
+        self.assertEqual(['GET hosts', 'POST hosts', 'POST connections'],
+                         self.array_calls(attach, first, connector))
+        self.assertEqual(['GET hosts', 'POST connections'],
+                         self.array_calls(attach, second, connector))
+        detach = self.driver.terminate_connection
+        # The host keeps a connection: the array refuses its deletion.
+        self.assertEqual(['DELETE connections', 'DELETE hosts'],
+                         self.array_calls(detach, first, connector))
+        self.assertEqual(1, len(self.array.hosts))
+        # The last connection: the host goes with it.
+        self.assertEqual(['DELETE connections', 'DELETE hosts'],
+                         self.array_calls(detach, second, connector))
+        self.assertEqual({}, self.array.hosts)
+        self.assertEqual(['PATCH volumes'],
+                         self.array_calls(self.driver.delete_volume, first))
+        self.assertTrue(self.array_volume(first)['destroyed'])
+
+    def test_detach_from_an_admin_host_looks_it_up(self):
+        connector = self.connector()
+        self.array.create_host('admin-made', {
+            'iqns': [connector['initiator']], 'wwns': connector['wwpns']})
+        volume = self.create_volume()
+        self.driver.initialize_connection(volume, connector)
+        self.assertEqual(
+            ['DELETE connections', 'GET hosts', 'DELETE connections',
+             'GET connections'],
+            self.array_calls(self.driver.terminate_connection, volume,
+                             connector))
+        self.assertEqual(['admin-made'], list(self.array.hosts))
+        self.assertEqual({}, self.array.connections)
+
+    def test_delete_of_an_attached_volume_disconnects_it_first(self):
+        volume = self.create_volume()
+        self.driver.initialize_connection(volume, self.connector())
+        self.assertEqual(
+            ['PATCH volumes', 'GET connections', 'DELETE connections',
+             'DELETE hosts', 'PATCH volumes'],
+            self.array_calls(self.driver.delete_volume, volume))
+        self.assertEqual({}, self.array.hosts)
 
     def test_admin_host_is_used_and_never_deleted(self):
         connector = self.connector()

@@ -20,19 +20,30 @@ CPU time of the calling thread only (driver + client + TLS client side).
 """
 
 import argparse
+import os
 import sys
 import time
 import tracemalloc
 import unittest
 
-import pure_cinder.tests  # noqa: F401  (threading backend)
-from pure_cinder.tests.functional import base
+# This checkout's pure_cinder, not an installed one.
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
+    __file__))))
+
+import pure_cinder.tests  # noqa: E402,F401  (threading backend)
+from pure_cinder.tests.functional import fixtures  # noqa: E402
 
 GiB = 1024 ** 3
 ARGS = None
 
 
-class Benchmark(base.DriverAgainstSimulator):
+def out(text):
+    # The test base captures sys.stdout for each test; the table is for
+    # the terminal.
+    print(text, file=sys.__stdout__, flush=True)
+
+
+class Benchmark(fixtures.DriverAgainstSimulator):
 
     def measure(self, label, operation, repeat):
         client = self.driver.client
@@ -44,15 +55,15 @@ class Benchmark(base.DriverAgainstSimulator):
             cpu += time.thread_time() - cpu_start
             wall += time.perf_counter() - wall_start
             calls += client.request_count - before_calls
-        print('| %-34s | %5.1f | %8.2f | %8.2f |' % (
+        out('| %-34s | %5.1f | %8.2f | %8.2f |' % (
             label, calls / repeat, 1000 * wall / repeat,
             1000 * cpu / repeat))
 
     def test_benchmark(self):
         repeat = ARGS.repeat
-        print('\n| %-34s | %5s | %8s | %8s |' % (
+        out('\n| %-34s | %5s | %8s | %8s |' % (
             'operation', 'calls', 'wall ms', 'cpu ms'))
-        print('|%s|%s|%s|%s|' % ('-' * 36, '-' * 7, '-' * 10, '-' * 10))
+        out('|%s|%s|%s|%s|' % ('-' * 36, '-' * 7, '-' * 10, '-' * 10))
         source = self.create_volume()
         snapshot = self.snapshot(source)
         snapshot.update(self.driver.create_snapshot(snapshot))
@@ -75,6 +86,17 @@ class Benchmark(base.DriverAgainstSimulator):
         self.measure('initialize_connection (known host)',
                      lambda: self.driver.initialize_connection(
                          next(attach_volumes), connector), repeat)
+        # One new compute host per attach, then its detach (the last
+        # connection: the host goes too).
+        new_hosts = [(self.create_volume(), self.connector('new-%d' % n))
+                     for n in range(repeat)]
+        attaches, detaches = iter(new_hosts), iter(new_hosts)
+        self.measure('initialize_connection (new host)',
+                     lambda: self.driver.initialize_connection(
+                         *next(attaches)), repeat)
+        self.measure('terminate_connection (host goes)',
+                     lambda: self.driver.terminate_connection(
+                         *next(detaches)), repeat)
         victims = iter([self.create_volume() for _n in range(repeat)])
         self.measure('delete_volume', lambda: self.driver.delete_volume(
             next(victims)), repeat)
@@ -90,9 +112,9 @@ class Benchmark(base.DriverAgainstSimulator):
                      lambda: self.driver.get_volume_stats(refresh=True), 3)
         _current, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
-        print('\npeak traced memory during stats with %d volumes: %.1f KiB '
-              '(whole process, simulator included)'
-              % (ARGS.volumes, peak / 1024.0))
+        out('\npeak traced memory during stats with %d volumes: %.1f KiB '
+            '(whole process, simulator included)'
+            % (ARGS.volumes, peak / 1024.0))
 
 
 def main():

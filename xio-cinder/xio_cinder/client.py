@@ -225,11 +225,18 @@ class ISEClient:
 
     def __init__(self, address, login, password, port=None, use_ssl=False,
                  verify=True, connection_retries=5, retry_interval=1.0,
-                 completion_retries=30, timeout=60, first_poll=FIRST_POLL):
+                 completion_retries=30, timeout=60, first_poll=FIRST_POLL,
+                 credentials=None):
+        """``credentials``: optional callable returning the current
+        (login, password); asked again when the ISE refuses the ones in
+        use, so credentials changed since (a rotation, protocol.rst P32)
+        are used from the next request on.
+        """
         if not address:
             raise ValueError('san_ip must name the ISE management address')
         if not login or not password:
             raise ValueError('san_login and san_password must both be set')
+        self._credentials = credentials
         self.scheme = 'https' if use_ssl else 'http'
         self.port = port
         self.connection_retries = connection_retries
@@ -329,9 +336,15 @@ class ISEClient:
         if self._rediscover and url_or_path != '/query':
             self.query(refresh=True)
         path = self._path_of(url_or_path)
+        used = tuple(self._session.auth)
         response = self._send(method, path, list(params))
         LOG.debug('ISE %s %s -> %s', method, path, response.status_code)
         status = response.status_code
+        if status in (401, 403) and self._renew_credentials(used):
+            # No session to re-open (protocol.rst P2): the same request
+            # again, with the credentials configured now.
+            response = self._send(method, path, list(params))
+            status = response.status_code
         if status in ok:
             return Reply(status, response.text,
                          response.headers.get('Content-Location'))
@@ -343,8 +356,9 @@ class ISEClient:
         message = strutils.mask_password(message)[:500]
         if status in (401, 403):
             raise ISEAuthError(method, path, status,
-                               'credentials refused (check san_login and '
-                               'san_password)')
+                               'credentials of san_login=%s refused (check '
+                               'san_login and san_password)'
+                               % self._session.auth[0])
         if status == 404:
             raise ISENotFound(method, path, status, message)
         if status == 409:
@@ -352,6 +366,19 @@ class ISEClient:
         if status == 400 and 'VALID' in message.upper():
             raise ISEInvalidState(method, path, status, message)
         raise ISEHTTPError(method, path, status, message)
+
+    def _renew_credentials(self, used):
+        """Take the configured credentials; True if they are not ``used``."""
+        if self._credentials is None:
+            return False
+        login, password = self._credentials()
+        if not login or not password or (login, password) == used:
+            return False
+        with self._lock:
+            self._session.auth = (login, password)
+        LOG.info('ISE refused san_login=%s; retrying with the credentials '
+                 'configured now (san_login=%s)', used[0], login)
+        return True
 
     # -- discovery ---------------------------------------------------------
 

@@ -42,6 +42,15 @@ QOS_KEYS = {'miniops': 'min', 'maxiops': 'max', 'burstiops': 'burst'}
 # host pattern refuses spaces and more, and '@', '#' would split the host.
 POOL_NAME_UNSAFE = re.compile(r'[^A-Za-z0-9._-]+')
 
+# Cross-process locks (cinder's coordination; cluster-wide with a tooz
+# backend), named after the ISE (globalid) and the object they guard: a
+# volume (deleted, extended or copied, under SOURCE_LOCK while it is the
+# source of a snapshot or clone) and the ISE host of one compute host
+# (found, created, given allocations and deleted).
+VOLUME_LOCK = '{self.driver_prefix}-{self.array_id}-volume-{name}'
+SOURCE_LOCK = '{self.driver_prefix}-{self.array_id}-volume-{source_name}'
+HOST_LOCK = '{self.driver_prefix}-{self.array_id}-host-{name}'
+
 
 class XIODriverException(exception.VolumeBackendAPIException):
     message = _('X-IO ISE: %(data)s')
@@ -75,6 +84,14 @@ class XIOBaseVolumeDriver(driver.VolumeDriver):
 
     VERSION = '2.0.0'
     CI_WIKI_NAME = 'X-IO_ISE_CI'
+    # Safe with several cinder-volume services of one cluster serving one
+    # ISE: every name on the ISE is the cinder object's; the find, create
+    # and delete of a host and the copies of a source run under cinder's
+    # coordination locks (cluster-wide with a tooz backend) named after
+    # the ISE (its globalid) and the object; the ISE itself chooses LUNs
+    # and refuses a second host of one name (protocol.rst P33); nothing
+    # another service changes is kept between requests (see __init__).
+    SUPPORTS_ACTIVE_ACTIVE = True
     # Set by subclasses (cinder's constants.ISCSI / constants.FC).
     STORAGE_PROTOCOL = None
     # Prefix of the names of this driver's cross-process locks.
@@ -88,8 +105,15 @@ class XIOBaseVolumeDriver(driver.VolumeDriver):
             self.configuration.append_config_values(
                 options.connection_opts + options.xio_opts)
         self.client = None
+        # The ISE's globalid, in every lock name: two backends on one ISE
+        # share their locks, backends on two ISEs never wait for each
+        # other.
+        self.array_id = None
         # Pool names reported in stats -> ISE pool ids, for the scheduler's
-        # pool choice (host@backend#pool).
+        # pool choice (host@backend#pool).  Kept between requests because
+        # pools are the operator's, never made or removed by cinder; an
+        # unknown name reads them again.  Hosts, allocations and volumes
+        # are read from the ISE on every request.
         self._pool_ids = {}
 
     @staticmethod
@@ -122,12 +146,20 @@ class XIOBaseVolumeDriver(driver.VolumeDriver):
             verify=verify,
             connection_retries=conf.ise_connection_retries,
             retry_interval=conf.ise_retry_interval,
-            completion_retries=conf.ise_completion_retries)
+            completion_retries=conf.ise_completion_retries,
+            credentials=self._credentials)
+
+    def _credentials(self):
+        # Read again when the ISE refuses the ones in use: new values of
+        # san_login/san_password in the configuration (a rotation, README)
+        # are used without a new session, the ISE having none.
+        conf = self.configuration
+        return conf.safe_get('san_login'), conf.safe_get('san_password')
 
     @array_errors('connect to the ISE')
     def check_for_setup_error(self):
         # /query raises ISEIncompatible without the clones capability.
-        self.client.query()
+        self.array_id = self.client.query().globalid
 
     # -- volume types --------------------------------------------------------
 
@@ -284,7 +316,7 @@ class XIOBaseVolumeDriver(driver.VolumeDriver):
     # processes: the ISE prepares one copy of a source at a time (it
     # answers "Not in a valid state" to a second), and a source is not
     # deleted, extended or modified under a copy being made of it.
-    @coordination.synchronized('{self.driver_prefix}-volume-{source_name}')
+    @coordination.synchronized(SOURCE_LOCK)
     def _copy(self, source_name, source_what, name, kind, settings=None):
         """Prepare then commit a snapshot or clone of ``source_name``."""
         source = self._source(source_name, source_what)
@@ -329,7 +361,7 @@ class XIOBaseVolumeDriver(driver.VolumeDriver):
             self._discard(volume.name)
             raise
 
-    @coordination.synchronized('{self.driver_prefix}-volume-{name}')
+    @coordination.synchronized(VOLUME_LOCK)
     def _delete_by_name(self, name):
         self._delete_allocations(name)
         volume = self.client.find_volume(name)
@@ -383,7 +415,7 @@ class XIOBaseVolumeDriver(driver.VolumeDriver):
     def create_cloned_volume(self, volume, src_vref):
         self._clone_into(volume, src_vref.name, 'volume')
 
-    @coordination.synchronized('{self.driver_prefix}-volume-{name}')
+    @coordination.synchronized(VOLUME_LOCK)
     def _extend(self, name, new_size):
         current = self.client.find_volume(name)
         if current is None:
@@ -541,7 +573,7 @@ class XIOBaseVolumeDriver(driver.VolumeDriver):
     # allocations and deleted under one lock held across cinder-volume
     # processes (cinder's coordination), so that two attaches create one
     # host and a detach never deletes a host another attach just used.
-    @coordination.synchronized('{self.driver_prefix}-host-{name}')
+    @coordination.synchronized(HOST_LOCK)
     def _present_to_host(self, volume, name, initiators):
         hosts = self.client.list_hosts()
         host = self._host_with(hosts, initiators[0])
@@ -564,7 +596,7 @@ class XIOBaseVolumeDriver(driver.VolumeDriver):
         return self._unpresent_from_host(volume, connector.get('host'),
                                          initiators)
 
-    @coordination.synchronized('{self.driver_prefix}-host-{name}')
+    @coordination.synchronized(HOST_LOCK)
     def _unpresent_from_host(self, volume, name, initiators):
         host = self._find_host(initiators[0])
         if host is None:

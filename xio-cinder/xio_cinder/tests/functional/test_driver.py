@@ -34,6 +34,7 @@ from common_testing import initiator
 from common_testing import logcheck
 from common_testing import net
 from common_testing import tgt
+import fixtures as fixtures_lib
 from oslo_concurrency import processutils
 
 from xio_cinder.tests import base as test_base
@@ -659,3 +660,170 @@ class PoolNamesTest(DriverBase, test_base.TestCase):
             self.ctxt, by_old, {}, diff, {'host': by_new.host}))
         self.assertFalse(self.driver.retype(
             self.ctxt, by_new, {}, diff, {'host': 'compute@xio#Pool_1'}))
+
+
+class TwoServicesBase(DriverBase):
+    """Two cinder-volume services, two processes, one ISE, shared locks."""
+
+    driver_class = 'xio_cinder.fc.XIOFCDriver'
+    connector_ = {'host': 'shared-compute', 'wwpns': ['21000024ff00aa01'],
+                  'wwnns': ['20000024ff00aa01']}
+
+    def service(self, **overrides):
+        return self.useFixture(fixtures.Service(
+            self.options(**overrides), self.coordination_url))
+
+    def setUp(self):
+        super().setUp()
+        self.coordination_url = 'file://' + self.useFixture(
+            fixtures_lib.TempDir()).path
+
+    def created(self, count):
+        volumes = [self.volume() for _n in range(count)]
+        for volume in volumes:
+            self.driver.create_volume(volume)
+        return volumes
+
+    def run_at_once(self, services, *operations):
+        """Each service runs its operations, all services at the same time.
+        """
+        for service, ops in zip(services, operations):
+            service.submit(ops)
+        results = [service.results() for service in services]
+        for ops, answers in zip(operations, results):
+            failed = [(op, answer) for op, answer in zip(ops, answers)
+                      if not answer[0]]
+            self.assertEqual([], failed)
+        return [value for answers in results for _ok, value in answers]
+
+    def attach(self, volume):
+        return ['attach', {'volume': volume.id,
+                           'connector': self.connector_}]
+
+    def detach(self, volume):
+        return ['detach', {'volume': volume.id,
+                           'connector': self.connector_}]
+
+
+class ActiveActiveTest(TwoServicesBase, test_base.TestCase):
+
+    def test_attaches_detaches_and_copies_race_from_two_services(self):
+        first, second = self.service(), self.service()
+        volumes = self.created(18)
+        source = self.created(1)[0]
+        clones = [str(uuid.uuid4()) for _n in range(6)]
+        snaps = [str(uuid.uuid4()) for _n in range(2)]
+
+        def copies(mine, snap):
+            return [['clone', {'volume': c, 'source': source.id}]
+                    for c in mine] + [['snapshot', {
+                        'snapshot': snap, 'volume': source.id}]]
+        # One new compute host, attached to from both services at once,
+        # while both copy one source.
+        luns = self.run_at_once(
+            (first, second),
+            [self.attach(v) for v in volumes[:6]] + copies(clones[:3],
+                                                           snaps[0]),
+            [self.attach(v) for v in volumes[6:12]] + copies(clones[3:],
+                                                             snaps[1]))
+        state = self.sim.state()
+        self.assertEqual(['shared-compute'], list(state['hosts']))
+        self.assertEqual(12, len(state['allocations']))
+        luns = [lun for lun in luns if lun is not None]
+        self.assertEqual(12, len(set(luns)))
+        self.sim.wait_settled()
+        names = {'volume-%s' % c for c in clones} | {
+            'snapshot-%s' % s for s in snaps}
+        self.assertLessEqual(names, set(self.array_volumes()))
+        # One service detaches the host's volumes while the other attaches
+        # more: a host deleted after its last allocation must never be
+        # one the other service is presenting to.
+        self.run_at_once(
+            (first, second),
+            [self.detach(v) for v in volumes[:12]],
+            [self.attach(v) for v in volumes[12:]])
+        state = self.sim.state()
+        self.assertEqual(['shared-compute'], list(state['hosts']))
+        self.assertEqual(6, len(state['allocations']))
+        self.run_at_once(
+            (first, second),
+            [self.detach(v) for v in volumes[12:15]],
+            [self.detach(v) for v in volumes[15:]])
+        state = self.sim.state()
+        self.assertEqual(({}, []), (state['hosts'], state['allocations']))
+        # Attach-detach cycles from both: the host is deleted and made
+        # again many times, never under an attach of the other service.
+        # A slow host delete widens the gap between seeing the host
+        # without allocations and deleting it, which the host lock closes.
+        self.sim.control('POST', 'faults', {
+            'match': '^DELETE /storage/arrays/[^/]+/hosts/',
+            'action': 'delay', 'seconds': 0.1, 'count': 1000})
+        self.run_at_once(
+            (first, second),
+            [['cycle', {'volume': v.id, 'connector': self.connector_,
+                        'times': 8}] for v in volumes[:2]],
+            [['cycle', {'volume': v.id, 'connector': self.connector_,
+                        'times': 8}] for v in volumes[2:4]])
+        state = self.sim.state()
+        self.assertEqual(({}, []), (state['hosts'], state['allocations']))
+        # Deleting everything from both services leaves nothing behind.
+        everything = [['delete', {'volume': v.id}]
+                      for v in volumes + [source]]
+        everything += [['delete', {'volume': c}] for c in clones]
+        self.run_at_once(
+            (first, second),
+            [['delete_snapshot', {'snapshot': s, 'volume': source.id}]
+             for s in snaps] + everything[::2], everything[1::2])
+        self.sim.wait_settled()
+        self.assertEqual({}, self.array_volumes())
+
+
+class CredentialRotationTest(TwoServicesBase, test_base.TestCase):
+    """san_login/san_password rotated service by service (README)."""
+
+    def test_rotation_with_attaches_before_during_and_after(self):
+        volumes = self.created(8)
+        new_password = 'rotated-Pa55word-7x'
+        self.logs.add_secret(new_password)
+        first, second = self.service(), self.service()
+        # Before: both services use the old account.
+        self.run_at_once((first, second), [self.attach(volumes[0])],
+                         [self.attach(volumes[1])])
+        # 1. A second account on the ISE.
+        self.assertEqual(['admin', 'cinder2'],
+                         self.sim.set_users(cinder2=new_password))
+        # 2. Services restarted one at a time with the new account: during
+        # the overlap the old and the new service attach side by side.
+        first.stop()
+        first = self.service(san_login='cinder2', san_password=new_password)
+        self.run_at_once((first, second), [self.attach(volumes[2])],
+                         [self.attach(volumes[3])])
+        second.stop()
+        second = self.service(san_login='cinder2',
+                              san_password=new_password)
+        # 3. The old account removed: nothing that runs notices.
+        self.sim.set_users(admin=None)
+        self.run_at_once((first, second), [self.attach(volumes[4])],
+                         [self.attach(volumes[5])])
+        # A service still on the old password is refused with the options
+        # named ...
+        error = self.assertRaises(exception.VolumeBackendAPIException,
+                                  self.driver.initialize_connection,
+                                  volumes[6], self.connector_)
+        self.assertIn('san_login=admin', str(error))
+        self.assertIn('san_password', str(error))
+        # ... and once its configuration holds the new account, its next
+        # request goes through without a restart.
+        group = 'conformance'   # the section LoadedDriver loads
+        conf = driver_loader.CONF
+        for name, value in (('san_login', 'cinder2'),
+                            ('san_password', new_password)):
+            conf.set_override(name, value, group=group)
+            self.addCleanup(conf.clear_override, name, group=group)
+        self.driver.initialize_connection(volumes[6], self.connector_)
+        self.run_at_once(
+            (first, second),
+            [self.detach(v) for v in volumes[:4]],
+            [self.detach(v) for v in volumes[4:7]])
+        state = self.sim.state()
+        self.assertEqual(({}, []), (state['hosts'], state['allocations']))

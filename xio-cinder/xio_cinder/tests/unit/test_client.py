@@ -12,6 +12,7 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
+import base64
 from unittest import mock
 import urllib.parse
 
@@ -138,6 +139,30 @@ class ClientTest(test_base.TestCase):
         error = self.assertRaises(client.ISEAuthError, self.client.query)
         self.assertIn('san_password', str(error))
         self.assertNotIn('s3cret', str(error))
+
+    def test_refused_credentials_are_replaced_by_the_configured_ones(self):
+        configured = [('admin', 's3cret')]
+        renewing = client.ISEClient(
+            '10.0.0.1', 'admin', 's3cret', connection_retries=2,
+            retry_interval=0, credentials=lambda: configured[-1])
+        new_auth = 'Basic ' + base64.b64encode(b'admin2:n3w').decode()
+
+        def reply(request, context):
+            ok = request.headers['Authorization'] == new_auth
+            context.status_code = 200 if ok else 401
+            return QUERY if ok else '<response value="401">no</response>'
+        self.mock.get('http://10.0.0.1/query', text=reply)
+        # Unchanged configuration: refused once, not asked again.
+        error = self.assertRaises(client.ISEAuthError, renewing.query)
+        self.assertIn('san_login=admin', str(error))
+        self.assertEqual(1, self.mock.call_count)
+        # A rotation in the configuration: the next request succeeds,
+        # and the ones after it use the new credentials at once.
+        configured.append(('admin2', 'n3w'))
+        self.assertEqual('ISE1', renewing.query(refresh=True).globalid)
+        self.assertEqual(3, self.mock.call_count)
+        renewing.query(refresh=True)
+        self.assertEqual(4, self.mock.call_count)
 
     def test_self_url_is_sent_to_the_current_controller(self):
         self.client.query()

@@ -71,6 +71,7 @@ class DriverTest(test_base.TestCase):
         self.client.list_controllers.return_value = CONTROLLERS
         self.client.get_chap.return_value = None
         self.driver.client = self.client
+        self.driver.check_for_setup_error()
 
     def volume(self, size=1, **kwargs):
         vid = str(uuid.uuid4())
@@ -296,11 +297,11 @@ class DriverTest(test_base.TestCase):
                      'wwpns': ['21000024ff000001']}
         volume = self.volume()
         self.assertEqual(
-            ['xio-ise-host-compute-1'],
+            ['xio-ise-ISE1-host-compute-1'],
             self._lock_names(lambda: self.driver.initialize_connection(
                 volume, connector)))
         self.assertEqual(
-            ['xio-ise-host-compute-1'],
+            ['xio-ise-ISE1-host-compute-1'],
             self._lock_names(lambda: self.driver.terminate_connection(
                 volume, connector)))
 
@@ -311,11 +312,33 @@ class DriverTest(test_base.TestCase):
         snapshot = mock.Mock(volume_name=source.name)
         snapshot.name = 'snapshot-1'
         self.assertEqual(
-            ['xio-ise-volume-%s' % source.name],
+            ['xio-ise-ISE1-volume-%s' % source.name],
             self._lock_names(lambda: self.driver.create_snapshot(snapshot)))
         self.assertEqual(
-            ['xio-ise-volume-snapshot-1'],
+            ['xio-ise-ISE1-volume-snapshot-1'],
             self._lock_names(lambda: self.driver.delete_snapshot(snapshot)))
+
+    def test_locks_are_named_after_the_ise(self):
+        # Two backends on two ISEs never wait for each other's locks.
+        source = self.volume()
+        self.client.find_volume.return_value = _volume(source.name)
+        self.client.query.return_value = client.ArrayInfo(
+            'ISE2', ARRAY.capabilities, ARRAY.controllers)
+        self.driver.check_for_setup_error()
+        self.assertEqual(
+            ['xio-ise-ISE2-volume-%s' % source.name],
+            self._lock_names(lambda: self.driver.extend_volume(source, 2)))
+
+    def test_declares_active_active(self):
+        self.assertIs(True, self.driver_class.SUPPORTS_ACTIVE_ACTIVE)
+
+    def test_refused_credentials_are_read_again_from_the_configuration(self):
+        self.assertEqual(('admin', 'pw'), self.driver._credentials())
+        conf = driver_loader.CONF
+        conf.set_override('san_password', 'new-pw', group='conformance')
+        self.addCleanup(conf.clear_override, 'san_password',
+                        group='conformance')
+        self.assertEqual(('admin', 'new-pw'), self.driver._credentials())
 
     def test_stats_in_two_cached_calls(self):
         self.client.list_pools.return_value = [client.Pool(

@@ -154,6 +154,10 @@ class DriverAgainstSimulator(base.TestCase):
         options = {'volume_driver': DRIVER_CLASSES[self.protocol],
                    'volume_backend_name': 'pure-sim'}
         options.update(self.sim.driver_options())
+        if self.iscsi_data_path:
+            # A connection is a tgtd export (several tgtadm runs), which
+            # takes seconds on a loaded machine.
+            options['pure_api_timeout'] = 60
         options.update(overrides)
         return {k: v for k, v in options.items() if v is not None}
 

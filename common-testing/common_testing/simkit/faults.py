@@ -27,6 +27,11 @@ The surface answers two URLs, the same for every simulator:
 - ``/_sim/requests``: GET lists the request log (``?since=<seq>`` for the
   newer ones), DELETE clears it.
 
+A simulator's own control URLs (a state dump, taking an address down)
+go under ``/_sim/`` too, through ``surface.add_route(name, handler)``: the
+surface parses the JSON body, calls ``handler(method, rest, data)`` and
+answers with its JSON result, so every control URL answers alike.
+
 An http.server-based simulator calls ``surface.serve(handler)`` first in
 its ``do_GET``/``do_POST``/``do_DELETE``; a simulator whose protocol is
 not HTTP starts ``simkit.control.ControlServer(surface)`` instead.
@@ -47,9 +52,14 @@ from common_testing.faults import InjectedFailure  # noqa: F401
 from common_testing.faults import LOSE_RESPONSE  # noqa: F401
 from common_testing.simkit import requestlog
 
-FAULTS_PATH = '/_sim/faults'
-REQUESTS_PATH = '/_sim/requests'
+PREFIX = '/_sim/'
+FAULTS_PATH = PREFIX + 'faults'
+REQUESTS_PATH = PREFIX + 'requests'
 PATHS = (FAULTS_PATH, REQUESTS_PATH)
+
+
+class MethodNotAllowed(Exception):
+    """A route handler's answer to a method it does not take (405)."""
 
 
 class ControlSurface:
@@ -63,6 +73,30 @@ class ControlSurface:
         self.plan = FaultPlan()
         self.plan.load(rules)
         self.requests = requestlog.RequestLog(log_limit)
+        self._routes = {}
+
+    def add_route(self, name, handler):
+        """Answer ``/_sim/<name>`` and ``/_sim/<name>/<rest>`` by handler.
+
+        ``handler(method, rest, data)`` gets the rest of the path after
+        ``<name>/`` ('' for ``/_sim/<name>``) and the request's JSON body
+        (None if empty) and returns the reply's JSON payload.  It raises
+        KeyError for an unknown object (404), MethodNotAllowed (405), or
+        ValueError/TypeError for a bad request (400).
+        """
+        self._routes[name] = handler
+
+    def _route(self, path):
+        """(handler, rest) of ``path``, or (None, None)."""
+        if not path.startswith(PREFIX):
+            return None, None
+        name, _slash, rest = path[len(PREFIX):].partition('/')
+        handler = self._routes.get(name)
+        return (handler, rest) if handler else (None, None)
+
+    def answers(self, path):
+        """True if ``path`` (without query) is one of this surface's URLs."""
+        return path in PATHS or self._route(path)[0] is not None
 
     @contextlib.contextmanager
     def request(self, key, sleep=None):
@@ -95,17 +129,25 @@ class ControlSurface:
         """
         parsed = urllib.parse.urlsplit(target)
         query = urllib.parse.parse_qs(parsed.query)
+        handler, rest = self._route(parsed.path)
         try:
             if parsed.path == FAULTS_PATH:
                 payload = self._faults(method, body)
             elif parsed.path == REQUESTS_PATH:
                 payload = self._requests(method, query)
+            elif handler is not None:
+                payload = handler(method, rest, json.loads(body or b'null'))
             else:
+                known = list(PATHS) + [PREFIX + name
+                                       for name in sorted(self._routes)]
                 return 404, _json({'error': 'no control URL %s; known: %s'
-                                   % (parsed.path, ', '.join(PATHS))})
-        except _MethodNotAllowed:
+                                   % (parsed.path, ', '.join(known))})
+        except MethodNotAllowed:
             return 405, _json({'error': '%s is not allowed on %s'
                                % (method, parsed.path)})
+        except KeyError as exc:
+            return 404, _json({'error': 'no such object on %s: %s'
+                               % (parsed.path, exc)})
         except (ValueError, TypeError) as exc:
             return 400, _json({'error': 'bad %s request on %s: %s'
                                % (method, parsed.path, exc)})
@@ -126,7 +168,7 @@ class ControlSurface:
         if method == 'DELETE':
             self.plan.clear()
             return []
-        raise _MethodNotAllowed()
+        raise MethodNotAllowed()
 
     def _requests(self, method, query):
         if method == 'GET':
@@ -135,7 +177,7 @@ class ControlSurface:
         if method == 'DELETE':
             self.requests.clear()
             return []
-        raise _MethodNotAllowed()
+        raise MethodNotAllowed()
 
     def serve(self, handler):
         """Answer ``handler``'s request if it is a control URL.
@@ -144,7 +186,7 @@ class ControlSurface:
         do_* methods.  Returns True if the request was answered, False if
         its path is not a control URL (the simulator handles it then).
         """
-        if urllib.parse.urlsplit(handler.path).path not in PATHS:
+        if not self.answers(urllib.parse.urlsplit(handler.path).path):
             return False
         length = int(handler.headers.get('Content-Length') or 0)
         body = handler.rfile.read(length) if length else b''
@@ -155,10 +197,6 @@ class ControlSurface:
         handler.end_headers()
         handler.wfile.write(payload)
         return True
-
-
-class _MethodNotAllowed(Exception):
-    pass
 
 
 def _json(payload):

@@ -44,20 +44,30 @@ def pid_alive(pid):
     return state not in ('Z', 'X')
 
 
-def group_alive(pgid):
-    """True if any live (non-zombie) process is in process group ``pgid``."""
+def processes():
+    """(pid, command name, stat fields after the name) of every process.
+
+    The fields start with state, ppid, pgrp (proc(5)); a process that ends
+    while it is read is left out.
+    """
     for entry in os.listdir('/proc'):
         if not entry.isdigit():
             continue
         try:
             with open('/proc/%s/stat' % entry) as stat:
-                fields = stat.read().rsplit(')', 1)[1].split()
-        except (OSError, IndexError):
+                text = stat.read()
+        except OSError:
             continue
-        # After the command name: state, ppid, pgrp, ...
-        if int(fields[2]) == pgid and fields[0] not in ('Z', 'X'):
-            return True
-    return False
+        head, _paren, tail = text.rpartition(')')
+        fields = tail.split()
+        if fields:
+            yield int(entry), head.partition('(')[2], fields
+
+
+def group_alive(pgid):
+    """True if any live (non-zombie) process is in process group ``pgid``."""
+    return any(int(fields[2]) == pgid and fields[0] not in ('Z', 'X')
+               for _pid, _name, fields in processes())
 
 
 def stop_pid(pid, timeout=STOP_TIMEOUT, group=False):

@@ -59,6 +59,34 @@ class TestControlSurface(base.TestCase):
         self.assertEqual(404, self.call('GET', '/_sim/other')[0])
         self.assertEqual(405, self.call('PUT', faults.FAULTS_PATH)[0])
 
+    def test_a_simulators_own_route_answers_alike(self):
+        calls = []
+
+        def addresses(method, rest, data):
+            calls.append((method, rest, data))
+            if method != 'POST':
+                raise faults.MethodNotAllowed()
+            if rest != '127.0.0.9':
+                raise KeyError(rest)
+            if not isinstance(data.get('up'), bool):
+                raise ValueError('up must be true or false')
+            return {'listening': [rest] if data['up'] else []}
+
+        self.surface.add_route('addresses', addresses)
+        self.assertTrue(self.surface.answers('/_sim/addresses/127.0.0.9'))
+        self.assertFalse(self.surface.answers('/_sim/other'))
+        self.assertEqual((200, {'listening': []}), self.call(
+            'POST', '/_sim/addresses/127.0.0.9', {'up': False}))
+        self.assertEqual(('POST', '127.0.0.9', {'up': False}), calls[0])
+        self.assertEqual(404, self.call('POST', '/_sim/addresses/10.0.0.1',
+                                        {'up': True})[0])
+        self.assertEqual(400, self.call('POST', '/_sim/addresses/127.0.0.9',
+                                        {'up': 'x'})[0])
+        self.assertEqual(405, self.call('GET', '/_sim/addresses/x')[0])
+        status, body = self.call('GET', '/_sim/other')
+        self.assertEqual(404, status)
+        self.assertIn('/_sim/addresses', body['error'])
+
     def test_request_consults_the_plan_and_logs(self):
         self.surface.plan.add(RULE)
         with self.surface.request('list parts') as result:
@@ -105,6 +133,9 @@ class TestServeAndControlServer(base.TestCase):
                          ['match'])
         self.assertEqual(404, requests.get(server.url + '/x',
                                            timeout=10).status_code)
+        surface.add_route('inventory', lambda method, rest, data: ['v1'])
+        self.assertEqual(['v1'], requests.get(
+            server.url + '/_sim/inventory', timeout=10).json())
         self.assertEqual([], requests.delete(url, timeout=10).json())
         server.stop()
         server.stop()

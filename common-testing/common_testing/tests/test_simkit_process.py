@@ -12,6 +12,7 @@
 """simkit.process: pid checks, stop by pid, the ready line."""
 
 import io
+import os
 import subprocess
 import sys
 import textwrap
@@ -87,6 +88,19 @@ class TestProcess(base.TestCase):
         process.stop_pid(child.pid, timeout=0.5)
         child.wait(timeout=5)
         self.assertFalse(process.pid_alive(child.pid))
+
+    def test_processes_names_each_with_its_parent_and_group(self):
+        child = self.start('import time; time.sleep(60)')
+        table = {pid: (name, fields)
+                 for pid, name, fields in process.processes()}
+        name, fields = table[child.pid]
+        self.assertTrue(name.startswith('python'), name)
+        self.assertEqual(os.getpid(), int(fields[1]))    # ppid
+        self.assertTrue(process.group_alive(int(fields[2])))
+        process.stop_pid(child.pid, timeout=5)
+        child.wait(timeout=5)
+        self.assertNotIn(child.pid, [pid for pid, _n, _f
+                                     in process.processes()])
 
     def test_pid_alive_of_a_missing_pid(self):
         self.assertFalse(process.pid_alive(2 ** 22 + 1))

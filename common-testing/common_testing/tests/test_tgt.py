@@ -23,6 +23,8 @@ import fixtures
 import testtools
 
 from common_testing import net
+from common_testing.simkit import process
+from common_testing.simkit import volumes
 from common_testing.tests import base
 from common_testing import tgt
 
@@ -31,14 +33,6 @@ OTHER_TARGET = 'iqn.2026-11.org.cinder-backends.test:target-b'
 INITIATOR = 'iqn.2026-11.org.cinder-backends.test:host-a'
 FOREIGN_INITIATOR = 'iqn.2026-11.org.cinder-backends.test:intruder'
 MiB = 1024 * 1024
-
-
-def pid_alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 def libiscsi(tool, portal, iqn=None, lun=None, initiator=INITIATOR,
@@ -135,8 +129,7 @@ class TgtdTestCase(base.TestCase):
 
     def backing_file(self, name='lun.img', size=4 * MiB):
         path = os.path.join(self.tmp, name)
-        with open(path, 'wb') as f:
-            f.truncate(size)
+        volumes.create(path, size, exist_ok=True)
         return path
 
     def export(self, iqn=TARGET, lun=1, size=4 * MiB, initiator=INITIATOR):
@@ -156,7 +149,7 @@ class TestTgtd(TgtdTestCase):
         self.assertEqual('%s:%d' % (self.tgtd.address, self.tgtd.port),
                          self.tgtd.portal)
         self.assertEqual(self.tgtd.control_port, self.admin.control_port)
-        self.assertTrue(pid_alive(self.tgtd.pid))
+        self.assertTrue(process.pid_alive(self.tgtd.pid))
         self.assertTrue(os.path.exists(
             '/var/run/tgtd/socket.%d' % self.tgtd.control_port))
 
@@ -376,9 +369,9 @@ class TestSeveralTgtd(base.TestCase):
     def test_context_manager(self):
         with tgt.Tgtd() as tgtd:
             pid, control_port = tgtd.pid, tgtd.control_port
-            self.assertTrue(pid_alive(pid))
+            self.assertTrue(process.pid_alive(pid))
             tgtd.admin.create_target(TARGET)
-        self.assertFalse(pid_alive(pid))
+        self.assertFalse(process.pid_alive(pid))
         self.assertFalse(os.path.exists(
             '/var/run/tgtd/socket.%d' % control_port))
 
@@ -415,7 +408,7 @@ class TestCleanup(base.TestCase):
     def assert_gone(self, tgtd_fixtures):
         self.assertNotEqual([], tgtd_fixtures)
         for fixture in tgtd_fixtures:
-            self.assertFalse(pid_alive(fixture.pid), fixture.pid)
+            self.assertFalse(process.pid_alive(fixture.pid), fixture.pid)
             self.assertFalse(os.path.exists(
                 '/var/run/tgtd/socket.%d' % fixture.control_port))
             self.assertFalse(os.path.exists(
@@ -471,9 +464,9 @@ class TestCleanup(base.TestCase):
         pid, control_port = [int(word) for word in result.stdout.split()]
         self.addCleanup(self.remove_stale_socket, control_port)
         deadline = time.monotonic() + 10
-        while pid_alive(pid) and time.monotonic() < deadline:
+        while process.pid_alive(pid) and time.monotonic() < deadline:
             time.sleep(0.02)
-        self.assertFalse(pid_alive(pid))
+        self.assertFalse(process.pid_alive(pid))
 
     @staticmethod
     def remove_stale_socket(control_port):
@@ -492,16 +485,7 @@ class TestCleanup(base.TestCase):
     @staticmethod
     def tgtd_pids():
         # Children of this process only: other workers' tgtds are theirs.
-        me = str(os.getpid())
-        for entry in os.listdir('/proc'):
-            if not entry.isdigit():
-                continue
-            try:
-                with open('/proc/%s/stat' % entry) as stat:
-                    fields = stat.read().rsplit(')', 1)[1].split()
-                with open('/proc/%s/comm' % entry) as comm:
-                    name = comm.read().strip()
-            except OSError:
-                continue
-            if name == 'tgtd' and fields[1] == me and fields[0] != 'Z':
-                yield int(entry)
+        me = os.getpid()
+        for pid, name, fields in process.processes():
+            if name == 'tgtd' and int(fields[1]) == me and fields[0] != 'Z':
+                yield pid

@@ -21,15 +21,14 @@ its simulator as a stack process and returns the cinder.conf sections
 """
 
 import importlib.util
-import json
 import os
-import select
 import shutil
 import sys
 
 import requests
 
 from common_testing.fullstack import processes
+from common_testing.simkit import process as simkit_process
 
 START_TIMEOUT = 60
 
@@ -41,21 +40,15 @@ def console_script(name):
 
 
 def read_ready_line(process, what, timeout=START_TIMEOUT):
-    """The JSON a simulator prints on stdout once it serves.
+    """The JSON of the simkit READY line a simulator prints once it serves.
 
-    Takes the simkit READY line (``READY {json}``) and, until every
-    simulator prints that, a bare JSON line.
+    ``process`` is a stack process started with ``stdout=PIPE``.
     """
-    ready, _w, _x = select.select([process.popen.stdout], [], [], timeout)
-    line = process.popen.stdout.readline() if ready else b''
-    if not line:
-        raise processes.ProcessError(
-            '%s did not start in %ds: %s' % (what, timeout,
-                                             process.log_tail()))
-    line = line.decode(errors='replace').strip()
-    if line.startswith('READY '):
-        line = line[len('READY '):]
-    return json.loads(line)
+    try:
+        return simkit_process.wait_ready(process.popen, timeout, what)
+    except simkit_process.NotReady as exc:
+        raise processes.ProcessError('%s; log: %s'
+                                     % (exc, process.log_tail()))
 
 
 class Backend(object):

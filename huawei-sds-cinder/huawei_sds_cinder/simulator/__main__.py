@@ -14,6 +14,9 @@
 The command line is built from the standard library and protocol.py only,
 so ``--help`` works from a plain install; the simulator itself needs the
 simulator extra (common-testing's simulator kit), imported after it.
+
+Once it serves it prints the kit's one ready line (simkit.process),
+``READY {"address", "addresses", "port", "state_dir", "control_url"}``.
 """
 
 import argparse
@@ -95,6 +98,7 @@ def main(argv=None):
     try:
         from common_testing.simkit import control
         from common_testing.simkit import faults
+        from common_testing.simkit import process
     except ImportError:
         print(NEEDS_EXTRA, file=sys.stderr)
         return 2
@@ -119,13 +123,11 @@ def main(argv=None):
         controller = control.ControlServer(
             simulator.surface, simulator.addresses[0],
             args.control_port).start()
-    # The first line is parsed by launchers: keep its shape.
-    print('VBS simulator on %s port %d, state in %s'
-          % (', '.join(simulator.addresses), simulator.port, state_dir),
-          flush=True)
-    if controller is not None:
-        print('control interface on %s port %d'
-              % (controller.address, controller.port), flush=True)
+    process.announce_ready({
+        'address': simulator.addresses[0],
+        'addresses': simulator.addresses, 'port': simulator.port,
+        'state_dir': state_dir,
+        'control_url': controller.url if controller is not None else None})
     stopped = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stopped.set())

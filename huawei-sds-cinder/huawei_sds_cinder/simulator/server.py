@@ -25,16 +25,14 @@ the driver package. Fault rules and the request log are the simulator
 kit's (common_testing.simkit.faults); the VBS protocol is not HTTP, so
 they are served by the kit's control server (__main__ --control-port), at
 ``/_sim/faults`` and ``/_sim/requests`` as for every simulator, with this
-simulator's own additions under ``/_sim/`` (VbsControlSurface).
+simulator's own additions under ``/_sim/`` (control_surface).
 """
 
-import json
 import re
 import select
 import socketserver
 import threading
 import time
-import urllib.parse
 
 from common_testing.simkit import faults
 from common_testing.simkit import volumes
@@ -215,7 +213,7 @@ class VbsSimulator(object):
         self.hold_seconds = hold_seconds
         # (request_type, [(key, value), ...]) of each request, in order.
         self.received = []
-        self.surface = VbsControlSurface(self, rules)
+        self.surface = control_surface(self, rules)
         self.plan = self.surface.plan
         self.reply_faults = []
         self._reply_faults_lock = threading.Lock()
@@ -360,7 +358,7 @@ class VbsSimulator(object):
         return fault
 
 
-class VbsControlSurface(faults.ControlSurface):
+def control_surface(simulator, rules=()):
     """The kit's control surface, plus what only this simulator has.
 
     Besides ``/_sim/faults`` and ``/_sim/requests`` (the kit's, the same
@@ -371,52 +369,40 @@ class VbsControlSurface(faults.ControlSurface):
     volumes, snapshots and attachments. None of it is the VBS protocol,
     nor subject to faults.
     """
+    surface = faults.ControlSurface(rules)
 
-    PREFIX = '/_sim/'
+    def reply_faults(method, rest, data):
+        if method != 'POST' or rest:
+            raise faults.MethodNotAllowed()
+        data = data or {}
+        simulator.add_reply_fault(data['match'], data['mode'],
+                                  data.get('count', 1),
+                                  data.get('seconds', 5.0))
+        return data
 
-    def __init__(self, simulator, rules=()):
-        super().__init__(rules)
-        self.simulator = simulator
+    def inventory(method, rest, data):
+        if method != 'GET' or rest:
+            raise faults.MethodNotAllowed()
+        return {kind: sorted(names) for kind, names in
+                simulator.array.inventory().items()}
 
-    def serve(self, handler):
-        path = urllib.parse.urlsplit(handler.path).path
-        if path in faults.PATHS or not path.startswith(self.PREFIX):
-            return super().serve(handler)
-        length = int(handler.headers.get('Content-Length') or 0)
+    def addresses(method, address, data):
+        if method != 'POST':
+            raise faults.MethodNotAllowed()
+        if address not in simulator.addresses:
+            raise KeyError(address)
+        up = bool((data or {}).get('up'))
+        listening = address in simulator.listening()
         try:
-            body = json.loads(handler.rfile.read(length) or b'null')
-            status, payload = 200, self._own(handler.command,
-                                             path[len(self.PREFIX):], body)
-        except KeyError as exc:
-            status, payload = 404, {'error': 'no such resource %s' % exc}
-        except (TypeError, ValueError, AttributeError, OSError) as exc:
-            status, payload = 400, {'error': str(exc)}
-        data = json.dumps(payload).encode('utf-8')
-        handler.send_response(status)
-        handler.send_header('Content-Type', 'application/json')
-        handler.send_header('Content-Length', str(len(data)))
-        handler.end_headers()
-        handler.wfile.write(data)
-        return True
-
-    def _own(self, method, path, body):
-        simulator = self.simulator
-        if path == 'reply-faults' and method == 'POST':
-            simulator.add_reply_fault(body['match'], body['mode'],
-                                      body.get('count', 1),
-                                      body.get('seconds', 5.0))
-            return body
-        if path == 'inventory' and method == 'GET':
-            return {kind: sorted(names) for kind, names in
-                    simulator.array.inventory().items()}
-        if path.startswith('addresses/') and method == 'POST':
-            address = path[len('addresses/'):]
-            if address not in simulator.addresses:
-                raise KeyError(address)
-            listening = address in simulator.listening()
-            if body.get('up') and not listening:
+            if up and not listening:
                 simulator.address_up(address)
-            elif not body.get('up') and listening:
+            elif not up and listening:
                 simulator.address_down(address)
-            return {'listening': simulator.listening()}
-        raise KeyError('%s %s%s' % (method, self.PREFIX, path))
+        except OSError as exc:
+            raise ValueError('address %s: %s' % (address, exc))
+        return {'listening': simulator.listening()}
+
+    surface.add_route('reply-faults', reply_faults)
+    surface.add_route('inventory', inventory)
+    surface.add_route('addresses', addresses)
+    return surface

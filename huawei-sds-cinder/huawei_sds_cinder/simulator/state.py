@@ -28,6 +28,7 @@ Refusals (busy, exists, no space, bad parameter) all answer RET_FAILED:
 which code a real VBS uses for each is not known (P16).
 """
 
+import dataclasses
 import os
 import threading
 import time
@@ -53,40 +54,43 @@ def _not_found(kind, name):
     return protocol.not_exist(kind, name)
 
 
-class Pool(object):
-    def __init__(self, stor_id, total_gb, raid_level=5, max_iops=15000):
-        self.stor_id = stor_id
-        self.total_gb = total_gb
-        self.raid_level = raid_level
-        self.max_iops = max_iops
+def _now():
+    return int(time.time())
 
 
-class Volume(object):
-    def __init__(self, name, pool_id, size_mb, path, thin, policy,
-                 father_name=''):
-        self.name = name
-        self.pool_id = pool_id
-        self.size_mb = size_mb
-        self.path = path
-        self.thin = thin
-        self.policy = policy
-        self.father_name = father_name
-        self.status = STATUS_READY
-        self.deleted_at = None
-        self.create_time = int(time.time())
+@dataclasses.dataclass
+class Pool:
+    stor_id: str
+    total_gb: int
+    raid_level: int = 5
+    max_iops: int = 15000
 
 
-class Snapshot(object):
-    def __init__(self, name, father_name, pool_id, size_mb, path):
-        self.name = name
-        self.father_name = father_name
-        self.pool_id = pool_id
-        self.size_mb = size_mb
-        self.path = path
-        self.status = STATUS_READY
-        self.deleted_at = None
-        self.clones = set()
-        self.create_time = int(time.time())
+@dataclasses.dataclass(eq=False)
+class Volume:
+    name: str
+    pool_id: str
+    size_mb: int
+    path: str
+    thin: bool
+    policy: dict
+    father_name: str = ''
+    status: int = STATUS_READY
+    deleted_at: float | None = None
+    create_time: int = dataclasses.field(default_factory=_now)
+
+
+@dataclasses.dataclass(eq=False)
+class Snapshot:
+    name: str
+    father_name: str
+    pool_id: str
+    size_mb: int
+    path: str
+    status: int = STATUS_READY
+    deleted_at: float | None = None
+    clones: set = dataclasses.field(default_factory=set)
+    create_time: int = dataclasses.field(default_factory=_now)
 
 
 class VbsState(object):

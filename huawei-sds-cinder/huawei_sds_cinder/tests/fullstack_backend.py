@@ -17,12 +17,11 @@ sds_cli stand-in, written as a wrapper into the run's state directory
 (no program of ours is installed under Huawei's tool name).
 """
 
-import re
-import select
 import subprocess
 
+import requests
+
 from common_testing.fullstack import backend
-from common_testing.fullstack import processes
 from huawei_sds_cinder.simulator import sds_cli
 
 
@@ -36,25 +35,25 @@ class HuaweiSDSBackend(backend.Backend):
     def start(self, group, address, state_dir):
         script = backend.console_script(self.name) or self.name
         args = [script, '--listen', address, '--port', '0',
-                '--state-dir', state_dir]
+                '--state-dir', state_dir, '--control-port', '0']
         for pool in self.POOLS:
             args += ['--pool', '%s:100' % pool]
         process = group.start(self.name, args, stdout=subprocess.PIPE)
-        ready, _w, _x = select.select([process.popen.stdout], [], [],
-                                      backend.START_TIMEOUT)
-        line = (process.popen.stdout.readline() if ready else b'').decode()
-        match = re.search(r' on (\S+) port (\d+)', line)
-        if not match:
-            raise processes.ProcessError(
-                '%s did not start: %s' % (self.name, process.log_tail()))
-        self._vbs = '%s:%s' % (match.group(1).rstrip(','), match.group(2))
+        info = backend.read_ready_line(process, self.name)
+        self._vbs = '%s:%d' % (info['address'], info['port'])
+        self._control = info['control_url']
         self._sds_cli = sds_cli.write_wrapper(state_dir)
         return {'sds': {
             'volume_driver':
                 'huawei_sds_cinder.driver.HuaweiSDSHypervisorDriver',
-            'huawei_sds_vbs_addresses': match.group(1).rstrip(','),
-            'huawei_sds_vbs_port': int(match.group(2)),
+            'huawei_sds_vbs_addresses': ','.join(info['addresses']),
+            'huawei_sds_vbs_port': info['port'],
             'huawei_sds_pools': list(self.POOLS)}}
+
+    def array_objects(self):
+        reply = requests.get(self._control + '/_sim/inventory', timeout=30)
+        reply.raise_for_status()
+        return reply.json()
 
     def host_env(self):
         # os-brick finds sds_cli only through this variable; sds_cli finds

@@ -20,7 +20,8 @@ Example (HTTPS with an operator-provided certificate, its own tgtd)::
 The command line is parsed before anything of the simulator extra
 (common-testing, which brings cryptography) is imported, so ``--help``
 works from a plain install and a run without the extra says in one line
-what to install.
+what to install.  Once it serves it prints the kit's one ready line
+(simkit.process), ``READY {"address", "port", "url"}``.
 """
 
 import argparse
@@ -56,9 +57,10 @@ def _import_tls():
 
 def _import_simulator():
     from common_testing.simkit import export
+    from common_testing.simkit import process
     from pure_cinder.simulator import server
     from pure_cinder.simulator import state
-    return server, state, export
+    return server, state, export, process
 
 
 def parse_args(argv=None):
@@ -122,7 +124,7 @@ def parse_args(argv=None):
 
 def build(args, stack, tgt_admin=None, tgt_portal=None):
     """Create the array and its server from parsed arguments."""
-    server, state, export = _needs_extra(_import_simulator)
+    server, state, export, _process = _needs_extra(_import_simulator)
     exporter = None
     portals = list(args.iscsi_portal)
     if tgt_admin is None and args.tgtd:
@@ -151,7 +153,7 @@ def build(args, stack, tgt_admin=None, tgt_portal=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    server = _needs_extra(_import_simulator)[0]
+    server, _state, _export, process = _needs_extra(_import_simulator)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -159,8 +161,9 @@ def main(argv=None):
         _array, httpd = build(args, stack)
         server.serve_in_thread(httpd)
         stack.callback(httpd.shutdown)
-        print('pure-cinder-simulator listening on %s' % httpd.url,
-              flush=True)
+        address, port = httpd.server_address[:2]
+        process.announce_ready({'address': address, 'port': port,
+                                'url': httpd.url})
         stop.wait()
     return 0
 

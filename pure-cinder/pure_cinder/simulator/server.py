@@ -682,15 +682,25 @@ def _post_snapshots(array, params, body):
             for name in sources]
 
 
-def _patch_snapshots(array, params, body):
-    names = _require(_names(params, 'snapshot', array), 'names')
-    return [array.patch_snapshot(name, dict(_body(body, spec=SNAPSHOT_BODY)))
-            for name in names]
+def _patch_each(kind, spec, patch):
+    """A PATCH handler: array.<patch>(name, body) for each named ``kind``."""
+    def handler(array, params, body):
+        names = _require(_names(params, kind, array), 'names')
+        return [getattr(array, patch)(name, dict(_body(body, spec=spec)))
+                for name in names]
+    return handler
 
 
-def _delete_snapshots(array, params, body):
-    for name in _require(_names(params, 'snapshot', array), 'names'):
-        array.eradicate_snapshot(name)
+def _eradicate_each(kind, eradicate):
+    """A DELETE handler: array.<eradicate>(name) for each named ``kind``."""
+    def handler(array, params, body):
+        for name in _require(_names(params, kind, array), 'names'):
+            getattr(array, eradicate)(name)
+    return handler
+
+
+_patch_snapshots = _patch_each('snapshot', SNAPSHOT_BODY, 'patch_snapshot')
+_delete_snapshots = _eradicate_each('snapshot', 'eradicate_snapshot')
 
 
 # -- hosts and connections ----------------------------------------------------
@@ -802,15 +812,8 @@ def _post_pgroups(array, params, body):
             for name in _require(params.get('names'), 'names')]
 
 
-def _patch_pgroups(array, params, body):
-    names = _require(_names(params, 'pgroup', array), 'names')
-    return [array.patch_pgroup(name, dict(_body(body, spec=PGROUP_BODY)))
-            for name in names]
-
-
-def _delete_pgroups(array, params, body):
-    for name in _require(_names(params, 'pgroup', array), 'names'):
-        array.eradicate_pgroup(name)
+_patch_pgroups = _patch_each('pgroup', PGROUP_BODY, 'patch_pgroup')
+_delete_pgroups = _eradicate_each('pgroup', 'eradicate_pgroup')
 
 
 def _membership_params(params, array):
@@ -858,17 +861,10 @@ def _post_pgroup_snapshots(array, params, body):
             for name in sources]
 
 
-def _patch_pgroup_snapshots(array, params, body):
-    names = _require(_names(params, 'pgroup_snapshot', array), 'names')
-    return [array.patch_pgroup_snapshot(
-        name, dict(_body(body, spec=SNAPSHOT_BODY)))
-            for name in names]
-
-
-def _delete_pgroup_snapshots(array, params, body):
-    for name in _require(_names(params, 'pgroup_snapshot', array),
-                         'names'):
-        array.eradicate_pgroup_snapshot(name)
+_patch_pgroup_snapshots = _patch_each('pgroup_snapshot', SNAPSHOT_BODY,
+                                      'patch_pgroup_snapshot')
+_delete_pgroup_snapshots = _eradicate_each('pgroup_snapshot',
+                                           'eradicate_pgroup_snapshot')
 
 
 # -- pods, volume groups ------------------------------------------------------

@@ -15,16 +15,13 @@ REST 2.x over TLS (verified); iSCSI LUNs through the simulator's tgtd.
 """
 
 import os
-import re
 import secrets
-import select
 import subprocess
 import sys
 
 import requests
 
 from common_testing.fullstack import backend
-from common_testing.fullstack import processes
 from common_testing import tls
 
 
@@ -58,14 +55,8 @@ class PureBackend(backend.Backend):
         env = dict(os.environ, PURE_SIM_API_TOKEN=token)
         process = group.start(self.name, args, env=env,
                               stdout=subprocess.PIPE)
-        ready, _w, _x = select.select([process.popen.stdout], [], [],
-                                      backend.START_TIMEOUT)
-        line = (process.popen.stdout.readline() if ready else b'').decode()
-        match = re.search(r'listening on https?://(\S+)', line)
-        if not match:
-            raise processes.ProcessError(
-                '%s did not start: %s' % (self.name, process.log_tail()))
-        options = {'pure_target': match.group(1).rstrip('/'),
+        info = backend.read_ready_line(process, self.name)
+        options = {'pure_target': '%s:%d' % (info['address'], info['port']),
                    'pure_api_token': token,
                    'driver_ssl_cert_verify': True,
                    'driver_ssl_cert_path': cert,

@@ -14,8 +14,9 @@
 
 """xio-cinder-simulator: an X-IO ISE speaking REST/XML on two controllers.
 
-Prints one JSON line ``{"controllers": [...], "iscsi_portal": ...}`` on
-stdout once both controllers listen, then serves until SIGTERM/SIGINT.
+Prints the kit's one ready line (simkit.process), ``READY {"address",
+"port", "controllers": [...], "iscsi_portal": ...}``, on stdout once both
+controllers listen, then serves until SIGTERM/SIGINT.
 
 The command line is parsed before anything of the simulator extra
 (common-testing) is imported, so ``--help`` works from a plain install and
@@ -25,7 +26,6 @@ a run without the extra says in one line what to install.
 import argparse
 import contextlib
 import ipaddress
-import json
 import logging
 import os
 import signal
@@ -141,9 +141,10 @@ def parse_args(argv):
 
 
 def _simulator_modules():
-    """server, state and simkit.export: they need the simulator extra."""
+    """server, state, simkit export and process: the simulator extra."""
     try:
         from common_testing.simkit import export
+        from common_testing.simkit import process
         from xio_cinder.simulator import server
         from xio_cinder.simulator import state
     except ImportError as exc:
@@ -151,12 +152,12 @@ def _simulator_modules():
             raise
         print(EXTRA_MISSING, file=sys.stderr)
         sys.exit(2)
-    return server, state, export
+    return server, state, export, process
 
 
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    server, state, export = _simulator_modules()
+    server, state, export, process = _simulator_modules()
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.INFO,
                         stream=sys.stderr)
     password = os.environ.get(args.password_env)
@@ -221,7 +222,8 @@ def main(argv=None):
                                 0 if same_address else sim.addresses[0][1])
         sim.start_controller(1)
         stack.callback(sim.stop)
-        print(json.dumps({
+        process.announce_ready({
+            'address': sim.addresses[0][0], 'port': sim.addresses[0][1],
             'controllers': ['%s:%d' % a for a in sim.addresses],
             'san_ip': sim.controller_address(0),
             'san_api_port': (sim.addresses[0][1]
@@ -230,8 +232,7 @@ def main(argv=None):
             'iscsi_portal': portal,
             'tgtd_control_port': control_port,
             'iscsi_ips': [p.ip for p in array.ioports],
-            'globalid': array.globalid,
-            'pid': os.getpid()}), flush=True)
+            'globalid': array.globalid})
         stopped = threading.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_a: stopped.set())

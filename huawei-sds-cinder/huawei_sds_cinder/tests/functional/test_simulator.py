@@ -19,14 +19,12 @@ of the package installed in the environment, which may be older.
 """
 
 import os
-import re
-import select
 import signal
 import subprocess
 import sys
-import time
 
 from common_testing import net
+from common_testing.simkit import process as simkit_process
 import fixtures
 import requests
 
@@ -52,11 +50,8 @@ class ConsoleScriptTest(base.TestCase):
             list(args), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             text=True, env=env)
         self.addCleanup(self._stop, process)
-        deadline = time.monotonic() + 20
-        while not net.is_listening(address, port):
-            self.assertIsNone(process.poll(), 'simulator exited')
-            self.assertLess(time.monotonic(), deadline, 'never listened')
-            time.sleep(0.1)
+        self.info = simkit_process.wait_ready(process, 20)
+        self.assertTrue(net.is_listening(address, port))
         self.process = process
         return client.VbsClient([address], port, read_timeout=5), state_dir
 
@@ -97,20 +92,9 @@ class ConsoleScriptTest(base.TestCase):
 
     def test_control_interface(self):
         vbs, _ = self._start('--control-port', '0')
-        # Raw reads: a buffered readline would hide the second line from
-        # select.
-        output = b''
-        deadline = time.monotonic() + 20
-        while output.count(b'\n') < 2 and time.monotonic() < deadline:
-            fd = self.process.stdout.fileno()
-            if select.select([fd], [], [], 1)[0]:
-                output += os.read(fd, 4096)
-        match = re.search(r'control interface on (\S+) port (\d+)',
-                          output.decode())
-        self.assertIsNotNone(match, output)
         # The kit's control surface (common_testing.simkit), the same URLs
         # as every simulator's, and this simulator's additions.
-        control = 'http://%s:%s/_sim' % match.groups()
+        control = self.info['control_url'] + '/_sim'
         rule = requests.post(control + '/faults', timeout=5, json={
             'match': '^CREATE_VOLUME_REQ', 'action': 'fail'})
         self.assertEqual(200, rule.status_code)

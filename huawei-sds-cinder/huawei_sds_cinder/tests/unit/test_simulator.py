@@ -25,6 +25,7 @@ import subprocess
 import sys
 from unittest import mock
 
+from common_testing import plain_install
 import ddt
 import fixtures
 
@@ -180,31 +181,12 @@ class SdsCliWrapperTest(base.TestCase):
                          (done.returncode, done.stdout.splitlines()[0]))
 
 
-class CommandLineTest(base.TestCase):
+class CommandLineTest(plain_install.SimulatorScriptTests, base.TestCase):
     """The one console script, as a plain install (no extras) runs it."""
 
-    def _run(self, *args):
-        # common_testing set to None in sys.modules: importing it fails, as
-        # on a host where the simulator extra was not installed.
-        code = ("import sys; sys.modules['common_testing'] = None; "
-                "from huawei_sds_cinder.simulator import __main__ as cli; "
-                "sys.exit(cli.main(sys.argv[1:]))")
-        return subprocess.run([sys.executable, '-c', code] + list(args),
-                              capture_output=True, text=True, timeout=60)
-
-    def test_help_needs_no_extra(self):
-        done = self._run('--help')
-        self.assertEqual(0, done.returncode, done.stderr)
-        self.assertIn('usage: huawei-sds-cinder-simulator', done.stdout)
-
-    def test_without_the_extra_one_line_and_exit_2(self):
-        done = self._run('--port', '0')
-        self.assertEqual(2, done.returncode)
-        self.assertEqual(
-            ["huawei-sds-cinder-simulator: needs the simulator extra: "
-             "pip install 'huawei-sds-cinder[simulator]'"],
-            done.stderr.splitlines())
-        self.assertEqual('', done.stdout)
+    module = 'huawei_sds_cinder.simulator.__main__'
+    dist = 'huawei-sds-cinder'
+    runs = (['--port', '0'],)
 
     def test_one_simulator_name_and_no_vendor_tool_name(self):
         setup_cfg = os.path.join(os.path.dirname(SIMULATOR_DIR), os.pardir,

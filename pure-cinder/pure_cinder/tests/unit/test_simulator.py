@@ -14,48 +14,20 @@
 
 """The simulator's console script without the simulator extra installed."""
 
-import subprocess
-import sys
-
-import ddt
+from common_testing import plain_install
 import testtools
 
-# Runs the console script's main() in a Python where the simulator extra
-# (common_testing and the cryptography it brings) cannot be imported, as
-# after a plain install.
-WITHOUT_EXTRA = (
-    'import sys\n'
-    "sys.modules['common_testing'] = None\n"
-    "sys.modules['cryptography'] = None\n"
-    'from pure_cinder.simulator import __main__\n'
-    'sys.exit(__main__.main(sys.argv[1:]))\n')
-MISSING = ("pure-cinder-simulator: needs the simulator extra: pip install "
-           "'pure-cinder[simulator]'\n")
 
-
-@ddt.ddt
-class ConsoleScriptWithoutExtraTest(testtools.TestCase):
-
-    def run_script(self, *args):
-        env = {'PATH': '/usr/bin:/bin', 'PURE_SIM_API_TOKEN': 'token'}
-        return subprocess.run([sys.executable, '-c', WITHOUT_EXTRA] +
-                              list(args), capture_output=True, text=True,
-                              timeout=60, env=env)
-
-    def test_help_works_from_a_plain_install(self):
-        done = self.run_script('--help')
-        self.assertEqual(0, done.returncode, done.stderr)
-        self.assertIn('usage: pure-cinder-simulator', done.stdout)
-        self.assertEqual('', done.stderr)
-
-    @ddt.data(['--state-dir', '/nonexistent', '--http'],
-              ['--state-dir', '/nonexistent', '--generate-cert',
-               '/nonexistent/tls'])
-    def test_a_run_names_the_extra_in_one_line(self, args):
-        done = self.run_script(*args)
-        self.assertEqual(2, done.returncode)
-        self.assertEqual('', done.stdout)
-        self.assertEqual(MISSING, done.stderr)
+class ConsoleScriptWithoutExtraTest(plain_install.SimulatorScriptTests,
+                                    testtools.TestCase):
+    module = 'pure_cinder.simulator.__main__'
+    dist = 'pure-cinder'
+    # The extra brings common_testing and the cryptography it needs.
+    blocked = ('common_testing', 'cryptography')
+    env = {'PURE_SIM_API_TOKEN': 'token'}
+    runs = (['--state-dir', '/nonexistent', '--http'],
+            ['--state-dir', '/nonexistent', '--generate-cert',
+             '/nonexistent/tls'])
 
     def test_argument_errors_come_first(self):
         done = self.run_script('--http')

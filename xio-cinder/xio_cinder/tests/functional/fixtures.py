@@ -26,6 +26,7 @@ import fixtures
 import requests
 
 from common_testing import net
+from common_testing.simkit import process as simkit_process
 from common_testing import tls
 
 PASSWORD = 'sim-Pa55word-9f3k'
@@ -77,14 +78,13 @@ class Simulator(fixtures.Fixture):
         self.process = subprocess.Popen(args, stdout=subprocess.PIPE,
                                         stderr=stderr, env=env)
         self.addCleanup(self._stop)
-        ready, _w, _x = select.select([self.process.stdout], [], [],
-                                      self.START_TIMEOUT)
-        line = self.process.stdout.readline() if ready else b''
-        if not line:
+        try:
+            self.info = simkit_process.wait_ready(
+                self.process, self.START_TIMEOUT, 'xio-cinder-simulator')
+        except simkit_process.NotReady as exc:
             with open(self.stderr_path, 'rb') as log:
-                raise RuntimeError('xio-cinder-simulator did not start: %s'
-                                   % log.read()[-2000:].decode())
-        self.info = json.loads(line)
+                raise RuntimeError('%s: %s' % (
+                    exc, log.read()[-2000:].decode()))
         self.san_ip = self.info['san_ip']
         self.san_api_port = self.info['san_api_port']
         self.controllers = self.info['controllers']

@@ -14,38 +14,13 @@
 
 """The simulator's console script without the simulator extra installed."""
 
-import subprocess
-import sys
+from common_testing import plain_install
 
 from xio_cinder.tests import base as test_base
 
-# Runs the console script's main() in a Python where common_testing (the
-# simulator extra) cannot be imported, as after a plain install.
-WITHOUT_EXTRA = (
-    'import sys\n'
-    "sys.modules['common_testing'] = None\n"
-    'from xio_cinder.simulator import __main__\n'
-    'sys.exit(__main__.main(sys.argv[1:]))\n')
 
-
-class ConsoleScriptWithoutExtraTest(test_base.TestCase):
-
-    def run_script(self, *args, env=None):
-        return subprocess.run([sys.executable, '-c', WITHOUT_EXTRA] +
-                              list(args), capture_output=True, text=True,
-                              timeout=60, env=env)
-
-    def test_help_works_from_a_plain_install(self):
-        done = self.run_script('--help')
-        self.assertEqual(0, done.returncode, done.stderr)
-        self.assertIn('usage: xio-cinder-simulator', done.stdout)
-        self.assertEqual('', done.stderr)
-
-    def test_a_run_names_the_extra_in_one_line(self):
-        done = self.run_script(env={'XIO_SIM_PASSWORD': 'x',
-                                    'PATH': '/usr/bin:/bin'})
-        self.assertEqual(2, done.returncode)
-        self.assertEqual('', done.stdout)
-        self.assertEqual(
-            "xio-cinder-simulator: needs the simulator extra: pip install "
-            "'xio-cinder[simulator]'\n", done.stderr)
+class ConsoleScriptWithoutExtraTest(plain_install.SimulatorScriptTests,
+                                    test_base.TestCase):
+    module = 'xio_cinder.simulator.__main__'
+    dist = 'xio-cinder'
+    env = {'XIO_SIM_PASSWORD': 'x'}

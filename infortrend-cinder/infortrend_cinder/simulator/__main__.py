@@ -14,11 +14,18 @@
   infortrend-cinder-simulator init --state-dir D [--model R|G] [--pool ...]
   infortrend-cinder-simulator -jar D          # raidcmd on this terminal
   infortrend-cinder-simulator shell --state-dir D
+  infortrend-cinder-simulator serve --state-dir D   # the array process
   infortrend-cinder-simulator ssh --state-dir D --listen 127.0.0.7 ...
-  infortrend-cinder-simulator set --state-dir D [--fault JSON] ...
+  infortrend-cinder-simulator set --state-dir D [--spinner on] ...
 
 "-jar D" lets cinder's java_path point at this script with
-infortrend_cli_path = D, exactly as it would run the real jar.
+infortrend_cli_path = D, exactly as it would run the real jar; while a
+``serve`` process runs on D, each such session is relayed to it.  ``serve``
+and ``ssh`` are array processes: they hold the fault rules and the request
+log, served over HTTP by the simulator kit's control server
+(``/_sim/faults``, ``/_sim/requests``), and print the kit's ready line,
+``READY {"control_url", ...}`` (``ssh`` adds "address", "port",
+"host_key" and "iscsi_portal").
 
 The command line is parsed before anything of the simulator is imported:
 ``--help`` works from a plain install, and without the ``simulator``
@@ -26,7 +33,7 @@ extra (common_testing) the script says so in one line and exits 2.
 """
 
 import argparse
-import json
+import contextlib
 import os
 import signal
 import sys
@@ -68,6 +75,14 @@ def _parser():
     shell = sub.add_parser('shell', help='raidcmd on this terminal')
     shell.add_argument('--state-dir', required=True)
 
+    serve = sub.add_parser('serve', help='the array process of local '
+                           'sessions (-jar, shell)')
+    serve.add_argument('--state-dir', required=True)
+    serve.add_argument('--listen', default='127.0.0.1',
+                       help='address of the control server')
+    serve.add_argument('--control-port', type=int, default=0,
+                       help='port of the control server (0: a free one)')
+
     ssh = sub.add_parser('ssh', help='serve raidcmd over SSH')
     ssh.add_argument('--state-dir', required=True)
     ssh.add_argument('--listen', default='127.0.0.1')
@@ -77,7 +92,11 @@ def _parser():
     ssh.add_argument('--user', default='admin')
     ssh.add_argument('--password', default='')
     ssh.add_argument('--authorized-key', help='public key file of the user')
-    ssh.add_argument('--port-file', help='write the bound port here')
+    ssh.add_argument('--port-file', help='also write the bound port here '
+                     '(the READY line on stdout says it too)')
+    ssh.add_argument('--control-port', type=int, default=0,
+                     help='port of the control server on the listen '
+                          'address (0: a free one)')
     ssh.add_argument('--tgtd', action='store_true',
                      help='start a tgtd on the listen address and export '
                           'mapped iSCSI partitions through it')
@@ -87,9 +106,6 @@ def _parser():
     setp.add_argument('--replica-seconds', type=float,
                       help='seconds a replica job takes; <0: never ends')
     setp.add_argument('--spinner', choices=['on', 'off'])
-    setp.add_argument('--fault', action='append', default=[],
-                      help='common_testing.faults rule as JSON')
-    setp.add_argument('--clear-faults', action='store_true')
     setp.add_argument('--tgt-control-port', type=int)
     setp.add_argument('--portal-ip')
     return parser
@@ -105,10 +121,31 @@ def _host_key(path):
     return paramiko.ECDSAKey.from_private_key_file(path)
 
 
+def _array_process(args):
+    """Start the control server of an array process; returns its surface.
+
+    SIGTERM unwinds the with-blocks of ``stack``, so the control server
+    (and our own tgtd) are stopped too.
+    """
+    from common_testing.simkit import control
+    from common_testing.simkit import faults
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
+    return control.ControlServer(faults.ControlSurface(), args.listen,
+                                 args.control_port)
+
+
+def _serve_local(args, server):
+    from common_testing.simkit import process
+    with _array_process(args) as controller:
+        server.serve_local(args.state_dir, controller.surface, lambda path: (
+            process.announce_ready({'control_url': controller.url,
+                                    'socket': path})))
+
+
 def _serve_ssh(args, server, state_mod):
     import paramiko
-    # SIGTERM unwinds the with-blocks, so our own tgtd is stopped too.
-    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
+
+    from common_testing.simkit import process
     authorized = None
     if args.authorized_key:
         with open(args.authorized_key) as f:
@@ -116,25 +153,31 @@ def _serve_ssh(args, server, state_mod):
         authorized = paramiko.PKey.from_type_string(
             kind, __import__('base64').b64decode(blob))
     key = _host_key(args.host_key)
-
-    def ready(port):
-        if args.port_file:
-            with open(args.port_file + '.tmp', 'w') as f:
-                f.write(str(port))
-            os.replace(args.port_file + '.tmp', args.port_file)
-        print('listening on %s:%d' % (args.listen, port), flush=True)
-
-    if args.tgtd:
-        from common_testing.simkit import export
-        with export.start_tgtd(address=args.listen) as tgtd:
+    with contextlib.ExitStack() as stack:
+        controller = stack.enter_context(_array_process(args))
+        portal = None
+        if args.tgtd:
+            from common_testing.simkit import export
+            tgtd = stack.enter_context(export.start_tgtd(
+                address=args.listen))
             with state_mod.Array.open(args.state_dir) as array:
                 array.data['tgt_control_port'] = tgtd.control_port
                 array.data['portal_ip'] = tgtd.address
-            print('tgtd portal %s' % tgtd.portal, flush=True)
-            server.serve_ssh(args.state_dir, args.listen, args.port, key,
-                             args.user, args.password, authorized, ready)
-    server.serve_ssh(args.state_dir, args.listen, args.port, key,
-                     args.user, args.password, authorized, ready)
+            portal = tgtd.portal
+
+        def ready(port):
+            if args.port_file:
+                with open(args.port_file + '.tmp', 'w') as f:
+                    f.write(str(port))
+                os.replace(args.port_file + '.tmp', args.port_file)
+            process.announce_ready({
+                'address': args.listen, 'port': port,
+                'host_key': args.host_key + '.pub', 'iscsi_portal': portal,
+                'control_url': controller.url})
+
+        server.serve_ssh(args.state_dir, args.listen, args.port, key,
+                         args.user, args.password, authorized, ready,
+                         controller.surface)
 
 
 def main(argv=None):
@@ -161,8 +204,10 @@ def main(argv=None):
         config['tgt_control_port'] = args.tgt_control_port
         state_mod.Array.create(args.state_dir, config)
     elif args.action == 'shell':
-        server.run_on_tty(args.state_dir, sys.stdin.buffer,
-                          sys.stdout.buffer)
+        server.run_session(args.state_dir, sys.stdin.buffer,
+                           sys.stdout.buffer)
+    elif args.action == 'serve':
+        _serve_local(args, server)
     elif args.action == 'ssh':
         _serve_ssh(args, server, state_mod)
     elif args.action == 'set':
@@ -171,10 +216,6 @@ def main(argv=None):
                 array.data['replica_seconds'] = args.replica_seconds
             if args.spinner:
                 array.data['spinner'] = args.spinner == 'on'
-            if args.clear_faults:
-                array.data['faults'] = []
-            for rule in args.fault:
-                array.data['faults'].append(json.loads(rule))
             if args.tgt_control_port is not None:
                 array.data['tgt_control_port'] = args.tgt_control_port
             if args.portal_ip:

@@ -18,10 +18,20 @@ line), then "CLI: <message>", "Return: 0xNNNN", a blank line and the
 "RAIDCmd:> " prompt.  The shell runs on a pseudo-terminal (the local
 transport: the terminal echoes the command) or on an SSH channel (the
 shell echoes it itself).
+
+Fault rules and the request log are the simulator kit's one control
+surface (common_testing.simkit.faults), served by the kit's control server
+at ``/_sim/faults`` and ``/_sim/requests``.  They live in the array
+process: ``ssh`` for SSH sessions, ``serve`` for local ones, which each
+``-jar`` program relays its terminal to (serve_local, run_session).
 """
 
+import contextlib
+import functools
 import logging
+import os
 import re
+import select
 import socket
 import threading
 import time
@@ -38,6 +48,8 @@ BANNER = 'Infortrend RAIDCmd simulator (infortrend-cinder)'
 RC_INVALID = 2
 RC_NOT_CONNECTED = 9
 RC_NO_DEVICE = 12
+# The array process's socket for local sessions, in the state directory.
+LOCAL_SOCKET = 'raidcmd.sock'
 SPINNER = '\\/-\\/-'
 IQN_SETTINGS = ('user', 'password', 'target', 'target-password', 'ip',
                 'mask')
@@ -115,9 +127,16 @@ class Command(object):
 class Shell(object):
     """One raidcmd session over state_dir."""
 
-    def __init__(self, state_dir, connected=False):
+    def __init__(self, state_dir, connected=False, surface=None,
+                 peer_gone=None):
         self.state_dir = state_dir
         self.connected = connected
+        # The kit's fault rules and request log: the array process's
+        # (served at /_sim/faults and /_sim/requests), or a lone session's
+        # own, without rules.
+        self.surface = surface or faults_mod.ControlSurface()
+        # True once the session's client has gone (checked after a delay).
+        self.peer_gone = peer_gone
 
     def banner(self):
         return BANNER + '\n\n' + PROMPT
@@ -128,40 +147,26 @@ class Shell(object):
         if not command.words:
             return PROMPT
         key = re.sub(r'password=\S+', 'password=***', line.strip())
-        # The fault plan is consulted, and its counters saved, in a state
-        # transaction of its own; an injected delay is slept outside the
-        # state lock. Otherwise a session the driver gives up on mid-delay
-        # holds every other session back and, once killed, leaves the rule
-        # armed for the driver's retry.
-        delays = []
-        injected = None
-        with state_mod.Array.open(self.state_dir) as array:
-            plan = self._plan(array)
-            try:
-                plan.before(key, sleep=delays.append)
-            except (faults_mod.InjectedFailure,
-                    faults_mod.DropConnection) as exc:
-                injected = exc
-            self._save_plan(array, plan)
-        for seconds in delays:
-            time.sleep(seconds)
-        dropped = False
-        with state_mod.Array.open(self.state_dir) as array:
-            lines, rc, message = [], 0, ''
-            try:
-                if injected is not None:
-                    raise injected
-                lines, message = self._dispatch(array, command)
-                plan.after(key)
-            except faults_mod.InjectedFailure as exc:
-                lines, rc, message = [], exc.status, exc.rule.message
-            except faults_mod.DropConnection:
-                # Keep the state (and the rule's counters): only the reply
-                # is lost.
-                dropped = True
-            except state_mod.ArrayError as exc:
-                lines, rc, message = [], exc.rc, exc.message
-            spinner = array.data.get('spinner')
+        # An injected delay is slept before the state is locked: a session
+        # the driver gives up on mid-delay holds no other session back, and
+        # runs nothing once its client has gone.
+        lines, rc, message = [], 0, ''
+        spinner = dropped = False
+        try:
+            with self.surface.request(key, sleep=self._delay) as result:
+                with state_mod.Array.open(self.state_dir) as array:
+                    try:
+                        lines, message = self._dispatch(array, command)
+                    except state_mod.ArrayError as exc:
+                        lines, rc, message = [], exc.rc, exc.message
+                    spinner = array.data.get('spinner')
+                result['status'] = rc
+        except faults_mod.InjectedFailure as exc:
+            lines, rc, message = [], exc.status, exc.rule.message
+        except faults_mod.DropConnection:
+            # drop: nothing ran; lose_response: the state is kept and only
+            # the reply is lost.
+            dropped = True
         if dropped:
             raise Dropped()
         if spinner and lines:
@@ -170,20 +175,10 @@ class Shell(object):
                        '', PROMPT]
         return '\n'.join(out)
 
-    @staticmethod
-    def _plan(array):
-        rules = []
-        for data in array.data.get('faults', []):
-            data = dict(data)
-            seen, fired = data.pop('seen', 0), data.pop('fired', 0)
-            rule = faults_mod.FaultRule.from_dict(data)
-            rule.seen, rule.fired = seen, fired
-            rules.append(rule)
-        return faults_mod.FaultPlan(rules)
-
-    @staticmethod
-    def _save_plan(array, plan):
-        array.data['faults'] = plan.rules()
+    def _delay(self, seconds):
+        time.sleep(seconds)
+        if self.peer_gone is not None and self.peer_gone():
+            raise Dropped()
 
     # -- dispatch -----------------------------------------------------------
     def _dispatch(self, array, cmd):
@@ -605,9 +600,9 @@ class Shell(object):
 # ---------------------------------------------------------------------------
 # Transports
 # ---------------------------------------------------------------------------
-def run_on_tty(state_dir, stdin, stdout):
-    """The local program: the terminal echoes, we print replies."""
-    shell = Shell(state_dir)
+def run_on_tty(state_dir, stdin, stdout, surface=None, peer_gone=None):
+    """A raidcmd session on a byte stream: the terminal echoes, we reply."""
+    shell = Shell(state_dir, surface=surface, peer_gone=peer_gone)
     stdout.write(shell.banner().encode())
     stdout.flush()
     for raw in iter(stdin.readline, b''):
@@ -620,6 +615,94 @@ def run_on_tty(state_dir, stdin, stdout):
             return
         stdout.write(reply.encode())
         stdout.flush()
+
+
+def socket_path(state_dir):
+    """Where the array process (``serve``) takes local raidcmd sessions."""
+    return os.path.join(state_dir, LOCAL_SOCKET)
+
+
+def run_session(state_dir, stdin, stdout):
+    """The local program (``-jar``): one raidcmd session on this terminal.
+
+    ``stdin``/``stdout`` are binary streams.  With an array process
+    (serve_local) on ``state_dir`` the session is relayed to it, so that
+    its fault rules and request log see the session; otherwise the
+    session runs here, under no fault rules.
+    """
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        sock.connect(socket_path(state_dir))
+    except OSError:
+        sock.close()
+        run_on_tty(state_dir, stdin, stdout)
+        return
+    with sock:
+        _relay(sock, stdin.fileno(), stdout.fileno())
+
+
+def _relay(sock, stdin_fd, stdout_fd):
+    """Copy the terminal to the array and back until the array ends.
+
+    The end of the input is passed on (the array then ends the session
+    once it has answered what came before it).
+    """
+    inputs = [sock, stdin_fd]
+    while True:
+        readable, _w, _x = select.select(inputs, [], [])
+        if sock in readable:
+            data = sock.recv(65536)
+            if not data:
+                return      # the array ended the session (or dropped it)
+            os.write(stdout_fd, data)
+        if stdin_fd in readable:
+            data = os.read(stdin_fd, 65536)
+            if data:
+                sock.sendall(data)
+            else:
+                sock.shutdown(socket.SHUT_WR)
+                inputs.remove(stdin_fd)
+
+
+def _peer_gone(sock):
+    """True if the client of ``sock`` has closed its end."""
+    try:
+        if not select.select([sock], [], [], 0)[0]:
+            return False
+        return sock.recv(1, socket.MSG_PEEK) == b''
+    except OSError:
+        return True
+
+
+def serve_local(state_dir, surface, ready=None):
+    """Take local raidcmd sessions (run_session) forever, a thread each."""
+    path = socket_path(state_dir)
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    listener.listen(16)
+
+    def session(conn):
+        with conn, conn.makefile('rb', buffering=0) as reader, \
+                conn.makefile('wb') as writer:
+            try:
+                run_on_tty(state_dir, reader, writer, surface,
+                           functools.partial(_peer_gone, conn))
+            except OSError as exc:
+                LOG.info('local session ended: %s', exc)
+
+    try:
+        if ready is not None:
+            ready(path)
+        while True:
+            conn, _ = listener.accept()
+            threading.Thread(target=session, args=(conn,),
+                             daemon=True).start()
+    finally:
+        listener.close()
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
 
 
 class _SSHServer(paramiko.ServerInterface):
@@ -658,9 +741,9 @@ class _SSHServer(paramiko.ServerInterface):
         return True
 
 
-def _serve_channel(state_dir, channel):
+def _serve_channel(state_dir, channel, surface=None):
     """A shell on an SSH channel: we echo, and send CRLF line ends."""
-    shell = Shell(state_dir, connected=True)
+    shell = Shell(state_dir, connected=True, surface=surface)
     channel.sendall(shell.banner().replace('\n', '\r\n').encode())
     buf = b''
     while True:
@@ -686,7 +769,7 @@ def _serve_channel(state_dir, channel):
 
 
 def _serve_connection(sock, state_dir, host_key, username, password,
-                      authorized_key):
+                      authorized_key, surface=None):
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     transport = paramiko.Transport(sock)
     try:
@@ -696,7 +779,7 @@ def _serve_connection(sock, state_dir, host_key, username, password,
         channel = transport.accept(30)
         if channel is None or not server.shell_requested.wait(30):
             return
-        _serve_channel(state_dir, channel)
+        _serve_channel(state_dir, channel, surface)
     except (paramiko.SSHException, EOFError, OSError) as exc:
         LOG.info('SSH session ended: %s', exc)
     finally:
@@ -704,7 +787,7 @@ def _serve_connection(sock, state_dir, host_key, username, password,
 
 
 def serve_ssh(state_dir, listen, port, host_key, username, password,
-              authorized_key=None, ready=None):
+              authorized_key=None, ready=None, surface=None):
     """Accept SSH connections forever, a thread per connection."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -716,4 +799,4 @@ def serve_ssh(state_dir, listen, port, host_key, username, password,
         conn, _ = sock.accept()
         threading.Thread(target=_serve_connection, daemon=True,
                          args=(conn, state_dir, host_key, username,
-                               password, authorized_key)).start()
+                               password, authorized_key, surface)).start()

@@ -15,9 +15,7 @@ point): raidcmd over SSH; iSCSI LUNs through the simulator's tgtd."""
 import json
 import os
 import secrets
-import select
 import subprocess
-import time
 
 from common_testing.fullstack import backend
 from common_testing.fullstack import processes
@@ -46,31 +44,15 @@ class InfortrendBackend(backend.Backend):
             raise processes.ProcessError('%s init failed: %s'
                                          % (self.name, init.log_tail()))
         group.stop(init)
-        host_key = os.path.join(state_dir, 'host_key')
-        port_file = os.path.join(state_dir, 'port')
         process = group.start(self.name, [
             script, 'ssh', '--state-dir', array_dir, '--listen', address,
-            '--port', '0', '--host-key', host_key, '--user', self.USER,
-            '--password', password, '--port-file', port_file, '--tgtd'],
+            '--port', '0', '--host-key', os.path.join(state_dir, 'host_key'),
+            '--user', self.USER, '--password', password, '--tgtd'],
             stdout=subprocess.PIPE)
-        line = b''
-        deadline = time.monotonic() + backend.START_TIMEOUT
-        while b'tgtd portal' not in line:
-            process.check_running()
-            ready, _w, _x = select.select([process.popen.stdout], [], [],
-                                          1)
-            if ready:
-                line = process.popen.stdout.readline()
-            if time.monotonic() > deadline:
-                raise processes.ProcessError('%s did not start: %s' % (
-                    self.name, process.log_tail()))
-        iscsi_port = int(line.decode().strip().rsplit(':', 1)[1])
-        processes.wait_for(lambda: os.path.exists(port_file) and open(
-            port_file).read().strip(), backend.START_TIMEOUT,
-            self.name + ' SSH', processes=[process])
-        with open(port_file) as port:
-            ssh_port = int(port.read())
-        with open(host_key + '.pub') as key:
+        info = backend.read_ready_line(process, self.name)
+        ssh_port = info['port']
+        iscsi_port = int(info['iscsi_portal'].rsplit(':', 1)[1])
+        with open(info['host_key']) as key:
             kind, blob = key.read().split()[:2]
         known_hosts = os.path.join(state_dir, 'known_hosts')
         with open(known_hosts, 'w') as out:

@@ -13,16 +13,16 @@
 
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
-import time
 
 from cinder import objects
 from common_testing import conformance
 from common_testing import net
+from common_testing.simkit import process as simkit_process
 import fixtures
+import requests
 
 from infortrend_cinder.simulator import state as state_mod
 
@@ -75,8 +75,13 @@ class SimulatedArray(conformance.ArrayUnderTest):
         config['tgt_control_port'] = tgt_port
         config['replica_seconds'] = 0.2
         state_mod.Array.create(self.state_dir, config)
+        # The array process holds the fault rules (the kit's control
+        # surface): ssh for SSH sessions, serve for the local ones.
         if self.transport == 'ssh':
             self._start_ssh(test)
+        else:
+            self._start_server(test, ['serve', '--state-dir', self.state_dir,
+                                      '--listen', self.san_ip])
 
     @staticmethod
     def _start_tgtd(test, port=None, attempts=3):
@@ -90,38 +95,35 @@ class SimulatedArray(conformance.ArrayUnderTest):
                 if attempt == attempts - 1:
                     raise
 
+    def _start_server(self, test, args):
+        """Start an array process; returns its READY line's dict."""
+        self.server = subprocess.Popen([simulator_program()] + args,
+                                       stdout=subprocess.PIPE,
+                                       stderr=subprocess.DEVNULL)
+        test.addCleanup(self._stop_server)
+        info = simkit_process.wait_ready(self.server, 30, SIMULATOR)
+        self.control_url = info['control_url']
+        return info
+
     def _start_ssh(self, test):
-        host_key = os.path.join(self.state_dir, 'host_key')
-        port_file = os.path.join(self.state_dir, 'port')
-        self.server = subprocess.Popen(
-            [simulator_program(), 'ssh', '--state-dir', self.state_dir,
-             '--listen', self.san_ip, '--port', '0', '--host-key', host_key,
-             '--user', SSH_USER, '--password', PASSWORD,
-             '--port-file', port_file],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        test.addCleanup(self._stop_ssh)
-        deadline = time.monotonic() + 30
-        while not os.path.exists(port_file):
-            if self.server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError('SSH simulator did not start')
-            time.sleep(0.05)
-        with open(port_file) as f:
-            self.ssh_port = int(f.read())
-        with open(host_key + '.pub') as f:
+        info = self._start_server(test, [
+            'ssh', '--state-dir', self.state_dir, '--listen', self.san_ip,
+            '--port', '0', '--host-key',
+            os.path.join(self.state_dir, 'host_key'), '--user', SSH_USER,
+            '--password', PASSWORD])
+        self.ssh_port = info['port']
+        with open(info['host_key']) as f:
             kind, blob = f.read().split()[:2]
         self.known_hosts = os.path.join(self.state_dir, 'known_hosts')
         with open(self.known_hosts, 'w') as f:
             f.write('[%s]:%d %s %s\n' % (self.san_ip, self.ssh_port, kind,
                                          blob))
 
-    def _stop_ssh(self):
+    def _stop_server(self):
         if self.server.poll() is None:
-            os.kill(self.server.pid, signal.SIGTERM)
-            try:
-                self.server.wait(5)
-            except subprocess.TimeoutExpired:
-                os.kill(self.server.pid, signal.SIGKILL)
-                self.server.wait()
+            simkit_process.stop_pid(self.server.pid, timeout=5)
+        self.server.wait()
+        self.server.stdout.close()
 
     def _array_options(self, driver_class, **options):
         """The options both drivers spell alike, and ``options``.
@@ -203,7 +205,7 @@ class SimulatedArray(conformance.ArrayUnderTest):
 
     def make_unreachable(self):
         if self.transport == 'ssh':
-            self._stop_ssh()
+            self._stop_server()
         else:
             self.update(reachable=False)
 
@@ -218,8 +220,19 @@ class SimulatedArray(conformance.ArrayUnderTest):
         data = rule.to_dict()
         data.pop('seen', None)
         data.pop('fired', None)
-        with state_mod.Array.open(self.state_dir) as array:
-            array.data['faults'].append(data)
+        self.add_fault(**data)
+
+    def add_fault(self, **rule):
+        """Add one fault rule (its JSON fields) at /_sim/faults."""
+        reply = requests.post(self.control_url + '/_sim/faults', json=rule,
+                              timeout=10)
+        reply.raise_for_status()
+
+    def faults(self):
+        """The rules at /_sim/faults, with their seen/fired counters."""
+        reply = requests.get(self.control_url + '/_sim/faults', timeout=10)
+        reply.raise_for_status()
+        return reply.json()
 
     def fc_target_wwpns(self):
         with state_mod.Array.open(self.state_dir, save=False) as array:

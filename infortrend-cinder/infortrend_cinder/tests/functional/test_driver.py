@@ -14,7 +14,6 @@ faults, session drops, replica timeouts, host keys, injection, multipath,
 manage/unmanage and tiering retype."""
 
 import os
-import subprocess
 import threading
 import time
 import uuid
@@ -91,12 +90,10 @@ class DriverTestBase(base.TestCase):
         return self.assertRaises(exc_class, self.loaded.init_host)
 
     def fault(self, match, action, **kwargs):
-        rule = dict(match=match, action=action, **kwargs)
-        with state_mod.Array.open(self.array.state_dir) as array:
-            array.data['faults'].append(rule)
+        self.array.add_fault(match=match, action=action, **kwargs)
 
     def fired(self):
-        return {f['match']: f['fired'] for f in self.array.read()['faults']}
+        return {f['match']: f['fired'] for f in self.array.faults()}
 
     def connector(self, **extra):
         connector = {'initiator': INITIATOR, 'host': 'h', 'multipath': False,
@@ -403,19 +400,12 @@ class SSHTest(DriverTestBase):
         with open(public, 'w') as f:
             f.write('%s %s\n' % (key.get_name(), key.get_base64()))
         # A second server on the same state, accepting only the key.
-        self.array._stop_ssh()
-        os.unlink(os.path.join(self.array.state_dir, 'port'))
-        self.array.server = subprocess.Popen(
-            [sim.simulator_program(), 'ssh', '--state-dir',
-             self.array.state_dir, '--listen', self.array.san_ip,
-             '--port', str(self.array.ssh_port), '--host-key',
-             os.path.join(self.array.state_dir, 'host_key'),
-             '--user', sim.SSH_USER, '--authorized-key', public,
-             '--port-file', os.path.join(self.array.state_dir, 'port')],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self.addCleanup(self.array._stop_ssh)
-        while not os.path.exists(os.path.join(self.array.state_dir, 'port')):
-            time.sleep(0.05)
+        self.array._stop_server()
+        self.array._start_server(self, [
+            'ssh', '--state-dir', self.array.state_dir, '--listen',
+            self.array.san_ip, '--port', str(self.array.ssh_port),
+            '--host-key', os.path.join(self.array.state_dir, 'host_key'),
+            '--user', sim.SSH_USER, '--authorized-key', public])
         driver = self.load(san_password='', san_private_key=key_file)
         self.assertEqual(2, len(driver.get_volume_stats(True)['pools']))
 

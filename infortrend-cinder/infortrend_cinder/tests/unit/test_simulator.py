@@ -15,8 +15,12 @@ import os
 import subprocess
 import sys
 
+from common_testing import plain_install
+from common_testing.simkit import faults
+from common_testing.simkit import process
 import ddt
 import fixtures
+import requests
 
 from infortrend_cinder import client
 from infortrend_cinder.simulator import __main__ as cli
@@ -25,15 +29,20 @@ from infortrend_cinder.simulator import state
 from infortrend_cinder.tests import base
 
 
-@ddt.ddt
-class ShellFramingTest(base.TestCase):
+class ShellTestBase(base.TestCase):
+    """A raidcmd session on a new array, under its own control surface."""
 
     def setUp(self):
         super().setUp()
         self.state_dir = self.useFixture(fixtures.TempDir()).path
         state.Array.create(self.state_dir, state.default_config(
             san_ip='127.0.0.9', password='pw'))
-        self.shell = server.Shell(self.state_dir)
+        self.surface = faults.ControlSurface()
+        self.shell = server.Shell(self.state_dir, surface=self.surface)
+
+
+@ddt.ddt
+class ShellFramingTest(ShellTestBase):
 
     def test_reply_framing(self):
         text = self.shell.handle('connect 127.0.0.9 password=pw -notiOn')
@@ -106,6 +115,90 @@ class ShellFramingTest(base.TestCase):
         self.assertEqual('LV-1', lv['Name'])
 
 
+class FaultsTest(ShellTestBase):
+    """Fault rules and the request log: the kit's one control surface."""
+
+    def setUp(self):
+        super().setUp()
+        self.shell.connected = True
+
+    def test_failure_is_the_rules_return_code_and_logged(self):
+        self.surface.plan.add({'match': '^create part', 'action': 'fail',
+                               'status': 9, 'message': 'Not connected'})
+        lv_id = sorted(self.read()['lvs'])[0]
+        text = self.shell.handle('create part %s v1 size=1024' % lv_id)
+        self.assertIn('CLI: Not connected\nReturn: 0x0009', text)
+        self.assertEqual({}, self.read()['parts'])
+        self.shell.handle('show lv')
+        self.assertEqual([('create part %s v1 size=1024' % lv_id, 9),
+                          ('show lv', 0)],
+                         [(e['operation'], e['status'])
+                          for e in self.surface.requests.entries()])
+
+    def test_lost_reply_keeps_the_change_and_drops_the_session(self):
+        self.surface.plan.add({'match': '^create part',
+                               'action': 'lose_response'})
+        lv_id = sorted(self.read()['lvs'])[0]
+        self.assertRaises(server.Dropped, self.shell.handle,
+                          'create part %s v1 size=1024' % lv_id)
+        self.assertEqual(['v1'], [p['name'] for p in
+                                  self.read()['parts'].values()])
+
+    def test_a_delayed_command_of_a_gone_client_does_not_run(self):
+        self.surface.plan.add({'match': '^create part', 'action': 'delay',
+                               'seconds': 0.01})
+        self.shell.peer_gone = lambda: True
+        lv_id = sorted(self.read()['lvs'])[0]
+        self.assertRaises(server.Dropped, self.shell.handle,
+                          'create part %s v1 size=1024' % lv_id)
+        self.assertEqual({}, self.read()['parts'])
+
+    def test_the_password_is_not_logged(self):
+        self.shell.handle('connect 127.0.0.9 password=pw')
+        [entry] = self.surface.requests.entries()
+        self.assertEqual('connect 127.0.0.9 password=***',
+                         entry['operation'])
+
+    def read(self):
+        with state.Array.open(self.state_dir, save=False) as array:
+            return array.data
+
+
+class ArrayProcessTest(base.TestCase):
+    """``serve``: local (-jar) sessions relayed to one array process."""
+
+    def test_rules_set_over_http_apply_to_local_sessions(self):
+        state_dir = self.useFixture(fixtures.TempDir()).path
+        program = [sys.executable, '-m', 'infortrend_cinder.simulator']
+        subprocess.run(program + ['init', '--state-dir', state_dir,
+                                  '--password', 'pw'], check=True,
+                       timeout=60)
+        array = subprocess.Popen(program + ['serve', '--state-dir',
+                                            state_dir],
+                                 stdout=subprocess.PIPE)
+        self.addCleanup(array.stdout.close)
+        self.addCleanup(array.wait, 10)
+        self.addCleanup(process.stop_pid, array.pid, 5)
+        info = process.wait_ready(array, 30)
+        self.assertEqual(server.socket_path(state_dir), info['socket'])
+        faults_url = info['control_url'] + faults.FAULTS_PATH
+        requests.post(faults_url, timeout=10, json={
+            'match': '^show lv', 'action': 'fail', 'status': 12,
+            'message': 'No selected device'}).raise_for_status()
+        session = subprocess.run(
+            program + ['-jar', state_dir], input=b'connect 127.0.0.1 '
+            b'password=pw\nshow lv\nexit\n', capture_output=True,
+            timeout=60)
+        self.assertIn(b'Return: 0x000c', session.stdout)
+        self.assertEqual(1, requests.get(faults_url, timeout=10).json()[0]
+                         ['fired'])
+        logged = requests.get(info['control_url'] + faults.REQUESTS_PATH,
+                              timeout=10).json()
+        self.assertEqual([('connect 127.0.0.1 password=***', 0),
+                          ('show lv', 12)],
+                         [(e['operation'], e['status']) for e in logged])
+
+
 class ArrayRulesTest(base.TestCase):
 
     def setUp(self):
@@ -165,28 +258,12 @@ class ArrayRulesTest(base.TestCase):
                              array.replica_status(job))
 
 
-class ConsoleScriptTest(base.TestCase):
+class ConsoleScriptTest(plain_install.SimulatorScriptTests, base.TestCase):
     """The console script from a plain install (no simulator extra)."""
 
-    # A Python in which common_testing cannot be imported, as after
-    # ``pip install infortrend-cinder`` without the extra.
-    WITHOUT_KIT = ("import sys; sys.modules['common_testing'] = None; "
-                   "from infortrend_cinder.simulator import __main__ as m; "
-                   "sys.exit(m.main(sys.argv[1:]))")
+    module = 'infortrend_cinder.simulator.__main__'
+    dist = 'infortrend-cinder'
 
-    def run_script(self, *args):
-        return subprocess.run(
-            [sys.executable, '-c', self.WITHOUT_KIT] + list(args),
-            capture_output=True, text=True, timeout=60)
-
-    def test_help_needs_no_kit(self):
-        done = self.run_script('--help')
-        self.assertEqual(0, done.returncode, done.stderr)
-        self.assertIn('infortrend-cinder-simulator', done.stdout)
-
-    def test_without_the_extra_one_line_and_exit_2(self):
-        state_dir = self.useFixture(fixtures.TempDir()).path
-        done = self.run_script('shell', '--state-dir', state_dir)
-        self.assertEqual(2, done.returncode)
-        self.assertEqual(cli.NEEDS_EXTRA + '\n', done.stderr)
-        self.assertEqual('', done.stdout)
+    def extra_runs(self):
+        return [['shell', '--state-dir',
+                 self.useFixture(fixtures.TempDir()).path]]

@@ -26,6 +26,7 @@ start.
 import configparser
 import contextlib
 import os
+import signal
 import sys
 import tempfile
 import uuid
@@ -65,7 +66,12 @@ def _program(name):
 
 def supports_active_active(options):
     """Whether the backend's driver class declares SUPPORTS_ACTIVE_ACTIVE."""
+    from cinder import objects
     from oslo_utils import importutils
+    # Driver modules that import cinder.volume.manager (the FC zone
+    # manager's utils do) need cinder's objects registered, as every
+    # cinder service does first.
+    objects.register_all()
     cls = importutils.import_class(options['volume_driver'])
     return bool(getattr(cls, 'SUPPORTS_ACTIVE_ACTIVE', False))
 
@@ -317,21 +323,34 @@ class Stack(fixtures.Fixture):
             'cinder-scheduler',
             [_program('cinder-scheduler')] + conf + log('cinder-scheduler'))
         self.cinder_processes = [api, scheduler]
+        # {service name: (host, its start command)}, and which service
+        # serves a backend section: {section: [service names]}.
+        self.volume_services, self.serving = {}, {}
         volume_hosts = {'%s@%s' % (HOST, section) for section in
                         set(self.sections) - self.clustered}
         if volume_hosts:
             self._volume_command = self._volume_service(
                 '', {'enabled_backends': sorted(set(self.sections) -
                                                 self.clustered)})
+            self.volume_services['cinder-volume'] = (HOST,
+                                                     self._volume_command)
+            for section in set(self.sections) - self.clustered:
+                self.serving[section] = ['cinder-volume']
             self.cinder_processes.append(
                 self.group.start(**self._volume_command))
         for member in sorted(CLUSTER_MEMBERS) if self.clustered else ():
+            host = '%s-%s' % (HOST, member)
             self._volume_command = self._volume_service('-' + member, {
-                'host': '%s-%s' % (HOST, member), 'cluster': CLUSTER,
+                'host': host, 'cluster': CLUSTER,
                 'enabled_backends': sorted(self.clustered)})
+            self.volume_services['cinder-volume-' + member] = (
+                host, self._volume_command)
+            for section in self.clustered:
+                self.serving.setdefault(section, []).append(
+                    'cinder-volume-' + member)
             self.cinder_processes.append(
                 self.group.start(**self._volume_command))
-            volume_hosts |= {'%s-%s@%s' % (HOST, member, section)
+            volume_hosts |= {'%s@%s' % (host, section)
                              for section in self.clustered}
         self.api_url = 'http://127.0.0.1:%d/v3' % self.api_port
         processes.wait_for(
@@ -339,20 +358,76 @@ class Stack(fixtures.Fixture):
                                  timeout=5).status_code in (200, 300),
             START_TIMEOUT, 'cinder-api at %s' % self.api_url,
             processes=self.cinder_processes)
-        wanted = {'cinder-scheduler': {HOST}, 'cinder-volume': volume_hosts}
+        self._wait_services({'cinder-scheduler': {HOST},
+                             'cinder-volume': volume_hosts},
+                            'cinder-scheduler and cinder-volume for %s'
+                            % ', '.join(sorted(self.sections)))
 
-        def all_up():
-            up = {}
-            for service in self.client().services.list():
-                if service.state == 'up':
-                    up.setdefault(service.binary, set()).add(service.host)
-            return all(hosts <= up.get(binary, set())
+    def service_states(self):
+        """{(binary, host): 'up'|'down'} as cinder-api reports them."""
+        return {(service.binary, service.host): service.state
+                for service in self.client().services.list()}
+
+    def _wait_services(self, wanted, what, state='up', check=True):
+        def reached():
+            seen = {}
+            for (binary, host), now in self.service_states().items():
+                if now == state:
+                    seen.setdefault(binary, set()).add(host)
+            return all(hosts <= seen.get(binary, set())
                        for binary, hosts in wanted.items())
 
-        processes.wait_for(all_up, START_TIMEOUT,
-                           'cinder-scheduler and cinder-volume for %s'
-                           % ', '.join(sorted(self.sections)),
-                           interval=0.5, processes=self.cinder_processes)
+        processes.wait_for(reached, START_TIMEOUT, what, interval=0.5,
+                           processes=self.cinder_processes if check
+                           else ())
+
+    def _service_hosts(self, name):
+        host, _command = self.volume_services[name]
+        return {'%s@%s' % (host, section) for section, names
+                in self.serving.items() if name in names}
+
+    def _volume_process(self, name):
+        return next(process for process in self.cinder_processes
+                    if process.name == name)
+
+    def kill_volume_service(self, name):
+        """``kill -9`` every process of cinder-volume service ``name``.
+
+        The whole process group (the parent and its one child per
+        backend), as when the node dies; then wait until cinder-api
+        reports it down (service_down_time).
+        """
+        process = self._volume_process(name)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.popen.wait()
+        self.cinder_processes.remove(process)
+        self.group.stop(process)
+        self._wait_services({'cinder-volume': self._service_hosts(name)},
+                            '%s reported down' % name, state='down')
+
+    def start_volume_service(self, name):
+        """Start service ``name`` again; wait until it is up."""
+        _host, command = self.volume_services[name]
+        self.cinder_processes.append(self.group.start(**command))
+        self._wait_services({'cinder-volume': self._service_hosts(name)},
+                            '%s up again' % name)
+
+    def simulator_process(self, vendor):
+        return next(process for process in self.group.processes
+                    if process.name == vendor.name)
+
+    def stop_array(self, vendor):
+        """SIGSTOP the simulator's process group: the array is gone.
+
+        Its state stays as it was (most simulators hold their model in
+        memory only); its sockets accept nothing and answer nothing.
+        """
+        os.killpg(self.simulator_process(vendor).pid, signal.SIGSTOP)
+
+    def resume_array(self, vendor):
+        """SIGCONT: the array comes back on the same state."""
+        os.killpg(self.simulator_process(vendor).pid, signal.SIGCONT)
 
     def _volume_service(self, suffix, overrides):
         """How to start cinder-volume``suffix`` serving ``overrides``.
@@ -423,3 +498,5 @@ class Stack(fixtures.Fixture):
     def check_running(self):
         for process in self.cinder_processes:
             process.check_running()
+        for vendor in set(self.vendors.values()):
+            self.simulator_process(vendor).check_running()

@@ -185,6 +185,20 @@ def top_frames(collapsed, limit=25):
     return '\n'.join(lines) + '\n'
 
 
+def html_report(rally, tasks, path, progress):
+    """Rally's self-contained HTML report of ``tasks`` at ``path``.
+
+    ``tasks`` are uuids or JSON report files. A task that did not finish
+    has no statistics, and Rally then writes no report: said, not fatal
+    (report.json has the data).
+    """
+    try:
+        rally(*(['task', 'report'] + list(tasks) + [
+            '--html-static', '--out', path]))
+    except RuntimeError as exc:
+        progress('no HTML report %s: %s' % (path, exc))
+
+
 def measure(backend, vendor, args, rally, progress):
     """Stand the backend's stack up, run the task; its task uuid."""
     out = os.path.join(args.output, backend)
@@ -257,8 +271,8 @@ def measure(backend, vendor, args, rally, progress):
         uuid = new[-1]
         rally('task', 'report', uuid, '--json', '--out',
               os.path.join(out, 'report.json'))
-        rally('task', 'report', uuid, '--html-static', '--out',
-              os.path.join(out, 'report.html'))
+        html_report(rally, [uuid], os.path.join(out, 'report.html'),
+                    progress)
         return uuid
     finally:
         for fixture in reversed(started):
@@ -316,9 +330,8 @@ def main(argv=None):
                                    'report.json')) as data:
                 results[backend] = report.workloads(json.load(data))
         if uuids:
-            rally(*(['task', 'report'] + uuids + [
-                '--html-static', '--out',
-                os.path.join(args.output, 'report.html')]))
+            html_report(rally, uuids, os.path.join(args.output,
+                                                   'report.html'), progress)
     except KeyboardInterrupt:
         progress('interrupted')
         return 130

@@ -74,6 +74,9 @@ _DELETING = {'volume': VOLUME_DELETING_STATUSES,
              'snapshot': SNAPSHOT_DELETING_STATUSES}
 # Polling a delete (P10): the first look soon, then backing off to a cap.
 POLL_FIRST_WAIT = 0.05
+# Each wait a quarter longer than the one before (not twice): a delete
+# the VBS finishes in 0.5 s is seen within 0.6 s, not 0.75 s.
+POLL_GROWTH = 1.25
 POLL_MAX_WAIT = 2
 # Extra specs may also be scoped, e.g. huawei_sds:iops.
 EXTRA_SPEC_SCOPE = 'huawei_sds:'
@@ -355,6 +358,7 @@ class HuaweiSDSBaseVolumeDriver(driver.VolumeDriver):
         retrying = tenacity.Retrying(
             retry=tenacity.retry_if_result(lambda done: not done),
             wait=tenacity.wait_exponential(multiplier=POLL_FIRST_WAIT,
+                                           exp_base=POLL_GROWTH,
                                            min=POLL_FIRST_WAIT,
                                            max=POLL_MAX_WAIT),
             stop=tenacity.stop_after_delay(timeout),

@@ -26,6 +26,7 @@ primary is rediscovered with ``/query`` on the next call.
 import dataclasses
 import threading
 import urllib.parse
+from xml.etree.ElementTree import TreeBuilder as XMLTreeBuilder
 
 import defusedxml
 from defusedxml import ElementTree
@@ -213,6 +214,95 @@ def parse_xml(body):
                                 'expected')
     try:
         return ElementTree.fromstring(body, forbid_dtd=True)
+    except defusedxml.DefusedXmlException as exc:
+        raise ISEMalformedReply('ISE reply refused, it uses forbidden XML '
+                                '(%s)' % type(exc).__name__)
+    except ElementTree.ParseError as exc:
+        raise ISEMalformedReply('ISE reply is not well-formed XML: %s' % exc)
+
+
+class _PoolsTree:
+    """Parser target: the /storage/pools tree without the pools' volumes.
+
+    Each <pool> lists all its volumes under <volumes>; inside it the
+    expat parser's element handlers are swapped for two that only count
+    the <volume> children (no element, no text is built), then put back.
+    The tree holds the pools' own facts; ``volume_counts`` maps each
+    built <pool> element to its count.  defusedxml's refusals (DTD,
+    entities) are handlers of their own and stay in place throughout.
+    """
+
+    def __init__(self):
+        self._builder = XMLTreeBuilder()
+        self._expat = None
+        self._saved = None
+        self._path = []
+        self._depth = 0             # below the <volumes> being counted
+        self._count = 0
+        self.volume_counts = {}
+
+    def attach(self, expat_parser):
+        self._expat = expat_parser
+
+    def start(self, tag, attrs):
+        self._path.append(tag)
+        if tag == 'pool':
+            self._count = 0
+        self._builder.start(tag, attrs)
+        if tag == 'volumes' and self._path[-2:-1] == ['pool']:
+            expat = self._expat
+            self._saved = (expat.StartElementHandler,
+                           expat.EndElementHandler,
+                           expat.CharacterDataHandler)
+            expat.StartElementHandler = self._count_start
+            expat.EndElementHandler = self._count_end
+            expat.CharacterDataHandler = None
+
+    def _count_start(self, tag, attrs):
+        self._depth += 1
+        if self._depth == 1:
+            self._count += 1
+
+    def _count_end(self, tag):
+        if self._depth:
+            self._depth -= 1
+            return
+        # </volumes>: the saved handlers end it as usual.
+        expat = self._expat
+        (expat.StartElementHandler, expat.EndElementHandler,
+         expat.CharacterDataHandler) = self._saved
+        expat.EndElementHandler(tag)
+
+    def end(self, tag):
+        self._path.pop()
+        element = self._builder.end(tag)
+        if tag == 'pool':
+            self.volume_counts[element] = self._count
+        return element
+
+    def data(self, text):
+        self._builder.data(text)
+
+    def close(self):
+        return self._builder.close()
+
+
+def parse_pools(body, chunk=65536):
+    """(root, {pool element: volume count}) of a /storage/pools reply.
+
+    The same refusals as parse_xml (defusedxml: no DTD, no entities);
+    fed in chunks so no second copy of a large reply is made at once.
+    """
+    if not body or not body.strip():
+        raise ISEMalformedReply('ISE sent an empty reply where XML was '
+                                'expected')
+    target = _PoolsTree()
+    parser = ElementTree.DefusedXMLParser(target=target, forbid_dtd=True)
+    target.attach(parser.parser)
+    try:
+        for start in range(0, len(body), chunk):
+            parser.feed(body[start:start + chunk])
+        return parser.close(), target.volume_counts
     except defusedxml.DefusedXmlException as exc:
         raise ISEMalformedReply('ISE reply refused, it uses forbidden XML '
                                 '(%s)' % type(exc).__name__)
@@ -553,7 +643,14 @@ class ISEClient:
     # -- pools -------------------------------------------------------------
 
     def list_pools(self):
-        root = self.request('GET', '/storage/pools', ok=(200,)).root
+        """The pools, each with the number of volumes it lists.
+
+        The reply lists every volume of every pool; it is parsed as it is
+        read and only counted there (_PoolsTree), so neither the time nor
+        the memory of stats grows with a tree of every volume.
+        """
+        body = self.request('GET', '/storage/pools', ok=(200,)).body
+        root, volume_counts = parse_pools(body)
         pools = []
         for element in root.iter('pool'):
             available = element.find('available')
@@ -577,7 +674,7 @@ class ISEClient:
                              'used'),
                 available_by_raid=by_raid(available),
                 used_by_raid=by_raid(used),
-                volume_count=len(element.findall('volumes/volume')),
+                volume_count=volume_counts.get(element, 0),
                 iops_caps={k: _text(element, k) for k in
                            ('IOPSmincap', 'IOPSmaxcap', 'IOPSburstcap')
                            if _text(element, k) is not None}))

@@ -383,7 +383,9 @@ class Load(object):
         with self.lock:
             self.attaches += 1
             over_wire = (self.data is not None and
-                         self.attaches % DATA_EVERY == 0)
+                         # The first, the eleventh, ...: every tenth,
+                         # and a short run has one too.
+                         self.attaches % DATA_EVERY == 1)
         connector = (self._data_connector() if over_wire else
                      _connector(self.section, self.protocol,
                                 index % COMPUTE_HOSTS))
@@ -544,10 +546,6 @@ class Load(object):
         self._check_witnesses(witnesses)
         self._cleanup_all()
         result.cinder_left = self._cinder_objects()
-        result.orphans = {kind: names for kind, names in
-                          (self.vendor.array_objects() or {}).items()
-                          if names} if self.vendor.array_objects() \
-            is not None else None
         result.ended = time.monotonic()
         self.report('[%s] done in %.0fs' % (self.section, result.seconds))
         return result
@@ -795,7 +793,11 @@ def run_topology(stack, size, kill_kind, outage, report, sections=None,
                           data_path=data_path, disruptions=disruptions))
     try:
         if not parallel:
-            return [load.run() for load in loads]
+            results = []
+            for load in loads:
+                results.append(load.run())
+                _look_into_arrays([load])
+            return results
         errors = []
 
         def run(load):
@@ -812,9 +814,20 @@ def run_topology(stack, size, kill_kind, outage, report, sections=None,
             thread.join()
         if errors:
             raise StepError('; '.join(errors))
+        # The sections of one array end at different times: the array is
+        # looked into when all of them are done.
+        _look_into_arrays(loads)
         return [load.result for load in loads]
     finally:
         data.initiator.detach_all()
+
+
+def _look_into_arrays(loads):
+    """Set each result's orphans: what its array still holds."""
+    for load in loads:
+        objects = load.vendor.array_objects()
+        load.result.orphans = None if objects is None else {
+            kind: names for kind, names in objects.items() if names}
 
 
 # -- the README table ---------------------------------------------------------
@@ -830,11 +843,13 @@ def readme_table(results, size, when=None, commit=None):
     widths = [max([len(column)] + [len(row[i]) for row in rows])
               for i, column in enumerate(COLUMNS)]
     rule = '  '.join('=' * width for width in widths)
-    lines = ['Run of %s (size %s: %d clients, %d lifecycles per backend%s)'
-             % (when or datetime.datetime.utcnow().strftime(
-                 '%Y-%m-%d %H:%M UTC'), size.name, size.clients,
-                size.lifecycles, ', at commit %s' % commit if commit
-                else '') + ':', '', rule,
+    lines = ['Run of %s (size %s: %d clients and %d lifecycles per '
+             'backend, kills: %s, outage %d s%s)' % (
+                 when or datetime.datetime.utcnow().strftime(
+                     '%Y-%m-%d %H:%M UTC'), size.name, size.clients,
+                 size.lifecycles, ', '.join(size.kills) or 'none',
+                 size.outage, ', at commit %s' % commit if commit
+                 else '') + ':', '', rule,
              '  '.join(c.ljust(w) for c, w in zip(COLUMNS, widths)), rule]
     for row in rows:
         lines.append('  '.join(c.ljust(w) for c, w in zip(row, widths))
@@ -933,6 +948,8 @@ def main(argv=None):
     from common_testing.fullstack import processes
     progress = processes.console_progress()
     size = SIZES[args.size]
+    if args.clients or args.lifecycles or args.kills is not None:
+        size = size._replace(name=size.name + ' with overrides')
     size = size._replace(
         clients=args.clients or size.clients,
         lifecycles=args.lifecycles or size.lifecycles,

@@ -14,8 +14,8 @@
 Besides Purity's API it answers a small control interface under ``/_sim/``
 that no real array has: the simulator kit's fault rules and request log
 (``/_sim/faults``, ``/_sim/requests``, common_testing.simkit.faults) and
-this simulator's state dump and session expiry (``/_sim/state``,
-``/_sim/sessions``).
+this simulator's state dump, session expiry and bulk volumes for the
+benchmark (``/_sim/state``, ``/_sim/sessions``, ``/_sim/seed``).
 """
 
 import http.server
@@ -226,6 +226,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         server = self.server
         if path == '/_sim/state' and method == 'GET':
             return self._reply(200, server.array.dump())
+        if path == '/_sim/seed' and method == 'POST':
+            # {"count": N}: N more volumes, for stats at scale.
+            count = server.array.seed_volumes(int(body['count']))
+            return self._reply(200, {'volumes': count})
         if path == '/_sim/sessions' and method == 'DELETE':
             server.expire_sessions()
             return self._reply(200, {})

@@ -1241,6 +1241,19 @@ class FlashArrayState:
 
     # -- the rest ----------------------------------------------------------
 
+    def seed_volumes(self, count, prefix='seeded'):
+        """Add ``count`` 1 GiB volumes straight into the state.
+
+        For the benchmark's stats at scale (not part of the Purity API);
+        returns how many volumes the array holds.
+        """
+        with self.lock:
+            start = len(self.volumes)
+            for index in range(start, start + count):
+                obj = self._new_object('%s-%07d' % (prefix, index), GiB)
+                self.volumes[obj['name']] = obj
+            return len(self.volumes)
+
     def dump(self):
         """Everything, for tests (not part of the Purity API)."""
         with self.lock:

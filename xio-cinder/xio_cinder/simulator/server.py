@@ -588,6 +588,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                     else:
                         self.sim.users[str(login)] = str(password)
                 return sorted(self.sim.users)
+        if parts == ['seed'] and self.command == 'POST':
+            # {"count": N}: N more volumes straight into the state.
+            return {'volumes': self.array.seed_volumes(int(data['count']))}
         if parts == ['delays'] and self.command == 'PUT':
             unknown = set(data) - set(self.array.delays)
             if unknown:

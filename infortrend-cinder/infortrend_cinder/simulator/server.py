@@ -28,6 +28,7 @@ process: ``ssh`` for SSH sessions, ``serve`` for local ones, which each
 
 import contextlib
 import functools
+import json
 import logging
 import os
 import re
@@ -48,6 +49,7 @@ BANNER = 'Infortrend RAIDCmd simulator (infortrend-cinder)'
 RC_INVALID = 2
 RC_NOT_CONNECTED = 9
 RC_NO_DEVICE = 12
+REQUEST_LOG = 'requests.log'
 # The array process's socket for local sessions, in the state directory.
 LOCAL_SOCKET = 'raidcmd.sock'
 SPINNER = '\\/-\\/-'
@@ -81,6 +83,32 @@ def detail(records):
             lines.append(' %s: %s' % (key, value if value != '' else '---'))
         lines.append('')
     return lines
+
+
+def log_request(state_dir, seq, started, key, status):
+    """Append one entry to the request log (state key ``request_log``).
+
+    The entries are simkit.requestlog's (seq, time, operation, status,
+    duration_ms), one JSON line each in ``requests.log``; the duration
+    includes reading and saving the array state.
+    """
+    entry = {'seq': seq, 'time': started[0], 'operation': key,
+             'status': status,
+             'duration_ms': round((time.monotonic() - started[1]) * 1000.0,
+                                  3)}
+    with open(os.path.join(state_dir, REQUEST_LOG), 'a') as log:
+        log.write(json.dumps(entry) + '\n')
+
+
+def request_log_entries(state_dir, since=0):
+    """The logged requests with ``seq`` above ``since``, oldest first."""
+    try:
+        with open(os.path.join(state_dir, REQUEST_LOG)) as log:
+            entries = [json.loads(line) for line in log if line.strip()]
+    except FileNotFoundError:
+        return []
+    return sorted((e for e in entries if e['seq'] > since),
+                  key=lambda e: e['seq'])
 
 
 class Command(object):
@@ -146,12 +174,13 @@ class Shell(object):
         command = Command(line)
         if not command.words:
             return PROMPT
+        started = time.time(), time.monotonic()
         key = re.sub(r'password=\S+', 'password=***', line.strip())
         # An injected delay is slept before the state is locked: a session
         # the driver gives up on mid-delay holds no other session back, and
         # runs nothing once its client has gone.
         lines, rc, message = [], 0, ''
-        spinner = dropped = False
+        spinner = logged = dropped = False
         try:
             with self.surface.request(key, sleep=self._delay) as result:
                 with state_mod.Array.open(self.state_dir) as array:
@@ -160,6 +189,10 @@ class Shell(object):
                     except state_mod.ArrayError as exc:
                         lines, rc, message = [], exc.rc, exc.message
                     spinner = array.data.get('spinner')
+                    logged = array.data.get('request_log')
+                    if logged:
+                        array.data['request_seq'] = seq = array.data.get(
+                            'request_seq', 0) + 1
                 result['status'] = rc
         except faults_mod.InjectedFailure as exc:
             lines, rc, message = [], exc.status, exc.rule.message
@@ -167,6 +200,9 @@ class Shell(object):
             # drop: nothing ran; lose_response: the state is kept and only
             # the reply is lost.
             dropped = True
+        if logged:
+            log_request(self.state_dir, seq, started, key,
+                        'dropped' if dropped else rc)
         if dropped:
             raise Dropped()
         if spinner and lines:

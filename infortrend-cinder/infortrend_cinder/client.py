@@ -444,9 +444,10 @@ class SSHTerminal(_Terminal):
                                      % (host, port, exc))
         except paramiko.AuthenticationException as exc:
             self._client.close()
-            raise CLIConnectionError('SSH authentication of %s to %s:%s '
-                                     'refused: %s' % (username, host, port,
-                                                      exc))
+            raise CLIConnectionError(
+                'SSH authentication of san_login=%s to %s:%s refused (check '
+                'san_login and san_password or san_private_key): %s'
+                % (username, host, port, exc))
         except paramiko.SSHException as exc:
             self._client.close()
             if 'known_hosts' in str(exc):
@@ -490,15 +491,25 @@ class RaidcmdClient(object):
 
     def __init__(self, terminal_factory, san_ip, san_password='',
                  login=True, timeout=60, max_retries=5):
+        """``san_password``: the array password, or a callable returning
+        it, asked at every (re)connect so that a session opened after a
+        rotation logs in with the password configured then.
+        """
         self._factory = terminal_factory
         self._san_ip = address(san_ip)
-        self._password = password(san_password) if san_password else ''
+        self._password_source = (san_password if callable(san_password)
+                                 else lambda: san_password)
+        self._current_password()   # refused now if it is not one token
         self._login = login
         self._timeout = timeout
         self._max_retries = max_retries
         self._terminal = None
         self._lock = threading.Lock()
         self.commands_sent = 0
+
+    def _current_password(self):
+        value = self._password_source()
+        return password(value) if value else ''
 
     # -- session --------------------------------------------------------
     def _connect(self):
@@ -508,10 +519,15 @@ class RaidcmdClient(object):
             terminal.read_until_prompt(max(self._timeout, STARTUP_TIMEOUT))
             if self._login:
                 parts = ['connect', self._san_ip]
-                if self._password:
-                    parts.append('password=' + self._password)
+                pw = self._current_password()
+                if pw:
+                    parts.append('password=' + pw)
                 parts.append('-notiOn')
-                self._check(terminal, _line(*parts))
+                try:
+                    self._check(terminal, _line(*parts))
+                except CLIError as exc:
+                    raise CLIError(exc.command, exc.rc, '%s (check '
+                                   'san_password)' % exc.cli_message)
             io_timeout = max(self._timeout - 10, 10)
             self._check(terminal,
                         _line('utility', 'set', 'io-timeout', str(io_timeout)))

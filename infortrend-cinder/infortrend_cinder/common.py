@@ -47,9 +47,13 @@ POLL_FIRST_WAIT = 0.05
 POLL_GROWTH = 1.25
 
 # Cross-process locks (cinder's coordination; cluster-wide with a tooz
-# backend), each named after the array object it guards.  The LUN map
-# table is one object of the array: a LUN is chosen from it for every
-# host, and an initiator entry is dropped when no map uses it.
+# backend), each named after the array (its system ID, so backends on two
+# arrays never wait for each other) and the array object it guards.  The
+# LUN map table is one object of the array and MAPS_LOCK is not narrowed
+# to a host: a LUN is unique per channel and target whatever host it is
+# mapped to (protocol.rst P28), so the LUN chosen for one host depends on
+# the maps of every other, and an initiator entry is dropped when no map
+# uses it.
 MAPS_LOCK = 'infortrend-{self.system_id}-maps'
 PART_LOCK = 'infortrend-{self.system_id}-part-{part_id}'
 PART_NAME_LOCK = 'infortrend-{self.system_id}-partname-{part_name}'
@@ -126,6 +130,15 @@ class InfortrendBaseVolumeDriver(driver.VolumeDriver):
     """
 
     VENDOR_NAME = 'Infortrend'
+    # Safe with several cinder-volume services of one cluster serving one
+    # array: partitions are named after the cinder volume and found by
+    # provider_location; the map table, snapshot images of a partition
+    # and replica jobs into a partition are changed under cinder's
+    # coordination locks (above); each service keeps its own raidcmd
+    # session, and what it keeps between requests (pool IDs, channels,
+    # max LUN, system ID) is the operator's configuration of the array,
+    # which no service changes.
+    SUPPORTS_ACTIVE_ACTIVE = True
     # Set by subclasses (cinder's constants.ISCSI / constants.FC).
     STORAGE_PROTOCOL = None
 
@@ -202,8 +215,11 @@ class InfortrendBaseVolumeDriver(driver.VolumeDriver):
     def do_setup(self, context):
         self._check_config()
         factory, login = self._terminal_factory()
+        # The password is read at every (re)connect: a session opened
+        # after a rotation logs in with the password configured then.
         self.client = client.RaidcmdClient(
-            factory, self._conf('san_ip'), self._conf('san_password') or '',
+            factory, self._conf('san_ip'),
+            lambda: self._conf('san_password') or '',
             login=login, timeout=self._conf('infortrend_cli_timeout'),
             max_retries=self._conf('infortrend_cli_max_retries'))
         self._load_array()

@@ -505,8 +505,30 @@ class SessionTest(base.TestCase):
         exc = self.assertRaises(client.CLIConnectionError, c.show_lv)
         self.assertIn('127.0.0.1', str(exc))
         self.assertIn('wrong password', str(exc))
+        self.assertIn('check san_password', str(exc))
         self.assertNotIn('s3cret', str(exc))
         self.assertTrue(self.terminals[0].closed)
+
+    def test_reconnect_logs_in_with_the_password_configured_then(self):
+        self.log = []
+        self.terminals = []
+        configured = ['s3cret']
+        script = [('show lv', [reply('show lv', SHOW_LV),
+                               client.SessionLost('EOF'),
+                               reply('show lv', SHOW_LV)])]
+
+        def factory():
+            terminal = FakeTerminal(script, self.log)
+            self.terminals.append(terminal)
+            return terminal
+        c = client.RaidcmdClient(factory, '127.0.0.1',
+                                 lambda: configured[-1])
+        c.show_lv()
+        configured.append('r0tated')
+        c.show_lv()   # the session is lost, the next one logs in anew
+        self.assertEqual(['connect 127.0.0.1 password=s3cret -notiOn',
+                          'connect 127.0.0.1 password=r0tated -notiOn'],
+                         [x for x in self.log if x.startswith('connect')])
 
     def test_session_is_reused(self):
         c = self._client([('show lv', reply('show lv', SHOW_LV))])

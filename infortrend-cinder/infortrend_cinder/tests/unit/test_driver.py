@@ -150,5 +150,10 @@ class LockTest(base.TestCase):
         self.assertEqual(['infortrend-57068-part-%s' % PART,
                           'infortrend-57068-replica-%s' % PART], self.locks)
 
+    def test_both_drivers_declare_active_active(self):
+        for cls in (fc.InfortrendCLIFCDriver,
+                    iscsi.InfortrendCLIISCSIDriver):
+            self.assertIs(True, cls.SUPPORTS_ACTIVE_ACTIVE)
+
 
 PART = '6A41315B0EDC8EB7'

@@ -830,7 +830,15 @@ class PureBaseVolumeDriver(driver.VolumeDriver):
             if 'host does not exist' in exc.message.lower():
                 return self._detach_other_host(connector, name)
             # "Connection does not exist": detached already.
-        return self._delete_host_if_unused(host_name)
+        try:
+            self.client.delete_host(host_name)
+        except client.InUse:
+            return False    # it has other connections
+        except client.NotFound:
+            # No host of that name, whatever the disconnect's reply said.
+            return self._detach_other_host(connector, name)
+        LOG.info('Deleted host %s: its last connection is gone.', host_name)
+        return True
 
     def _detach_other_host(self, connector, volume_name):
         """Detach from a host of another name holding the initiator.

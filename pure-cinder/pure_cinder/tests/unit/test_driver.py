@@ -183,6 +183,22 @@ class CommonLogicTest(base.TestCase):
         host = driver._ensure_host({'host': 'c', 'initiator': 'iqn.x'})
         self.assertEqual('theirs', host['name'])
 
+    def test_detach_finds_the_host_when_the_generated_one_is_absent(self):
+        # Whatever words the array uses for a disconnect from a host that
+        # is not there, the delete's "does not exist" sends the detach to
+        # the host that holds the initiator.
+        driver = self.make()
+        driver.client.disconnect.side_effect = [
+            client.NotFound('Connection does not exist.'), None]
+        driver.client.delete_host.side_effect = client.NotFound(
+            'Host does not exist.')
+        driver.client.find_hosts.return_value = [{'name': 'admin-host'}]
+        driver.client.list_connections.return_value = [{'lun': 1}]
+        self.assertFalse(driver._detach(volume(provider_id='v'), {
+            'host': 'c', 'initiator': 'iqn.x'}))
+        driver.client.disconnect.assert_called_with('admin-host', 'v')
+        driver.client.delete_host.assert_called_once()
+
     def test_admin_hosts_are_never_deleted(self):
         driver = self.make()
         driver.client.list_connections.return_value = []

@@ -321,10 +321,16 @@ def main(argv=None):
         parser.error('no benchmark backend is installed')
     by_dist = {}
     load = os.getloadavg()[0]
+    failed = []
     for dist, backend in backends:
         started = time.monotonic()
-        out = run_backend(backend, args.repeat,
-                          sorted(args.volumes or SCALE_COUNTS))
+        try:
+            out = run_backend(backend, args.repeat,
+                              sorted(args.volumes or SCALE_COUNTS))
+        except Exception as exc:
+            # Said with its traceback above; the other backends still run.
+            failed.append('%s: %s' % (backend.name, exc))
+            continue
         text = render(backend, out, args.repeat)
         print('\n== %s (%s, %.0f s) ==\n%s' % (
             backend.name, dist, time.monotonic() - started, text))
@@ -338,7 +344,9 @@ def main(argv=None):
             write_readme(os.path.join(args.readme_root, dist, 'README.rst'),
                          [text for _b, text in items], commit, args.repeat,
                          items[0][0].simulator_in_process, load)
-    return 0
+    for line in failed:
+        print('FAILED %s' % line, file=sys.stderr)
+    return 1 if failed else 0
 
 
 if __name__ == '__main__':

@@ -198,6 +198,17 @@ class HuaweiSDSBaseVolumeDriver(driver.VolumeDriver):
     VENDOR_NAME = 'Huawei'
     # Set by the driver class (driver.py).
     STORAGE_PROTOCOL = None
+    # Safe with several cinder-volume services of one cluster serving one
+    # VBS: every VBS object is named after a cinder object or a fresh
+    # UUID (temporaries), a source with temporaries, a snapshot being
+    # copied and a volume attached on a cinder-volume host for a copy are
+    # locked by cinder's coordination (cluster-wide with a tooz backend),
+    # the VBS keeps no host or map objects (a compute host attaches
+    # through its own VBS), and nothing but the configuration is kept
+    # between requests.  The lock names hold cinder's volume and snapshot
+    # names, which are unique UUIDs: two backends never share one, so no
+    # array identity is needed in them.
+    SUPPORTS_ACTIVE_ACTIVE = True
     driver_prefix = 'huawei-sds'
 
     def __init__(self, *args, **kwargs):

@@ -364,6 +364,11 @@ class ErrorTranslationTest(base.TestCase):
 class LockTest(base.TestCase):
     """Read-modify-writes on the VBS hold cinder coordination locks."""
 
+    def test_declares_active_active(self):
+        from huawei_sds_cinder import driver
+        self.assertIs(
+            True, driver.HuaweiSDSHypervisorDriver.SUPPORTS_ACTIVE_ACTIVE)
+
     def setUp(self):
         super().setUp()
         self.host = mock.MagicMock()

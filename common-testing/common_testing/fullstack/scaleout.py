@@ -442,29 +442,22 @@ class Load(object):
                 self.finished += 1
 
     def _lifecycle(self, index):
-        made = []        # (kind, id), deleted in reverse on failure
         try:
             a = self._op('create', self._create, '%d-a' % index)
-            made.append(('volume', a.id))
             self._op('attach+detach', self._attach_detach, a, index)
             snap = self._op('snapshot', self._snapshot, a, index)
-            made.append(('snapshot', snap.id))
             b = self._op('volume from snapshot', self._create,
                          '%d-b' % index, snapshot_id=snap.id)
-            made.append(('volume', b.id))
             c = self._op('clone', self._create, '%d-c' % index,
                          source_volid=a.id)
-            made.append(('volume', c.id))
             self._op('extend', self._extend, a)
             for kind, object_id in [('volume', b.id), ('volume', c.id),
                                     ('snapshot', snap.id),
                                     ('volume', a.id)]:
                 self._op('delete ' + kind, self._delete, kind, object_id)
-                made.remove((kind, object_id))
         except Exception:
-            # What is left goes to the settling phase after the load.
-            with self.lock:
-                self.leftovers.extend(made)
+            # What it made is left to the settling phase after the load,
+            # which finds it by name (self.prefix).
             return False
         with self.lock:
             self.result.lifecycles_done += 1
@@ -506,7 +499,6 @@ class Load(object):
     # -- the run -------------------------------------------------------------
 
     def run(self):
-        self.leftovers = []
         result = self.result
         result.started = time.monotonic()
         self.report('[%s] witnesses' % self.section)
@@ -665,7 +657,6 @@ class Load(object):
                 self._wait(lambda: cinder.volumes.get(volume.id),
                            'available', 'witness %s' % volume.id)
             self.result.witnesses.append((volume.id, equal))
-            self.leftovers.append(('volume', volume.id))
 
     # -- settling ------------------------------------------------------------
 
@@ -947,6 +938,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     from common_testing.fullstack import processes
     progress = processes.console_progress()
+    # The code that runs is the checkout's now, whatever lands meanwhile.
+    commit = args.commit or _commit(args.readme)
     size = SIZES[args.size]
     if args.clients or args.lifecycles or args.kills is not None:
         size = size._replace(name=size.name + ' with overrides')
@@ -977,7 +970,7 @@ def main(argv=None):
             failed = True
             print('%s: %s' % (result.section, problem))
     block = readme_table(results, size,
-                         commit=args.commit or _commit(args.readme))
+                         commit=commit)
     print(block)
     if args.readme:
         write_readme(args.readme, block)

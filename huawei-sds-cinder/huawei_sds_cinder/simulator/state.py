@@ -130,17 +130,20 @@ class VbsState(object):
                         if father is not None:
                             father.clones.discard(name)
 
+    def _find(self, kind, name, deleting=True):
+        """The volume or snapshot ``name`` (one being deleted if
+        ``deleting``), or the protocol's "does not exist"."""
+        table = self.volumes if kind == 'volume' else self.snapshots
+        found = table.get(name)
+        if found is None or (found.deleted_at is not None and not deleting):
+            raise _not_found(kind, name)
+        return found
+
     def _live_volume(self, name):
-        volume = self.volumes.get(name)
-        if volume is None or volume.deleted_at is not None:
-            raise _not_found('volume', name)
-        return volume
+        return self._find('volume', name, deleting=False)
 
     def _live_snapshot(self, name):
-        snapshot = self.snapshots.get(name)
-        if snapshot is None or snapshot.deleted_at is not None:
-            raise _not_found('snapshot', name)
-        return snapshot
+        return self._find('snapshot', name, deleting=False)
 
     def _pool(self, pool_id):
         pool = self.pools.get(str(pool_id))
@@ -202,17 +205,13 @@ class VbsState(object):
     def query_volume(self, name):
         with self._lock:
             self._reap()
-            volume = self.volumes.get(name)
-            if volume is None:
-                raise _not_found('volume', name)
+            volume = self._find('volume', name)
             return volume
 
     def delete_volume(self, name):
         with self._lock:
             self._reap()
-            volume = self.volumes.get(name)
-            if volume is None:
-                raise _not_found('volume', name)
+            volume = self._find('volume', name)
             if volume.deleted_at is not None:
                 return volume     # already being deleted
             if name in self.attached:
@@ -257,17 +256,13 @@ class VbsState(object):
     def query_snapshot(self, name):
         with self._lock:
             self._reap()
-            snapshot = self.snapshots.get(name)
-            if snapshot is None:
-                raise _not_found('snapshot', name)
+            snapshot = self._find('snapshot', name)
             return snapshot
 
     def delete_snapshot(self, name):
         with self._lock:
             self._reap()
-            snapshot = self.snapshots.get(name)
-            if snapshot is None:
-                raise _not_found('snapshot', name)
+            snapshot = self._find('snapshot', name)
             if snapshot.deleted_at is not None:
                 return snapshot
             if snapshot.clones:

@@ -131,8 +131,10 @@ class VbsState(object):
                             father.clones.discard(name)
 
     def _find(self, kind, name, deleting=True):
-        """The volume or snapshot ``name`` (one being deleted if
-        ``deleting``), or the protocol's "does not exist"."""
+        """The volume or snapshot ``name``, else "does not exist".
+
+        One being deleted counts only if ``deleting``.
+        """
         table = self.volumes if kind == 'volume' else self.snapshots
         found = table.get(name)
         if found is None or (found.deleted_at is not None and not deleting):

@@ -14,8 +14,9 @@
 Besides Purity's API it answers a small control interface under ``/_sim/``
 that no real array has: the simulator kit's fault rules and request log
 (``/_sim/faults``, ``/_sim/requests``, common_testing.simkit.faults) and
-this simulator's state dump, session expiry and bulk volumes for the
-benchmark (``/_sim/state``, ``/_sim/sessions``, ``/_sim/seed``).
+this simulator's state dump, session expiry, bulk volumes for the
+benchmark and the array users' API tokens (``/_sim/state``,
+``/_sim/sessions``, ``/_sim/seed``, ``/_sim/api-tokens``).
 """
 
 import http.server
@@ -36,6 +37,8 @@ from pure_cinder.simulator import state as state_mod
 API_VERSIONS = ['1.0', '1.19'] + ['2.%d' % n for n in range(0, 37)
                                   if n not in (12, 18)]
 API_PATH = re.compile(r'^/api/(2\.\d+)/(.+)$')
+# The array user of the token the simulator starts with.
+DEFAULT_USER = 'pureuser'
 
 
 # The filter language lives in query.py; these names stay importable here.
@@ -56,7 +59,9 @@ class SimulatorServer(http.server.ThreadingHTTPServer):
                  rate_limit=None, page_size=None, tls_cert=None,
                  tls_key=None, plan=None):
         self.array = array
-        self.api_token = api_token
+        # One API token per array user (protocol.rst P-7): several are
+        # valid at once, as during a token rotation.
+        self.api_tokens = {DEFAULT_USER: api_token}
         self.session_ttl = session_ttl
         self.sessions = {}
         self.sessions_lock = threading.Lock()
@@ -75,20 +80,54 @@ class SimulatorServer(http.server.ThreadingHTTPServer):
             self.socket = context.wrap_socket(self.socket, server_side=True)
 
     @property
+    def api_token(self):
+        """The API token of the default array user."""
+        return self.api_tokens.get(DEFAULT_USER)
+
+    def add_api_token(self, user, token):
+        """Give ``user`` the API token ``token`` (one per user)."""
+        if not user or not token:
+            raise ValueError('an API token needs a user and a token')
+        with self.sessions_lock:
+            self.api_tokens[user] = token
+
+    def remove_api_token(self, user):
+        """Delete ``user``'s API token; its sessions end (P-7)."""
+        with self.sessions_lock:
+            if self.api_tokens.pop(user, None) is None:
+                return False
+            for session, (_expiry, owner) in list(self.sessions.items()):
+                if owner == user:
+                    del self.sessions[session]
+            return True
+
+    def user_of_api_token(self, token):
+        """The array user whose API token ``token`` is, or None."""
+        if not token:
+            return None
+        with self.sessions_lock:
+            tokens = list(self.api_tokens.items())
+        for user, known in tokens:
+            if secrets.compare_digest(token, known):
+                return user
+        return None
+
+    @property
     def url(self):
         scheme = 'https' if isinstance(self.socket, ssl.SSLSocket) else 'http'
         host, port = self.server_address[:2]
         return '%s://%s:%d' % (scheme, host, port)
 
-    def new_session(self):
+    def new_session(self, user=None):
         token = secrets.token_hex(16)
         with self.sessions_lock:
-            self.sessions[token] = time.monotonic() + self.session_ttl
+            self.sessions[token] = (time.monotonic() + self.session_ttl,
+                                    user or DEFAULT_USER)
         return token
 
     def session_valid(self, token):
         with self.sessions_lock:
-            expiry = self.sessions.get(token)
+            expiry, _user = self.sessions.get(token, (None, None))
             if expiry is None:
                 return False
             if expiry < time.monotonic():
@@ -233,6 +272,24 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if path == '/_sim/sessions' and method == 'DELETE':
             server.expire_sessions()
             return self._reply(200, {})
+        if path == '/_sim/api-tokens':
+            # {"user", "token"} adds (POST) or {"user"} removes (DELETE)
+            # one array user's API token; GET lists the users.
+            if method == 'GET':
+                return self._reply(200,
+                                   {'users': sorted(server.api_tokens)})
+            try:
+                if method == 'POST':
+                    server.add_api_token(body.get('user'),
+                                         body.get('token'))
+                    return self._reply(200, {})
+                if method == 'DELETE':
+                    if server.remove_api_token(body.get('user')):
+                        return self._reply(200, {})
+                    return self._error(400, 'User does not exist.',
+                                       body.get('user'))
+            except (AttributeError, ValueError) as exc:
+                return self._error(400, str(exc))
         self._error(404, 'Unknown control path.')
 
     # -- Purity REST 2.x ---------------------------------------------------
@@ -252,12 +309,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return 429, {'message': 'Rate limit exceeded.'}, {
                 'Retry-After': '1'}
         if resource == 'login' and method == 'POST':
-            token = self.headers.get('api-token')
-            if not token or not secrets.compare_digest(
-                    token, self.server.api_token):
+            user = self.server.user_of_api_token(
+                self.headers.get('api-token'))
+            if user is None:
                 return 401, _error_body('Invalid API token.'), None
-            return 200, {'items': [{'username': 'pureuser'}]}, {
-                'x-auth-token': self.server.new_session()}
+            return 200, {'items': [{'username': user}]}, {
+                'x-auth-token': self.server.new_session(user)}
         if not self.server.session_valid(self.headers.get('x-auth-token')):
             return 401, _error_body('Invalid session.'), None
         if resource == 'logout' and method == 'POST':

@@ -14,6 +14,9 @@
 import os
 import secrets
 
+from cinder import exception
+import requests
+
 from common_testing import images
 from common_testing import initiator
 
@@ -139,13 +142,14 @@ class CHAPChangesTest(fixtures.DriverAgainstSimulator):
         self.assertEqual('CHAP', first_info['data']['auth_method'])
         secret = first_info['data']['auth_password']
 
-        # Rotation: the new service runs with token B.  (On Purity, a
-        # token of a second array user, both valid until the operator
-        # deletes the old one; the simulator knows one token, so the old
-        # service's session stands for token A meanwhile.)
+        # Rotation: the operator creates token B for a second array user
+        # (Purity issues one token per user); both are valid until the
+        # operator deletes the old one, and the new service runs with B.
         token_b = secrets.token_hex(16)
         self.logs.add_secret(token_b)
-        self.sim.server.api_token = token_b
+        self.api_tokens('POST', {'user': 'cinder-b', 'token': token_b})
+        self.assertEqual(['cinder-b', 'pureuser'],
+                         self.api_tokens('GET')['users'])
         new = self.load_driver(use_chap_auth=True, backend_name='new',
                                pure_api_token=token_b).driver
 
@@ -169,6 +173,25 @@ class CHAPChangesTest(fixtures.DriverAgainstSimulator):
         # No host's secret was ever rewritten.
         self.assertEqual(0, self.sim.server.request_count(
             'PATCH /api/2.36/hosts'))
+        # The old service logs in again with token A during the overlap.
+        self.sim.server.expire_sessions()
+        self.attach_and_write(old, self.create_volume(), 0)
+        # The rotation ends: token A is deleted, the new service goes on.
+        self.api_tokens('DELETE', {'user': 'pureuser'})
+        last = self.volume()
+        last.update(new.create_volume(last))
+        self.attach_and_write(new, last, 1)
+        self.assertRaisesRegex(exception.VolumeDriverException,
+                               'refused the API token',
+                               old.create_volume, self.volume())
+
+    def api_tokens(self, method, body=None):
+        """The simulator's array users' API tokens (its control surface)."""
+        reply = requests.request(method, self.sim.url + '/_sim/api-tokens',
+                                 json=body, verify=self.sim.ca_path,
+                                 timeout=30)
+        self.assertEqual(200, reply.status_code, reply.text)
+        return reply.json()
 
     def test_chap_turned_on_keeps_a_host_without_chap_working(self):
         plain = self.load_driver(backend_name='plain').driver

@@ -491,10 +491,9 @@ class RaidcmdClient(object):
 
     def __init__(self, terminal_factory, san_ip, san_password='',
                  login=True, timeout=60, max_retries=5):
-        """``san_password``: the array password, or a callable returning
-        it, asked at every (re)connect so that a session opened after a
-        rotation logs in with the password configured then.
-        """
+        # san_password: the array password, or a callable returning it,
+        # asked at every (re)connect so that a session opened after a
+        # rotation logs in with the password configured then.
         self._factory = terminal_factory
         self._san_ip = address(san_ip)
         self._password_source = (san_password if callable(san_password)

@@ -317,11 +317,10 @@ class ISEClient:
                  verify=True, connection_retries=5, retry_interval=1.0,
                  completion_retries=30, timeout=60, first_poll=FIRST_POLL,
                  credentials=None):
-        """``credentials``: optional callable returning the current
-        (login, password); asked again when the ISE refuses the ones in
-        use, so credentials changed since (a rotation, protocol.rst P32)
-        are used from the next request on.
-        """
+        # credentials: optional callable returning the current (login,
+        # password); asked again when the ISE refuses the ones in use, so
+        # credentials changed since (a rotation, protocol.rst P32) are
+        # used from the next request on.
         if not address:
             raise ValueError('san_ip must name the ISE management address')
         if not login or not password:

@@ -19,6 +19,7 @@ hold across them as they do across the hosts of a cinder cluster.
 
 import uuid
 
+from cinder import exception
 from common_testing import driver_loader
 from common_testing import logcheck
 import fixtures as fixtures_lib
@@ -191,7 +192,8 @@ class PasswordRotationTest(TwoServicesBase):
             self.array.backend_options(), backend_name='infortrend',
             setup=False))
         self.addCleanup(loaded.driver.close)
-        error = self.assertRaises(Exception, loaded.init_host)
+        error = self.assertRaises(exception.VolumeBackendAPIException,
+                                  loaded.init_host)
         self.assertIn('san_password', str(error))
         self.run_at_once((first, second), [self.detach(v) for v in mine],
                          [self.detach(v) for v in theirs])

@@ -685,8 +685,7 @@ class TwoServicesBase(DriverBase):
         return volumes
 
     def run_at_once(self, services, *operations):
-        """Each service runs its operations, all services at the same time.
-        """
+        """Each service runs its operations, the services at one time."""
         for service, ops in zip(services, operations):
             service.submit(ops)
         results = [service.results() for service in services]

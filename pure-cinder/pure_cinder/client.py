@@ -358,6 +358,12 @@ class FlashArrayClient:
     def get_volume(self, name):
         return self.list('volumes', {'names': [name]})[0]
 
+    def list_volumes(self):
+        return self.list('volumes')
+
+    def list_volume_snapshots(self):
+        return self.list('volume-snapshots')
+
     def get_volume_snapshot(self, name):
         return self.list('volume-snapshots', {'names': [name]})[0]
 

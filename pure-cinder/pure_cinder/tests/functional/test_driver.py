@@ -535,6 +535,78 @@ class ExtrasTest(pure_fixtures.DriverAgainstSimulator):
             volume.provider_id, snapshot.id.replace('-', ''))],
             list(self.array.snapshots))
 
+    def test_manageable_volumes_say_which_manage_can_take(self):
+        managed = self.create_volume()
+        self.array.create_volume('free-b', provisioned=3 * GiB)
+        self.array.create_volume('free-a', provisioned=GiB + 4096)
+        self.array.create_volume('busy', provisioned=GiB)
+        self.array.create_host('h1', {'iqns': ['iqn.x']})
+        self.array.connect('h1', 'busy')
+        self.array.create_volume('gone', provisioned=GiB)
+        self.array.patch_volume('gone', {'destroyed': True})
+        before = self.sim.server.surface.requests.entries()
+        listed = self.driver.get_manageable_volumes(
+            [managed], None, 1000, 0, ['reference'], ['asc'])
+        self.assertEqual(2, len(self.sim.server.surface.requests.entries())
+                         - len(before))
+        by_name = {e['reference']['name']: e for e in listed}
+        self.assertEqual(
+            ['busy', 'free-a', 'free-b', 'gone', managed.provider_id],
+            [e['reference']['name'] for e in listed])
+        for name, size in (('free-a', 2), ('free-b', 3)):
+            self.assertEqual({'reference': {'name': name}, 'size': size,
+                              'safe_to_manage': True,
+                              'reason_not_safe': None, 'cinder_id': None,
+                              'extra_info': None}, by_name[name])
+        self.assertFalse(by_name['busy']['safe_to_manage'])
+        self.assertIn('connected to host h1',
+                      by_name['busy']['reason_not_safe'])
+        self.assertIn('destroyed', by_name['gone']['reason_not_safe'])
+        mine = by_name[managed.provider_id]
+        self.assertEqual((False, managed.id), (mine['safe_to_manage'],
+                                               mine['cinder_id']))
+        self.assertIn('already managed', mine['reason_not_safe'])
+        # cinder's paging and sorting: size descending, two after a marker.
+        page = self.driver.get_manageable_volumes(
+            [managed], {'name': 'free-b'}, 2, 0, ['size', 'reference'],
+            ['desc', 'asc'])
+        self.assertEqual(['free-a', 'busy'],
+                         [e['reference']['name'] for e in page])
+        # What the listing calls safe, manage takes.
+        volume = self.volume(size=2)
+        volume.update(self.driver.manage_existing(volume, {'name': 'free-a'}))
+        self.assertNotIn('free-a', self.array.volumes)
+
+    def test_manageable_snapshots_say_which_manage_can_take(self):
+        volume = self.create_volume()
+        ours = self.snapshot(volume)
+        ours.update(self.driver.create_snapshot(ours))
+        self.array.create_snapshot(volume.provider_id, 'backup1')
+        self.array.create_pgroup('pg1')
+        self.array.add_pgroup_volumes(['pg1'], [volume.provider_id])
+        self.array.create_pgroup_snapshot('pg1', 'daily')
+        listed = self.driver.get_manageable_snapshots(
+            [ours], None, 1000, 0, ['reference'], ['asc'])
+        by_name = {e['reference']['name']: e for e in listed}
+        backup = by_name['%s.backup1' % volume.provider_id]
+        self.assertEqual(
+            {'reference': {'name': '%s.backup1' % volume.provider_id},
+             'size': 1, 'safe_to_manage': True, 'reason_not_safe': None,
+             'cinder_id': None, 'extra_info': None,
+             'source_reference': {'name': volume.provider_id}}, backup)
+        mine = by_name[ours.provider_id]
+        self.assertEqual((False, ours.id), (mine['safe_to_manage'],
+                                            mine['cinder_id']))
+        member = by_name['pg1.daily.%s' % volume.provider_id]
+        self.assertFalse(member['safe_to_manage'])
+        self.assertIn('pg1.daily', member['reason_not_safe'])
+        self.assertEqual(3, len(listed))
+        # What the listing calls safe, manage takes.
+        snapshot = self.snapshot(volume)
+        snapshot.update(self.driver.manage_existing_snapshot(
+            snapshot, backup['reference']))
+        self.assertIn(snapshot.provider_id, self.array.snapshots)
+
     def test_revert_to_snapshot_restores_data(self):
         volume = self.create_volume()
         self.write_at(volume, 512, b'good data')

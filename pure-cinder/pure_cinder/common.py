@@ -139,6 +139,7 @@ class PureBaseVolumeDriver(driver.VolumeDriver):
             raise exception.InvalidConfigurationValue(
                 option='pure_api_token', value='<empty>')
         self._iscsi_network()
+        self._host_personality()
         self.client = client.FlashArrayClient(
             target, conf.pure_api_token, verify=self._verify_setting(),
             timeout=conf.pure_api_timeout,
@@ -173,6 +174,24 @@ class PureBaseVolumeDriver(driver.VolumeDriver):
         except ValueError:
             raise exception.InvalidConfigurationValue(
                 option='pure_iscsi_cidr', value=cidr)
+
+    def _host_personality(self):
+        """pure_host_personality, checked at setup rather than at attach.
+
+        oslo.config refuses a value outside the option's choices only when
+        it is read; read here, so a bad value stops the backend at start-up
+        with an error naming the option instead of failing every attach.
+        """
+        try:
+            return self.configuration.pure_host_personality
+        except ValueError as exc:
+            LOG.error('pure_host_personality: %(err)s; valid values: '
+                      '%(valid)s', {'err': exc, 'valid': ', '.join(
+                          options.HOST_PERSONALITIES)})
+            raise exception.InvalidConfigurationValue(
+                option='pure_host_personality',
+                value=_('not one of %s') % ', '.join(
+                    options.HOST_PERSONALITIES))
 
     # -- names -----------------------------------------------------------
 

@@ -35,6 +35,9 @@ IQN_PREFIX = 'iqn.2010-06.com.purestorage:flasharray.'
 UNLIMITED_IOPS = 100000000
 UNLIMITED_BANDWIDTH = 549755813888
 CHAP_MASK = '****'
+# Host personalities Purity knows (P-61).
+HOST_PERSONALITIES = ('aix', 'esxi', 'hitachi-vsp', 'hpux',
+                      'oracle-vm-server', 'solaris', 'vms')
 # The SDK's put_volumes_tags_batch takes at most 30 tags (P-30).
 MAX_TAGS_PER_REQUEST = 30
 PGROUP_DESTROYED = (
@@ -576,7 +579,12 @@ class FlashArrayState:
         if 'wwns' in fields:
             host['wwns'] = wwns
         if 'personality' in fields:
-            host['personality'] = fields['personality']
+            # P-61: one of Purity's personalities; null or '' clears it.
+            personality = fields['personality'] or None
+            if personality is not None and personality not in \
+                    HOST_PERSONALITIES:
+                raise PurityError('Invalid personality.', host['name'])
+            host['personality'] = personality
         if 'chap' in fields:
             chap = fields['chap'] or {}
             for key in ('host_password', 'target_password'):

@@ -30,11 +30,12 @@ class FlashArraySimulator(conformance.ArrayUnderTest):
     # and pure_target (or san_ip).
     error_class = 'VolumeDriverException'
     credentials_error_names_option = True
-    # No address at all (pure_target unset, san_ip empty), no token, and
-    # a CIDR that is none.
+    # No address at all (pure_target unset, san_ip empty), no token, a
+    # CIDR that is none and a host personality Purity does not know.
     bad_option_values = (('pure_target', ''), ('pure_api_token', ''),
                          ('pure_iscsi_cidr', 'not-a-cidr'),
-                         ('pure_iscsi_cidr', '10.0.0/33'))
+                         ('pure_iscsi_cidr', '10.0.0/33'),
+                         ('pure_host_personality', 'windows'))
     # A failed create, and a create whose connection broke before the
     # array answered (the driver looks, finds nothing, and says so).
     create_volume_failures = (faults.FAIL, faults.DROP)

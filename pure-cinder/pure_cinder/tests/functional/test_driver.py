@@ -35,6 +35,7 @@ import fixtures
 from common_testing import faults
 from common_testing import tls
 from pure_cinder import common
+from pure_cinder.simulator import state
 from pure_cinder.tests.functional import fixtures as pure_fixtures
 
 GiB = pure_fixtures.GiB
@@ -606,6 +607,23 @@ class ExtrasTest(pure_fixtures.DriverAgainstSimulator):
         snapshot.update(self.driver.manage_existing_snapshot(
             snapshot, backup['reference']))
         self.assertIn(snapshot.provider_id, self.array.snapshots)
+
+    def test_host_personality_is_set_on_hosts_the_driver_creates(self):
+        driver = self.load_driver(pure_host_personality='esxi').driver
+        volume = self.create_volume()
+        driver.initialize_connection(volume, self.connector('esx-1'))
+        [host] = self.array.hosts.values()
+        self.assertEqual('esxi', host['personality'])
+        # An administrator's host keeps the personality it has.
+        self.array.create_host('admin-host', {'iqns': ['iqn.admin:1'],
+                                              'personality': 'aix'})
+        connector = dict(self.connector('other'), initiator='iqn.admin:1')
+        driver.initialize_connection(self.create_volume(), connector)
+        self.assertEqual('aix', self.array.hosts['admin-host']['personality'])
+        # Purity refuses a personality it does not know.
+        self.assertRaisesRegex(
+            state.PurityError, 'Invalid personality',
+            self.array.create_host, 'bad', {'personality': 'windows'})
 
     def test_revert_to_snapshot_restores_data(self):
         volume = self.create_volume()

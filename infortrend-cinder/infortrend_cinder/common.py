@@ -766,6 +766,174 @@ class InfortrendBaseVolumeDriver(driver.VolumeDriver):
         self.client.set_part_name(part_id,
                                   UNMANAGED_PREFIX + volume.id[:19])
 
+    def _pool_by_lv(self):
+        return {lv_id: name for name, lv_id in self.pools.items()}
+
+    @staticmethod
+    def _managed_by(cinder_objects, id_key):
+        """{name or array ID: cinder ID} of what cinder already manages.
+
+        An object is cinder's when its array name is a cinder ID (the
+        name it is created or managed under, by this driver and the
+        in-tree one) or when a cinder object's provider_location holds
+        its array ID.
+        """
+        managed = {}
+        for obj in cinder_objects:
+            for name in {obj.id, getattr(obj, 'name_id', None) or obj.id}:
+                managed[name] = obj.id
+            text = obj.provider_location or ''
+            array_id = parse_location(text).get(id_key) if id_key else text
+            if array_id:
+                managed[array_id.upper()] = obj.id
+        return managed
+
+    @array_errors('list manageable volumes')
+    def get_manageable_volumes(self, cinder_volumes, marker, limit, offset,
+                               sort_keys, sort_dirs):
+        """Partitions of the configured pools, in cinder's listing form.
+
+        Partitions cinder already manages and mapped ones are listed as
+        not safe to manage, with the reason (show part -l, protocol.rst
+        P30).
+        """
+        pools = self._pool_by_lv()
+        managed = self._managed_by(cinder_volumes, 'partition_id')
+        entries = []
+        for part in self.client.show_part(detail=True):
+            pool = pools.get(part.get('LV-ID'))
+            if pool is None:
+                continue
+            cinder_id = managed.get(part['Name']) or managed.get(part['ID'])
+            reason = None
+            if cinder_id:
+                reason = 'Already managed by cinder as volume %s' % cinder_id
+            elif part.get('Mapped', 'false').lower() != 'false':
+                reason = 'Partition is mapped to a host (%s)' % part.get(
+                    'Mapping', 'mapped')
+            entries.append({
+                'reference': {'source-id': part['ID'],
+                              'source-name': part['Name'],
+                              'pool-name': pool},
+                'size': int(math.ceil(float(part['Size']) / 1024)),
+                'safe_to_manage': reason is None,
+                'reason_not_safe': reason,
+                'cinder_id': cinder_id,
+                'extra_info': {'pool': pool},
+            })
+        return volume_utils.paginate_entries_list(
+            entries, marker, limit, offset, sort_keys, sort_dirs)
+
+    def _find_si(self, existing_ref):
+        """The one snapshot image a reference names (show si -l, P30)."""
+        images = self.client.show_si(detail=True)
+        if 'source-id' in existing_ref:
+            wanted = client.hex_id(existing_ref['source-id'], 'source-id')
+            found = [si for si in images if si['ID'] == wanted]
+        elif 'source-name' in existing_ref:
+            wanted = client.name(existing_ref['source-name'], 'source-name')
+            found = [si for si in images if si['Name'] == wanted]
+        else:
+            raise exception.ManageExistingInvalidReference(
+                existing_ref=existing_ref,
+                reason='source-name or source-id is required')
+        if len(found) != 1:
+            raise exception.ManageExistingInvalidReference(
+                existing_ref=existing_ref,
+                reason='%d snapshot images match' % len(found))
+        return found[0]
+
+    def _part_size_gb(self, part_id):
+        for part in self.client.show_part():
+            if part['ID'] == part_id:
+                return int(math.ceil(float(part['Size']) / 1024))
+        raise exception.VolumeBackendAPIException(
+            data='Partition %s is gone from the array' % part_id)
+
+    @array_errors('manage snapshot')
+    def manage_existing_snapshot_get_size(self, snapshot, existing_ref):
+        """A snapshot image is the size of its partition."""
+        si = self._find_si(existing_ref)
+        return self._part_size_gb(si['Partition-ID'])
+
+    @array_errors('manage snapshot')
+    def manage_existing_snapshot(self, snapshot, existing_ref):
+        """Name the image after the snapshot; it must be of its volume."""
+        si = self._find_si(existing_ref)
+        part_id = self._part_id(snapshot.volume)
+        if si['Partition-ID'] != part_id:
+            raise exception.ManageExistingInvalidReference(
+                existing_ref=existing_ref,
+                reason='snapshot image %s is of partition %s, not of '
+                       'volume %s (partition %s)' % (
+                           si['ID'], si['Partition-ID'], snapshot.volume.id,
+                           part_id))
+        self.client.set_si_name(si['ID'], snapshot.id)
+        return {'provider_location': si['ID']}
+
+    @array_errors('unmanage snapshot')
+    def unmanage_snapshot(self, snapshot):
+        """Rename the image as the in-tree driver does; it stays."""
+        self.client.set_si_name(self._si_id(snapshot),
+                                UNMANAGED_PREFIX + snapshot.id[:19])
+
+    @array_errors('list manageable snapshots')
+    def get_manageable_snapshots(self, cinder_snapshots, marker, limit,
+                                 offset, sort_keys, sort_dirs):
+        """Snapshot images of partitions in the configured pools.
+
+        Images cinder already manages are listed as not safe to manage;
+        source_reference names the partition (its name is the cinder
+        volume ID when cinder manages it) for cinder's manage call.
+        """
+        pools = self._pool_by_lv()
+        managed = self._managed_by(cinder_snapshots, None)
+        parts = {part['ID']: part for part in self.client.show_part()}
+        entries = []
+        for si in self.client.show_si(detail=True):
+            part = parts.get(si.get('Partition-ID'))
+            if part is None or pools.get(part.get('LV-ID')) is None:
+                continue
+            cinder_id = managed.get(si['Name']) or managed.get(si['ID'])
+            reason = None
+            if cinder_id:
+                reason = 'Already managed by cinder as snapshot %s' % (
+                    cinder_id)
+            entries.append({
+                'reference': {'source-id': si['ID'],
+                              'source-name': si['Name']},
+                'size': int(math.ceil(float(part['Size']) / 1024)),
+                'safe_to_manage': reason is None,
+                'reason_not_safe': reason,
+                'cinder_id': cinder_id,
+                'extra_info': {'partition-id': part['ID']},
+                'source_reference': {'volume-id': part['Name']},
+            })
+        return volume_utils.paginate_entries_list(
+            entries, marker, limit, offset, sort_keys, sort_dirs)
+
+    def update_migrated_volume(self, ctxt, volume, new_volume,
+                               original_volume_status):
+        """After cinder's generic migration: the copy takes the volume's name.
+
+        The new partition is renamed to the volume's ID (the in-tree
+        driver's naming, protocol.rst P30), so the volume keeps no
+        _name_id; if the rename fails the volume keeps the copy's ID as
+        its _name_id, which the partition is still named after.
+        """
+        model = {'_name_id': None,
+                 'provider_location': new_volume.provider_location}
+        try:
+            part_id = self._part_id(new_volume)
+            self.client.set_part_name(part_id, volume.id)
+        except (client.InfortrendError,
+                exception.VolumeBackendAPIException) as exc:
+            LOG.warning('Could not rename the partition of migrated volume '
+                        '%s to %s; it keeps its name: %s', new_volume.id,
+                        volume.id, client.mask(str(exc)))
+            model['_name_id'] = new_volume.name_id
+        return model
+
     @array_errors('retype volume')
     def retype(self, context, volume, new_type, diff, host):
         """Only a tiering change inside the same pool is done in place."""

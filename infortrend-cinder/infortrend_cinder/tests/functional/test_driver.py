@@ -450,6 +450,141 @@ class ManageTest(DriverTestBase):
                           {'source-name': 'nothing-here'})
 
 
+class ManageableTest(DriverTestBase):
+    """Manageable listings, snapshot manage and the migrated rename."""
+
+    _foreign_partition = ManageTest._foreign_partition
+
+    def listing(self, driver, cinder_volumes=(), **kwargs):
+        args = dict(marker=None, limit=100, offset=0, sort_keys=['size'],
+                    sort_dirs=['asc'])
+        args.update(kwargs)
+        return driver.get_manageable_volumes(list(cinder_volumes), **args)
+
+    def test_manageable_volumes(self):
+        driver = self.load(infortrend_pools_name=['LV-1'])
+        ours = self.create(driver, size=3)
+        free = self._foreign_partition('legacy-free', size_mb=1536)
+        mapped = self._foreign_partition('legacy-mapped', size_mb=4096)
+        self._foreign_partition('other-pool', lv='LV-2')
+        with state_mod.Array.open(self.array.state_dir) as array:
+            array.create_map(mapped, 0, 112, 5, '10000090fa000001')
+        entries = self.listing(driver, [ours])
+        self.assertEqual(
+            [('legacy-free', free, 2, True, None),
+             (ours.id, ours.provider_location.split('^')[1].split('@')[0],
+              3, False, ours.id),
+             ('legacy-mapped', mapped, 4, False, None)],
+            [(e['reference']['source-name'], e['reference']['source-id'],
+              e['size'], e['safe_to_manage'], e['cinder_id'])
+             for e in entries])
+        self.assertIsNone(entries[0]['reason_not_safe'])
+        self.assertIn('Already managed', entries[1]['reason_not_safe'])
+        self.assertIn('mapped', entries[2]['reason_not_safe'])
+        self.assertEqual({'LV-1'},
+                         {e['reference']['pool-name'] for e in entries})
+        # Paging and sorting as cinder asks for them.
+        page = self.listing(driver, [ours], limit=1, offset=1,
+                            sort_dirs=['desc'])
+        self.assertEqual([3], [e['size'] for e in page])
+        after = self.listing(driver, [ours], marker=entries[0]['reference'])
+        self.assertEqual([3, 4], [e['size'] for e in after])
+        # What the listing offers is manageable as it is listed.
+        volume = self.volume()
+        driver.manage_existing(volume, entries[0]['reference'])
+        self.assertEqual(volume.id,
+                         self.array.read()['parts'][free]['name'])
+
+    def test_manage_and_unmanage_snapshot(self):
+        driver = self.load()
+        volume = self.create(driver, size=2)
+        part_id = volume.provider_location.split('^')[1].split('@')[0]
+        with state_mod.Array.open(self.array.state_dir) as array:
+            si_id = array.create_si(part_id, 'legacy-snap')
+        snap = fake_snapshot.fake_snapshot_obj(
+            self.loaded.context, id=str(uuid.uuid4()), volume_size=2,
+            provider_location=None)
+        snap.volume = volume
+        ref = {'source-name': 'legacy-snap'}
+        self.assertEqual(2, driver.manage_existing_snapshot_get_size(
+            snap, ref))
+        listed = driver.get_manageable_snapshots([], None, 10, 0, ['size'],
+                                                 ['asc'])
+        self.assertEqual([(si_id, True, {'volume-id': volume.id})],
+                         [(e['reference']['source-id'], e['safe_to_manage'],
+                           e['source_reference']) for e in listed])
+        update = driver.manage_existing_snapshot(snap, ref)
+        self.assertEqual({'provider_location': si_id}, update)
+        self.assertEqual(snap.id, self.array.read()['sis'][si_id]['name'])
+        snap.provider_location = si_id
+        [entry] = driver.get_manageable_snapshots([snap], None, 10, 0,
+                                                  ['size'], ['asc'])
+        self.assertEqual((False, snap.id),
+                         (entry['safe_to_manage'], entry['cinder_id']))
+        self.assertIn('Already managed', entry['reason_not_safe'])
+        # A managed snapshot is one cinder can use.
+        copy = self.volume(size=2)
+        copy.provider_location = driver.create_volume_from_snapshot(
+            copy, snap)['provider_location']
+        self.addCleanup(driver.delete_volume, copy)
+        driver.unmanage_snapshot(snap)
+        self.assertEqual('cinder-unmanaged-' + snap.id[:19],
+                         self.array.read()['sis'][si_id]['name'])
+        [entry] = driver.get_manageable_snapshots([], None, 10, 0,
+                                                  ['size'], ['asc'])
+        self.assertTrue(entry['safe_to_manage'])
+        # The image is managed again by ID (cleanup deletes it).
+        driver.manage_existing_snapshot(snap, {'source-id': si_id})
+        self.addCleanup(driver.delete_snapshot, snap)
+
+    def test_snapshot_of_another_volume_is_refused(self):
+        driver = self.load()
+        volume = self.create(driver)
+        other = self.create(driver)
+        si_snap = self.snapshot(driver, other)
+        snap = fake_snapshot.fake_snapshot_obj(
+            self.loaded.context, id=str(uuid.uuid4()), volume_size=1,
+            provider_location=None)
+        snap.volume = volume
+        self.assertRaises(exception.ManageExistingInvalidReference,
+                          driver.manage_existing_snapshot, snap,
+                          {'source-id': si_snap.provider_location})
+        self.assertRaises(exception.ManageExistingInvalidReference,
+                          driver.manage_existing_snapshot_get_size, snap,
+                          {'source-name': 'no-such-image'})
+        self.assertEqual(
+            si_snap.id,
+            self.array.read()['sis'][si_snap.provider_location]['name'])
+
+    def test_update_migrated_volume_renames_the_copy(self):
+        driver = self.load()
+        source = self.create(driver)
+        target = self.create(driver)
+        part_id = target.provider_location.split('^')[1].split('@')[0]
+        update = driver.update_migrated_volume(
+            self.loaded.context, source, target, 'available')
+        self.assertEqual({'_name_id': None,
+                          'provider_location': target.provider_location},
+                         update)
+        self.assertEqual(source.id,
+                         self.array.read()['parts'][part_id]['name'])
+
+    def test_update_migrated_volume_keeps_name_id_when_rename_fails(self):
+        driver = self.load()
+        source = self.create(driver)
+        target = self.create(driver)
+        part_id = target.provider_location.split('^')[1].split('@')[0]
+        self.fault('^set part ', 'fail', status=1, message='RAID fail',
+                   count=None)
+        update = driver.update_migrated_volume(
+            self.loaded.context, source, target, 'in-use')
+        self.assertEqual({'_name_id': target.id,
+                          'provider_location': target.provider_location},
+                         update)
+        self.assertEqual(target.id,
+                         self.array.read()['parts'][part_id]['name'])
+
+
 class TieringTest(DriverTestBase):
 
     class array_class(sim.SimulatedArray):

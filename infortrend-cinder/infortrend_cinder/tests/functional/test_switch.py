@@ -14,8 +14,8 @@
 A population made by the in-tree driver (volumes, snapshots, initiator
 entries with and without CHAP, maps) is taken over by this package's
 driver on the same backend section, which detaches, attaches, snapshots,
-clones, extends, manages/unmanages and deletes it all and leaves nothing
-on the array.
+clones, extends, lists as manageable, manages/unmanages and deletes it
+all and leaves nothing on the array.
 """
 
 from common_testing import conformance
@@ -51,6 +51,8 @@ class SwitchFromIntreeTest(vendor.IntreeTestBase):
         conformance.apply_model_update(
             vol_d, old.create_cloned_volume(vol_d, vol_b))
         old.unmanage(vol_d)
+        snap_b = self.snapshot(intree, vol_b)
+        old.unmanage_snapshot(snap_b)
         plain = self.iscsi_connector()
         chap = self.iscsi_connector(vendor.CHAP_INITIATOR)
         old.initialize_connection(vol_a, plain)
@@ -127,6 +129,39 @@ class SwitchFromIntreeTest(vendor.IntreeTestBase):
         self.assertEqual(2048, self.part(vol_b)[1]['size'])
         vol_b.size = 2
 
+        # The listings: the in-tree driver's volumes and snapshots are
+        # cinder's, what it unmanaged is offered and manageable.
+        cinders = [vol_a, vol_b, vol_c, clone, from_old_snap]
+        listed = {e['reference']['source-id']: e for e in
+                  new.get_manageable_volumes(
+                      cinders, None, 100, 0, ['size'], ['asc'])}
+        self.assertEqual(
+            {self.part(v)[0]: (False, v.id) for v in cinders},
+            {k: (e['safe_to_manage'], e['cinder_id'])
+             for k, e in listed.items() if e['cinder_id']})
+        [offered] = [e for e in listed.values() if e['safe_to_manage']]
+        self.assertEqual(unmanaged[0], offered['reference']['source-name'])
+        snaps = {e['reference']['source-id']: e for e in
+                 new.get_manageable_snapshots([snap_a, snap_c], None, 100,
+                                              0, ['size'], ['asc'])}
+        for snap in (snap_a, snap_c):
+            self.assertEqual((False, snap.id), (
+                snaps[snap.provider_location]['safe_to_manage'],
+                snaps[snap.provider_location]['cinder_id']))
+        [offered_si] = [k for k, e in snaps.items() if e['safe_to_manage']]
+        self.assertEqual(
+            ('cinder-unmanaged-' + snap_b.id[:19], {'volume-id': vol_b.id}),
+            (snaps[offered_si]['reference']['source-name'],
+             snaps[offered_si]['source_reference']))
+        self.assertEqual(3, len(snaps))
+        snap_b.provider_location = None
+        # vol_b was extended: an image is the size of its partition.
+        self.assertEqual(2, new.manage_existing_snapshot_get_size(
+            snap_b, {'source-id': offered_si}))
+        conformance.apply_model_update(snap_b, new.manage_existing_snapshot(
+            snap_b, {'source-id': offered_si}))
+        self.assertEqual({snap_b.id}, self.sis_of(part_b))
+
         # Manage what the in-tree driver unmanaged; unmanage, manage again.
         managed = self.volume(ours, 1)
         self.assertEqual(1, new.manage_existing_get_size(
@@ -143,6 +178,7 @@ class SwitchFromIntreeTest(vendor.IntreeTestBase):
         # Delete everything, the in-tree driver's objects included.
         new.delete_snapshot(snap_c)
         new.delete_snapshot(snap_a)
+        new.delete_snapshot(snap_b)
         self.assertEqual(set(), self.sis_of(part_a))
         for each in (clone, from_old_snap, managed, vol_c, vol_b, vol_a):
             new.delete_volume(each)

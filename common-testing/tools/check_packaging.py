@@ -20,7 +20,8 @@ setup.cfg) this
 1. builds the sdist, then the wheel *from the sdist* (``python -m build``),
    so a package that only builds inside the checkout fails here;
 2. checks both carry the version common-testing/tools/pkgversion.py gives
-   the package, and that cinder is not an install requirement;
+   the package, that the wheel requires everything in requirements.txt
+   and that cinder is not an install requirement;
 3. makes a fresh virtualenv that sees cinder (the environment running this
    script, through a .pth file) and none of our other packages, installs
    the wheel into it with common-testing/constraints.txt, then imports
@@ -34,14 +35,13 @@ setup.cfg) this
 6. installs the package's extras (``simulator`` pulls common-testing,
    taken from the wheel built here) and loads every console script;
 7. installs ``<wheel>[simulator]`` into a fresh virtualenv WITHOUT cinder,
-   proves cinder is not importable there, starts ``<dist>-simulator`` on a
+   proves cinder is not importable there and the simulator kit (its tgtd
+   export included) is, starts ``<dist>-simulator`` on a
    loopback address and a free port, waits for its READY line
    (common_testing.simkit.process), makes one protocol request and stops
    it by PID.
 
-Steps 4, 5 and 7 are issue 15's install rules (D1).  A package listed in
-NOT_YET_CONVERTED still runs them, but their failures are reported as
-"known" and do not fail the run; its adopter removes it from the list.
+Steps 4, 5 and 7 are issue 15's install rules (D1).
 
 The running environment must have cinder and ``build`` installed and none of
 our packages (tox -e packaging). Exits 1 naming each package that failed.
@@ -53,28 +53,22 @@ import glob
 import json
 import os
 import re
-import select
 import socket
 import subprocess
 import sys
 import sysconfig
 import tarfile
 import tempfile
-import time
 import zipfile
 
 TOOLS = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(TOOLS))
 CONSTRAINTS = os.path.join(ROOT, 'common-testing', 'constraints.txt')
 
-# Packages whose D1 checks (plain install, script names, simulator without
-# cinder) do not gate yet; the helper converting a package removes it here.
-NOT_YET_CONVERTED = {
-    'pure-cinder': 'simulator still prints no simkit READY line',
-    'xio-cinder': 'simulator still imports the kit outside simkit',
-    'infortrend-cinder': 'simulator still imports common_testing.faults',
-    'huawei-sds-cinder': 'simulator start recipe not yet checked here',
-}
+# The READY line's reader, from the source tree (it needs the standard
+# library only; none of our packages is installed here).
+sys.path.insert(0, os.path.join(ROOT, 'common-testing'))
+from common_testing.simkit import process  # noqa: E402
 
 # Names of vendors' own host tools: no program of ours may take them.
 VENDOR_TOOL_NAMES = frozenset((
@@ -87,25 +81,41 @@ NOT_IN_PLAIN_INSTALL = frozenset((
     'common-testing', 'cinder', 'os-brick', 'oslotest', 'stestr',
     'testtools', 'ddt', 'fixtures', 'mock', 'hacking', 'cinderlib'))
 
-# How to start each simulator for step 7: arguments ({address}, {port},
-# {state_dir} are filled in) and one protocol request: ('http', path) or
-# ('https', path) expects any HTTP answer, ('ssh',) an SSH banner.
+# How to start each simulator for step 7: ``setup`` (arguments of a run of
+# the script that must exit 0 first, or None), ``args``, ``env`` (secrets the
+# simulator takes from its environment) and one protocol ``request``:
+# ('http', path) or ('https', path) expects any HTTP answer, ('ssh',) an SSH
+# banner, ('tcp',) an accepted connection.  {address}, {port}, {state_dir}
+# and {work_dir} are filled in.
 SIMULATORS = {
-    'pure-cinder': (['--listen', '{address}', '--port', '{port}',
-                     '--state-dir', '{state_dir}', '--http'],
-                    ('http', '/api/api_version')),
-    'xio-cinder': (['--listen', '{address}', '--port', '{port}',
-                    '--state-dir', '{state_dir}'],
-                   ('http', '/query')),
-    'infortrend-cinder': (['ssh', '--state-dir', '{state_dir}', '--listen',
-                           '{address}', '--port', '{port}'],
-                          ('ssh',)),
-    'huawei-sds-cinder': (['--listen', '{address}', '--port', '{port}',
-                           '--state-dir', '{state_dir}'],
-                          ('tcp',)),
+    'pure-cinder': {
+        'args': ['--listen', '{address}', '--port', '{port}',
+                 '--state-dir', '{state_dir}', '--http'],
+        'env': {'PURE_SIM_API_TOKEN': 'check-packaging-token'},
+        'request': ('http', '/api/api_version')},
+    'xio-cinder': {
+        'args': ['--listen', '{address}', '--port', '{port}',
+                 '--state-dir', '{state_dir}'],
+        'env': {'XIO_SIM_PASSWORD': 'check-packaging-password'},
+        'request': ('http', '/query')},
+    'infortrend-cinder': {
+        'setup': ['init', '--state-dir', '{state_dir}', '--san-ip',
+                  '{address}'],
+        'args': ['ssh', '--state-dir', '{state_dir}', '--listen',
+                 '{address}', '--port', '{port}', '--host-key',
+                 '{work_dir}/host_key'],
+        'request': ('ssh',)},
+    'huawei-sds-cinder': {
+        'args': ['--listen', '{address}', '--port', '{port}',
+                 '--state-dir', '{state_dir}'],
+        'request': ('tcp',)},
 }
+# What every [simulator] install must import: the simulator kit with its
+# tgtd export plumbing (the tgtd binary itself is the host's).
+SIMULATOR_KIT_MODULES = ('common_testing.simkit.export',
+                         'common_testing.simkit.control',
+                         'common_testing.simkit.process')
 SIMULATOR_START_TIMEOUT = 60.0
-READY_PREFIX = 'READY '     # common_testing.simkit.process.READY_PREFIX
 
 # Run inside the package's virtualenv: everything the installed wheel
 # declares must load from there.
@@ -184,6 +194,22 @@ def build(package_dir, out_dir, isolation):
         raise PackagingError('expected one sdist and one wheel, got %s'
                              % os.listdir(out_dir))
     return sdists[0], wheels[0]
+
+
+def _name(requirement):
+    """The normalized distribution name of a requirement line."""
+    name = re.split(r'[\s;<>=!~\[(]', requirement.strip(), 1)[0]
+    return re.sub(r'[-_.]+', '-', name).lower()
+
+
+def _requirement_names(package_dir):
+    """Names in the package's requirements.txt (install requirements)."""
+    path = os.path.join(package_dir, 'requirements.txt')
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        lines = [line.split('#', 1)[0].strip() for line in f]
+    return [_name(line) for line in lines if line and line[0] != '-']
 
 
 def wheel_metadata(wheel):
@@ -318,33 +344,6 @@ def _protocol_request(kind, address, port):
         return 'TCP connection accepted'
 
 
-def _wait_ready(popen, timeout):
-    """The JSON of the simulator's READY line (read from its raw pipe)."""
-    deadline = time.monotonic() + timeout
-    fd = popen.stdout.fileno()
-    buffered, seen = b'', []
-    while True:
-        remaining = deadline - time.monotonic()
-        # Wait with a timeout: a simulator that prints something else and
-        # then nothing must not block the check.
-        readable, _w, _x = select.select([fd], [], [], max(0, remaining))
-        if not readable:
-            raise PackagingError('no READY line within %.0f s; it printed: '
-                                 '%s' % (timeout, ' | '.join(seen[-5:])))
-        chunk = os.read(fd, 65536)
-        if not chunk:
-            popen.wait(timeout=10)
-            raise PackagingError('exited with %s before a READY line: %s'
-                                 % (popen.returncode, ' | '.join(seen[-5:])))
-        buffered += chunk
-        while b'\n' in buffered:
-            line, buffered = buffered.split(b'\n', 1)
-            text = line.decode(errors='replace').strip()
-            if text.startswith(READY_PREFIX):
-                return json.loads(text[len(READY_PREFIX):])
-            seen.append(text)
-
-
 def check_simulator(name, wheel, links, work_dir):
     """[simulator] without cinder: a simulator that starts and answers."""
     python = make_venv(os.path.join(work_dir, 'venv'), with_cinder=False)
@@ -359,27 +358,50 @@ def check_simulator(name, wheel, links, work_dir):
                              capture_output=True, timeout=60)
     if imports.returncode == 0:
         problems.append('[simulator] installed cinder (import cinder works)')
+    kit = subprocess.run(
+        [python, '-c', 'import importlib, sys\n'
+         'for name in sys.argv[1:]: importlib.import_module(name)']
+        + list(SIMULATOR_KIT_MODULES), capture_output=True, text=True,
+        timeout=60)
+    if kit.returncode:
+        last = kit.stderr.strip().splitlines()
+        problems.append('[simulator] cannot import the simulator kit (%s): '
+                        '%s' % (', '.join(SIMULATOR_KIT_MODULES),
+                                last[-1] if last else '(no output)'))
     script = os.path.join(work_dir, 'venv', 'bin', name + '-simulator')
     if not os.path.exists(script):
         return problems + ['no console script %s-simulator' % name]
-    args, request = SIMULATORS[name]
+    recipe = SIMULATORS[name]
     address = '127.0.0.1'
     port = _free_port(address)
     state_dir = os.path.join(work_dir, 'state')
     os.makedirs(state_dir)
-    command = [script] + [a.format(address=address, port=port,
-                                   state_dir=state_dir) for a in args]
+    values = dict(address=address, port=port, state_dir=state_dir,
+                  work_dir=work_dir)
+    env = dict(os.environ, **recipe.get('env', {}))
+    if recipe.get('setup'):
+        setup = [script] + [a.format(**values) for a in recipe['setup']]
+        done = subprocess.run(setup, capture_output=True, text=True,
+                              timeout=120, env=env,
+                              stdin=subprocess.DEVNULL)
+        if done.returncode:
+            return problems + ['%s exits %d: %s' % (
+                ' '.join(setup), done.returncode,
+                (done.stderr or done.stdout).strip()[-500:])]
+    command = [script] + [a.format(**values) for a in recipe['args']]
     popen = subprocess.Popen(command, stdin=subprocess.DEVNULL,
                              stdout=subprocess.PIPE,
-                             stderr=subprocess.STDOUT,
+                             stderr=subprocess.STDOUT, env=env,
                              start_new_session=True)
     try:
-        info = _wait_ready(popen, SIMULATOR_START_TIMEOUT)
-        answer = _protocol_request(request, info.get('address', address),
+        info = process.wait_ready(popen, SIMULATOR_START_TIMEOUT,
+                                  name + '-simulator')
+        answer = _protocol_request(recipe['request'],
+                                   info.get('address', address),
                                    int(info.get('port', port)))
         print('%s-simulator without cinder: ready (pid %s), %s; tgtd '
-              'export not exercised here' % (name, info.get('pid'), answer))
-    except (PackagingError, OSError, ValueError) as exc:
+              'export plumbing imports' % (name, info.get('pid'), answer))
+    except (process.NotReady, OSError, ValueError) as exc:
         problems.append('%s: %s' % (' '.join(command), exc))
     finally:
         if popen.poll() is None:
@@ -407,11 +429,16 @@ def check_package(package_dir, work_dir, isolation, find_links):
             raise PackagingError('%s version %s, expected %s (pkgversion)'
                                  % (kind, got, version))
     requires = _field(metadata, 'Requires-Dist')
+    missing = sorted(set(_requirement_names(package_dir))
+                     - {_name(r) for r in requires if 'extra ==' not in r})
+    if missing:
+        raise PackagingError('the wheel does not require %s (from '
+                             'requirements.txt): its sdist lost the file?'
+                             % ', '.join(missing))
     if name == 'common-testing':
         # The kit's `cinder` extra is for test environments only.
         requires = [r for r in requires if 'extra == "cinder"' not in r]
-    if any(re.split(r'[\s;<>=!~\[(]', r, 1)[0].lower() == 'cinder'
-           for r in requires):
+    if any(_name(r) == 'cinder' for r in requires):
         raise PackagingError('cinder is an install requirement (%s); it '
                              'must only be a test dependency' % requires)
 
@@ -486,15 +513,10 @@ def main(argv=None):
                 failed.append(rel)
                 print('%s: FAILED: %s' % (rel, exc), file=sys.stderr)
                 continue
-            name = read_setup_cfg(package_dir)[0]
-            for problem in report.get('d1_problems', []):
-                if name in NOT_YET_CONVERTED:
-                    print('%s: known (not yet converted: %s): %s'
-                          % (rel, NOT_YET_CONVERTED[name], problem))
-                else:
-                    print('%s: FAILED: %s' % (rel, problem), file=sys.stderr)
-            if (report.get('d1_problems')
-                    and name not in NOT_YET_CONVERTED):
+            problems = report.get('d1_problems', [])
+            for problem in problems:
+                print('%s: FAILED: %s' % (rel, problem), file=sys.stderr)
+            if problems:
                 failed.append(rel)
                 continue
             print('%s %s: sdist and wheel built; installed alone; imports %s;'

@@ -105,6 +105,13 @@ def export_pbr_version(package_dir):
     # the package directory and fails; release notes ship from the tree.
     os.environ.setdefault('SKIP_WRITE_GIT_CHANGELOG', '1')
     os.environ.setdefault('SKIP_GENERATE_RENO', '1')
+    # pbr lists the sdist's files with `git --git-dir=<repo>/.git ls-files`
+    # run in the package directory, which git then takes for the top of the
+    # work tree: nothing matches, and the sdist (and the wheel built from
+    # it) would lose requirements.txt, so every install requirement.
+    # Naming the work tree makes git list this directory's files.
+    os.environ.setdefault('GIT_WORK_TREE',
+                          _git(package_dir, 'rev-parse', '--show-toplevel'))
     if not os.environ.get('PBR_VERSION'):
         os.environ['PBR_VERSION'] = package_version(package_dir)
 

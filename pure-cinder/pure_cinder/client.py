@@ -405,6 +405,38 @@ class FlashArrayClient:
     def eradicate_volume_snapshot(self, name):
         self.request('DELETE', 'volume-snapshots', {'names': [name]})
 
+    def create_pgroup(self, name):
+        return self.request('POST', 'protection-groups',
+                            {'names': [name]})['items'][0]
+
+    def destroy_pgroup(self, name):
+        self.request('PATCH', 'protection-groups', {'names': [name]},
+                     {'destroyed': True})
+
+    def eradicate_pgroup(self, name):
+        self.request('DELETE', 'protection-groups', {'names': [name]})
+
+    def add_pgroup_volumes(self, group, volumes):
+        self.request('POST', 'protection-groups/volumes',
+                     {'group_names': [group], 'member_names': volumes})
+
+    def remove_pgroup_volumes(self, group, volumes):
+        self.request('DELETE', 'protection-groups/volumes',
+                     {'group_names': [group], 'member_names': volumes})
+
+    def create_pgroup_snapshot(self, group, suffix):
+        return self.request('POST', 'protection-group-snapshots',
+                            {'source_names': [group]},
+                            {'suffix': suffix})['items'][0]
+
+    def destroy_pgroup_snapshot(self, name):
+        self.request('PATCH', 'protection-group-snapshots',
+                     {'names': [name]}, {'destroyed': True})
+
+    def eradicate_pgroup_snapshot(self, name):
+        self.request('DELETE', 'protection-group-snapshots',
+                     {'names': [name]})
+
     def find_hosts(self, filter_expression):
         return self.list('hosts', {'filter': filter_expression})
 

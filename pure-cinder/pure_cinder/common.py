@@ -27,6 +27,7 @@ import uuid
 from cinder import coordination
 from cinder import exception
 from cinder.i18n import _
+from cinder.objects import fields
 from cinder.volume import driver
 from cinder.volume.drivers.san import san
 from cinder.volume import volume_types
@@ -59,6 +60,13 @@ QOS_BWS_MB_RANGE = (1, 524288)
 # cinder's in-tree Pure driver uses, so a backend switched from it hands
 # out the secrets its hosts already hold.
 CHAP_SECRET_KEY = 'PURE_TARGET_CHAP_SECRET'
+
+
+def _field(obj, name):
+    """A cinder object's field, or None when it was never set."""
+    if obj.obj_attr_is_set(name):
+        return getattr(obj, name)
+    return None
 
 
 class PureDriverException(exception.VolumeDriverException):
@@ -224,7 +232,32 @@ class PureBaseVolumeDriver(driver.VolumeDriver):
     def _snapshot_name(self, snapshot):
         if snapshot.provider_id:
             return snapshot.provider_id
+        group_snapshot_id = _field(snapshot, 'group_snapshot_id')
+        if group_snapshot_id:
+            # One volume's part of a group snapshot, made before its
+            # provider_id was kept (cinder's in-tree driver).
+            return self._pgroup_member_snapshot_name(
+                snapshot.group_snapshot.group_id, group_snapshot_id,
+                snapshot.volume)
         return '%s.%s' % (self._volume_name(snapshot.volume), snapshot.name)
+
+    # Protection group names are those of cinder's in-tree driver, so a
+    # backend switched from it finds its groups and group snapshots.
+    @staticmethod
+    def _pgroup_name(group_id):
+        return 'consisgroup-%s-cinder' % group_id
+
+    @staticmethod
+    def _pgroup_snapshot_suffix(group_snapshot_id):
+        return 'cgsnapshot-%s-cinder' % group_snapshot_id
+
+    def _pgroup_member_snapshot_name(self, group_id, group_snapshot_id,
+                                     volume):
+        # PG.suffix.VOL (protocol.rst P-43), the volume without its pod.
+        return '%s.%s.%s' % (
+            self._pgroup_name(group_id),
+            self._pgroup_snapshot_suffix(group_snapshot_id),
+            self._volume_name(volume).split('::')[-1])
 
     @staticmethod
     def _gib(size_bytes):
@@ -306,7 +339,23 @@ class PureBaseVolumeDriver(driver.VolumeDriver):
             lambda: self.client.create_volume(
                 name, provisioned=volume.size * units.Gi, qos=qos),
             self.client.eradicate_volume)
+        self._join_consistency_group(volume, name)
         return self._model_update(name, created)
+
+    def _join_consistency_group(self, volume, name):
+        """A new volume of a consistent-snapshot group joins its pgroup.
+
+        When it cannot, the volume goes again: nothing half-made stays.
+        """
+        group_id = _field(volume, 'group_id')
+        if not group_id or not volume_utils.is_group_a_cg_snapshot_type(
+                volume.group):
+            return
+        try:
+            self._add_to_pgroup(self._pgroup_name(group_id), [name])
+        except client.PureError:
+            self._destroy_and_eradicate(name)
+            raise
 
     def _create_copy(self, volume, source_name, source_size_gb):
         """A volume from a volume or snapshot, grown to volume.size."""
@@ -325,6 +374,7 @@ class PureBaseVolumeDriver(driver.VolumeDriver):
                 # Leave no half-made volume behind.
                 self._destroy_and_eradicate(name)
                 raise
+        self._join_consistency_group(volume, name)
         return self._model_update(name, created)
 
     def _destroy_and_eradicate(self, name):
@@ -532,6 +582,206 @@ class PureBaseVolumeDriver(driver.VolumeDriver):
         except client.NotFound:
             LOG.warning('Snapshot %s to unmanage is not on the array.', name)
 
+    # -- generic volume groups -----------------------------------------------
+    #
+    # A group whose type has consistent_group_snapshot_enabled '<is> True'
+    # is a protection group on the array, and its group snapshots are
+    # protection group snapshots (protocol.rst P-40 to P-44). Any other
+    # group is cinder's generic group: NotImplementedError hands it back.
+
+    @staticmethod
+    def _consistent(group_or_snapshot):
+        if not volume_utils.is_group_a_cg_snapshot_type(group_or_snapshot):
+            raise NotImplementedError()
+
+    def _add_to_pgroup(self, pgroup, names):
+        try:
+            self.client.add_pgroup_volumes(pgroup, names)
+        except client.PureError as exc:
+            if 'already belongs' not in exc.message.lower():
+                raise
+
+    def _remove_pgroup(self, name):
+        """Destroy (and eradicate, if so configured) a protection group."""
+        try:
+            self.client.destroy_pgroup(name)
+        except (client.NotFound, client.Destroyed):
+            pass
+        if self.configuration.pure_eradicate_on_delete:
+            try:
+                self.client.eradicate_pgroup(name)
+            except client.NotFound:
+                pass
+
+    def _remove_pgroup_snapshot(self, name, eradicate=False):
+        try:
+            self.client.destroy_pgroup_snapshot(name)
+        except (client.NotFound, client.Destroyed):
+            pass
+        if eradicate or self.configuration.pure_eradicate_on_delete:
+            try:
+                self.client.eradicate_pgroup_snapshot(name)
+            except client.NotFound:
+                pass
+
+    @array_errors('create group')
+    def create_group(self, context, group):
+        self._consistent(group)
+        name = self._pgroup_name(group.id)
+        self._create(name, self._get_pgroup,
+                     lambda: self.client.create_pgroup(name),
+                     self.client.eradicate_pgroup)
+        return {'status': fields.GroupStatus.AVAILABLE}
+
+    def _get_pgroup(self, name):
+        return self.client.list('protection-groups', {'names': [name]})[0]
+
+    @array_errors('delete group')
+    def delete_group(self, context, group, volumes):
+        self._consistent(group)
+        self._remove_pgroup(self._pgroup_name(group.id))
+        status = fields.GroupStatus.DELETED
+        updates = []
+        for volume in volumes:
+            try:
+                self.delete_volume(volume)
+                updates.append({'id': volume.id, 'status': 'deleted'})
+            except exception.CinderException as exc:
+                LOG.error('Group %(group)s: %(msg)s', {
+                    'group': group.id, 'msg': exc.msg})
+                updates.append({'id': volume.id, 'status': 'error_deleting'})
+                status = fields.GroupStatus.ERROR_DELETING
+        return {'status': status}, updates
+
+    @array_errors('update group')
+    def update_group(self, context, group, add_volumes=None,
+                     remove_volumes=None):
+        self._consistent(group)
+        name = self._pgroup_name(group.id)
+        if add_volumes:
+            self._add_to_pgroup(
+                name, [self._volume_name(v) for v in add_volumes])
+        if remove_volumes:
+            try:
+                self.client.remove_pgroup_volumes(
+                    name, [self._volume_name(v) for v in remove_volumes])
+            except client.NotFound as exc:
+                LOG.info('Group %(group)s: %(msg)s', {'group': group.id,
+                                                      'msg': exc.message})
+        return None, None, None
+
+    @array_errors('create group snapshot')
+    def create_group_snapshot(self, context, group_snapshot, snapshots):
+        self._consistent(group_snapshot)
+        pgroup = self._pgroup_name(group_snapshot.group_id)
+        suffix = self._pgroup_snapshot_suffix(group_snapshot.id)
+        name = '%s.%s' % (pgroup, suffix)
+        self._create(name, self._get_pgroup_snapshot,
+                     lambda: self.client.create_pgroup_snapshot(pgroup,
+                                                                suffix),
+                     lambda _name: self._remove_pgroup_snapshot(
+                         _name, eradicate=True))
+        return None, [{'id': snapshot.id,
+                       'status': fields.SnapshotStatus.AVAILABLE,
+                       'provider_id': self._pgroup_member_snapshot_name(
+                           group_snapshot.group_id, group_snapshot.id,
+                           snapshot.volume)}
+                      for snapshot in snapshots]
+
+    def _get_pgroup_snapshot(self, name):
+        return self.client.list('protection-group-snapshots',
+                                {'names': [name]})[0]
+
+    @array_errors('delete group snapshot')
+    def delete_group_snapshot(self, context, group_snapshot, snapshots):
+        self._consistent(group_snapshot)
+        self._remove_pgroup_snapshot('%s.%s' % (
+            self._pgroup_name(group_snapshot.group_id),
+            self._pgroup_snapshot_suffix(group_snapshot.id)))
+        return None, [{'id': snapshot.id,
+                       'status': fields.SnapshotStatus.DELETED}
+                      for snapshot in snapshots]
+
+    @array_errors('create group from source')
+    def create_group_from_src(self, context, group, volumes,
+                              group_snapshot=None, snapshots=None,
+                              source_group=None, source_vols=None):
+        """A group's volumes from a group snapshot or from another group.
+
+        From a group, a temporary protection group snapshot of the source
+        makes the copies consistent; it is eradicated afterwards. When any
+        step fails, every volume made so far, the new protection group
+        and the temporary snapshot go again.
+        """
+        self._consistent(group)
+        if not (group_snapshot and snapshots) and not (
+                source_group and source_vols):
+            raise exception.InvalidInput(reason=_(
+                'create group from source: neither a group snapshot with '
+                'snapshots nor a source group with volumes was given'))
+        pgroup = self._pgroup_name(group.id)
+        self._create(pgroup, self._get_pgroup,
+                     lambda: self.client.create_pgroup(pgroup),
+                     self.client.eradicate_pgroup)
+        made = []
+        temporary = None
+        try:
+            if group_snapshot and snapshots:
+                sources = self._pair(volumes, snapshots, 'snapshot_id')
+                copies = [(volume, self._snapshot_name(snapshot),
+                           snapshot.volume_size)
+                          for volume, snapshot in sources]
+            else:
+                suffix = 'tmp-%s' % uuid.uuid4().hex
+                self.client.create_pgroup_snapshot(
+                    self._pgroup_name(source_group.id), suffix)
+                temporary = '%s.%s' % (self._pgroup_name(source_group.id),
+                                       suffix)
+                sources = self._pair(volumes, source_vols, 'source_volid')
+                copies = [(volume, '%s.%s' % (
+                    temporary, self._volume_name(source).split('::')[-1]),
+                    source.size) for volume, source in sources]
+            updates = []
+            for volume, source_name, source_size in copies:
+                update = self._copy_into_group(volume, source_name,
+                                               source_size, pgroup)
+                made.append(update['provider_id'])
+                update['id'] = volume.id
+                updates.append(update)
+        except Exception:
+            for name in made:
+                self._destroy_and_eradicate(name)
+            self._remove_pgroup(pgroup)
+            try:
+                self.client.eradicate_pgroup(pgroup)
+            except client.PureError:
+                pass
+            raise
+        finally:
+            if temporary:
+                self._remove_pgroup_snapshot(temporary, eradicate=True)
+        return {'status': fields.GroupStatus.AVAILABLE}, updates
+
+    def _copy_into_group(self, volume, source_name, source_size, pgroup):
+        update = self._create_copy(volume, source_name, source_size)
+        try:
+            self._add_to_pgroup(pgroup, [update['provider_id']])
+        except client.PureError:
+            self._destroy_and_eradicate(update['provider_id'])
+            raise
+        return update
+
+    @staticmethod
+    def _pair(volumes, sources, field):
+        """(volume, source) pairs, matched by the volume's ``field``."""
+        by_id = {source.id: source for source in sources}
+        pairs = [(volume, by_id.get(_field(volume, field)))
+                 for volume in volumes]
+        if all(source is not None for _volume, source in pairs):
+            return pairs
+        # cinder's manager hands both lists in matching order.
+        return list(zip(volumes, sources))
+
     # -- manageable listings -------------------------------------------------
 
     @staticmethod
@@ -638,6 +888,9 @@ class PureBaseVolumeDriver(driver.VolumeDriver):
             'multiattach': True,
             'QoS_support': True,
             'consistencygroup_support': False,
+            # Generic volume groups with consistent group snapshots:
+            # protection groups on the array.
+            'consistent_group_snapshot_enabled': True,
             'pool_name': self.array_name,
         }
         try:

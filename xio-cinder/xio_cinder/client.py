@@ -555,6 +555,16 @@ class ISEClient:
                 return self._volume(element, name)
         return None
 
+    def list_volumes(self):
+        """Every volume of the array, snapshots and clones included (P34)."""
+        try:
+            root = self.request('GET', self._array_path('volumes'),
+                                ok=(200,)).root
+        except ISENotFound:
+            return []
+        return [self._volume(element, '') for element in root.iter('volume')
+                if element.get('self')]
+
     def create_volume(self, name, size_gb, pool, raid, affinity=None,
                       alloctype=None, iops=None):
         params = [('name', name), ('size', size_gb), ('pool', pool),

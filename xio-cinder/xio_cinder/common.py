@@ -506,6 +506,44 @@ class XIOBaseVolumeDriver(driver.VolumeDriver):
         LOG.info('ISE volume %s is no longer managed by cinder',
                  volume.name)
 
+    @array_errors('list manageable volumes')
+    def get_manageable_volumes(self, cinder_volumes, marker, limit, offset,
+                               sort_keys, sort_dirs):
+        """Every ISE volume, in cinder's listing form (protocol.rst P34).
+
+        Not safe to manage: a volume cinder manages (named after a cinder
+        volume), a cinder snapshot's (named snapshot-<ID>), one presented
+        to hosts, one not operational.  Snapshots on the ISE are ordinary
+        volumes with nothing naming their source (P15), so there is no
+        get_manageable_snapshots.
+        """
+        managed = {v.name: v.id for v in cinder_volumes}
+        presented = {a.volume_name for a in self.client.list_allocations()}
+        entries = []
+        for found in self.client.list_volumes():
+            cinder_id = managed.get(found.name)
+            if cinder_id:
+                reason = _('Already managed by cinder as volume %s') % (
+                    cinder_id)
+            elif found.name.startswith('snapshot-'):
+                reason = _('A cinder snapshot')
+            elif found.name in presented:
+                reason = _('Presented to hosts')
+            elif not found.operational:
+                reason = _('Not operational (%s)') % found.status
+            else:
+                reason = None
+            entries.append({
+                'reference': {'source-name': found.name},
+                'size': found.size_gb,
+                'safe_to_manage': reason is None,
+                'reason_not_safe': reason,
+                'cinder_id': cinder_id,
+                'extra_info': None,
+            })
+        return volume_utils.paginate_entries_list(
+            entries, marker, limit, offset, sort_keys, sort_dirs)
+
     # -- exports (ISE presents at attach time) -------------------------------
 
     def create_export(self, context, volume, connector):

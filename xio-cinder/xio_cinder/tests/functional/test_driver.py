@@ -305,6 +305,37 @@ class DriverTestMixin(DriverBase):
                           self.driver.manage_existing_get_size, managed,
                           {'source-name': 'nope'})
 
+    def test_manageable_volumes(self):
+        ours, legacy, presented = (self.volume(size=n) for n in (1, 3, 2))
+        for volume in (ours, legacy, presented):
+            self.driver.create_volume(volume)
+        snap = self.snapshot(ours)
+        self.driver.create_snapshot(snap)
+        self.driver.initialize_connection(presented, self.connector())
+        # legacy and presented are not (or no longer) cinder's.
+        entries = self.driver.get_manageable_volumes(
+            [ours], None, 100, 0, ['size'], ['asc'])
+        self.assertEqual(
+            [(ours.name, 1, False, ours.id), (snap.name, 1, False, None),
+             (presented.name, 2, False, None), (legacy.name, 3, True, None)],
+            sorted([(e['reference']['source-name'], e['size'],
+                     e['safe_to_manage'], e['cinder_id']) for e in entries],
+                   key=lambda row: (row[1], row[0] != ours.name)))
+        reasons = {e['reference']['source-name']: e['reason_not_safe']
+                   for e in entries}
+        self.assertIn('Already managed', reasons[ours.name])
+        self.assertIn('snapshot', reasons[snap.name])
+        self.assertIn('Presented', reasons[presented.name])
+        self.assertIsNone(reasons[legacy.name])
+        page = self.driver.get_manageable_volumes(
+            [ours], None, 1, 0, ['size'], ['desc'])
+        self.assertEqual([legacy.name],
+                         [e['reference']['source-name'] for e in page])
+        # What is offered is manageable as listed.
+        managed = self.volume()
+        self.driver.manage_existing(managed, page[0]['reference'])
+        self.assertIn(managed.name, self.array_volumes())
+
     def test_attach_detach_removes_host_with_last_allocation(self):
         first, second = self.volume(), self.volume()
         for volume in (first, second):

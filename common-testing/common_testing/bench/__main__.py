@@ -321,6 +321,8 @@ def main(argv=None):
         parser.error('no benchmark backend is installed')
     by_dist = {}
     load = os.getloadavg()[0]
+    # The code that runs is the checkout's now, not when the run ends.
+    commit = _commit(args.readme_root) if args.readme_root else None
     failed = []
     for dist, backend in backends:
         started = time.monotonic()
@@ -339,7 +341,6 @@ def main(argv=None):
             (backend, '%s\n%s\n\n%s' % (backend.name,
                                         '~' * len(backend.name), text)))
     if args.readme_root:
-        commit = _commit(args.readme_root)
         for dist, items in by_dist.items():
             write_readme(os.path.join(args.readme_root, dist, 'README.rst'),
                          [text for _b, text in items], commit, args.repeat,

@@ -44,6 +44,9 @@ class PureBench(backend.BenchBackend):
 
     package = 'pure_cinder'
     pool = 'pure'
+    # cinder's in-tree driver lists every volume for stats (7 calls):
+    # 0.9 s and 90 ms of CPU at 1,000 volumes, minutes at 100,000.
+    theirs_at_scale = False
 
     def __init__(self, protocol):
         self.protocol = protocol

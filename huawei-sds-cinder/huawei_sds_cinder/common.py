@@ -765,6 +765,63 @@ class HuaweiSDSBaseVolumeDriver(driver.VolumeDriver):
         _name, record = self._existing_volume(existing_ref)
         return int(math.ceil(int(record['vol_size']) / float(units.Ki)))
 
+    def _existing_snapshot(self, snapshot, existing_ref):
+        """The VBS snapshot a reference names, if it is of the volume.
+
+        QUERY_SNAPSHOT_REQ by snap_name (P15); father_name and snap_size
+        (MB) in its record are P22's assumption: a snapshot whose
+        father_name is another volume is refused, and one without a size
+        cannot be accounted for.
+        """
+        name = existing_ref.get('source-name')
+        if not name:
+            raise exception.ManageExistingInvalidReference(
+                existing_ref=existing_ref,
+                reason=_('source-name (the VBS snapshot name) is required'))
+        try:
+            client.check_value('snap_name', name)
+        except client.VbsInvalidValue as exc:
+            raise exception.ManageExistingInvalidReference(
+                existing_ref=existing_ref, reason=str(exc))
+        record = self._query('snapshot', name)
+        if record is None or \
+                record.get('status') in SNAPSHOT_DELETING_STATUSES:
+            raise exception.ManageExistingInvalidReference(
+                existing_ref=existing_ref,
+                reason=_('snapshot %s does not exist or is being deleted')
+                % name)
+        volume_name = self.vbs_name(snapshot.volume)
+        father = record.get('father_name')
+        if father and father != volume_name:
+            raise exception.ManageExistingInvalidReference(
+                existing_ref=existing_ref,
+                reason=_('snapshot %(snap)s is of VBS volume %(father)s, '
+                         'not of %(vol)s (volume %(id)s)')
+                % {'snap': name, 'father': father, 'vol': volume_name,
+                   'id': snapshot.volume.id})
+        if not str(record.get('snap_size', '')).isdigit():
+            raise exception.ManageExistingInvalidReference(
+                existing_ref=existing_ref,
+                reason=_('the VBS reported no size (snap_size) for snapshot '
+                         '%s') % name)
+        return name, record
+
+    @array_errors('manage snapshot')
+    def manage_existing_snapshot(self, snapshot, existing_ref):
+        """The VBS has no rename: cinder keeps the VBS name."""
+        name, _record = self._existing_snapshot(snapshot, existing_ref)
+        return {'provider_location': name}
+
+    @array_errors('manage snapshot')
+    def manage_existing_snapshot_get_size(self, snapshot, existing_ref):
+        _name, record = self._existing_snapshot(snapshot, existing_ref)
+        return int(math.ceil(int(record['snap_size']) / float(units.Ki)))
+
+    def unmanage_snapshot(self, snapshot):
+        """Cinder forgets the snapshot; it stays on the SDSHypervisor."""
+        LOG.info('Unmanaged snapshot %s; it stays on the SDSHypervisor.',
+                 snapshot.provider_location or snapshot.name)
+
     def unmanage(self, volume):
         """Cinder forgets the volume; it stays on the SDSHypervisor."""
         LOG.info('Unmanaged volume %s; it stays on the SDSHypervisor.',

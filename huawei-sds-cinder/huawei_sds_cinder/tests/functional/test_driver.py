@@ -485,6 +485,53 @@ class DriverFunctionalTest(DriverTestBase):
                           self.driver.manage_existing_get_size, volume,
                           {'source-name': 'nope'})
 
+    def _snapshot_object(self, volume):
+        snapshot = objects.Snapshot(
+            self.ctxt, id=str(uuid.uuid4()), volume_id=volume.id,
+            volume_size=volume.size, provider_location=None)
+        snapshot.volume = volume
+        return snapshot
+
+    def test_manage_and_unmanage_snapshot(self):
+        volume = self._create(size=2)
+        self._write(volume, 0, b'before')
+        self.vbs.array.create_snapshot('legacy-snap', volume.provider_location)
+        self._write(volume, 0, b'after!')
+        snapshot = self._snapshot_object(volume)
+        ref = {'source-name': 'legacy-snap'}
+        self.assertEqual(2, self.driver.manage_existing_snapshot_get_size(
+            snapshot, ref))
+        snapshot.update(self.driver.manage_existing_snapshot(snapshot, ref))
+        self.assertEqual('legacy-snap', snapshot.provider_location)
+        # Managed, it is cinder's snapshot: a volume from it has its data.
+        copy = self._volume(size=2)
+        copy.update(self.driver.create_volume_from_snapshot(copy, snapshot))
+        self.assertEqual(b'before', self._read(copy, 0, 6))
+        self.driver.delete_volume(copy)
+        self.driver.unmanage_snapshot(snapshot)
+        self.assertIn('legacy-snap', self._inventory()['snapshot'])
+        # Managed again, then deleted through cinder.
+        snapshot = self._snapshot_object(volume)
+        snapshot.update(self.driver.manage_existing_snapshot(snapshot, ref))
+        self.driver.delete_snapshot(snapshot)
+        self.assertNotIn('legacy-snap', self._inventory()['snapshot'])
+        self.driver.delete_volume(volume)
+
+    def test_manage_snapshot_of_another_volume_is_refused(self):
+        volume, other = self._create(), self._create()
+        self.vbs.array.create_snapshot('other-snap', other.provider_location)
+        snapshot = self._snapshot_object(volume)
+        for ref in ({'source-name': 'other-snap'}, {'source-name': 'nope'},
+                    {'source-id': 'other-snap'}):
+            self.assertRaises(exception.ManageExistingInvalidReference,
+                              self.driver.manage_existing_snapshot,
+                              snapshot, ref)
+        error = self.assertRaises(
+            exception.ManageExistingInvalidReference,
+            self.driver.manage_existing_snapshot_get_size, snapshot,
+            {'source-name': 'other-snap'})
+        self.assertIn(other.provider_location, str(error))
+
     # -- legacy XML --------------------------------------------------------
 
     def test_legacy_xml_configuration(self):

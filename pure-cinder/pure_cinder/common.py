@@ -55,6 +55,10 @@ HOST_CREATE_ATTEMPTS = 5
 CONTROLLER_PORT_RE = re.compile(r'^CT\d+\.', re.IGNORECASE)
 QOS_IOPS_RANGE = (100, 100000000)
 QOS_BWS_MB_RANGE = (1, 524288)
+# What Purity takes for "no limit" (cinder's in-tree driver lifts a
+# volume's limits by setting these).
+QOS_UNLIMITED = {'iops_limit': QOS_IOPS_RANGE[1],
+                 'bandwidth_limit': QOS_BWS_MB_RANGE[1] * units.Mi}
 # cinder's database keeps each initiator's CHAP secret (driver_initiator_data,
 # in the backend's namespace: volume_backend_name) under this key, the one
 # cinder's in-tree Pure driver uses, so a backend switched from it hands
@@ -267,7 +271,11 @@ class PureBaseVolumeDriver(driver.VolumeDriver):
 
     def _qos(self, volume):
         """The Purity qos body of the volume's type, or None."""
-        type_id = volume.volume_type_id
+        return self._qos_of_type(volume.volume_type_id)
+
+    @staticmethod
+    def _qos_of_type(type_id):
+        """The Purity qos body of volume type ``type_id``, or None."""
         if not type_id:
             return None
         qos_specs = volume_types.get_volume_type_qos_specs(type_id)
@@ -437,6 +445,25 @@ class PureBaseVolumeDriver(driver.VolumeDriver):
             for connection in connections:
                 self._disconnect_host(connection['host']['name'], name)
             self.client.patch_volume(name, destroyed=True)
+
+    @array_errors('retype')
+    def retype(self, context, volume, new_type, diff, host):
+        """Retype on this backend: the new type's QoS limits reach the volume.
+
+        QoS is what volume types change on one array for this driver; a
+        type without limits lifts the volume's. Another backend, or an
+        encryption change, is for cinder's migration (False).
+        """
+        if (volume_utils.extract_host(host['host'], 'backend') !=
+                volume_utils.extract_host(volume.host, 'backend')):
+            return False
+        if diff and diff.get('encryption'):
+            return False
+        qos = self._qos_of_type(new_type['id'] if new_type else None)
+        limits = dict(QOS_UNLIMITED)
+        limits.update(qos or {})
+        self.client.patch_volume(self._volume_name(volume), qos=limits)
+        return True, None
 
     # -- snapshots ---------------------------------------------------------
 

@@ -689,6 +689,51 @@ class ExtrasTest(pure_fixtures.DriverAgainstSimulator):
         self.assertIn('maxIOPS', str(exc))
         self.assertEqual({}, self.array.volumes)
 
+    def _volume_type(self, qos=None):
+        """A volume type in cinder's database, with back-end QoS specs."""
+        from cinder.volume import qos_specs
+        from cinder.volume import volume_types
+        type_id = volume_types.create(
+            self.context, 'type-%s' % uuid.uuid4().hex, {})['id']
+        if qos:
+            specs = qos_specs.create(self.context,
+                                     'qos-%s' % uuid.uuid4().hex,
+                                     dict(qos, consumer='back-end'))
+            qos_specs.associate_qos_with_type(self.context, specs['id'],
+                                              type_id)
+        return {'id': type_id}
+
+    def test_retype_between_qos_types_changes_the_array_limits(self):
+        self.use_cinder_database()
+        gold = self._volume_type({'maxIOPS': '5000', 'maxBWS': '200'})
+        silver = self._volume_type({'maxIOPS': '1000'})
+        plain = self._volume_type()
+        bad = self._volume_type({'maxIOPS': '5'})
+        volume = self.create_volume(volume_type_id=gold['id'])
+        self.assertEqual({'iops_limit': 5000,
+                          'bandwidth_limit': 200 * 1024 * 1024},
+                         self.array_volume(volume)['qos'])
+        host = {'host': volume.host}
+        unlimited = common.QOS_UNLIMITED
+        for new_type, expected in (
+                (silver, {'iops_limit': 1000,
+                          'bandwidth_limit': unlimited['bandwidth_limit']}),
+                (plain, unlimited),
+                (gold, {'iops_limit': 5000,
+                        'bandwidth_limit': 200 * 1024 * 1024})):
+            self.assertEqual((True, None), self.driver.retype(
+                self.context, volume, new_type, {}, host))
+            self.assertEqual(expected, self.array_volume(volume)['qos'])
+        # A bad spec names its key and changes nothing; another backend
+        # is cinder's migration.
+        exc = self.assertRaises(exception.InvalidQoSSpecs,
+                                self.driver.retype, self.context, volume,
+                                bad, {}, host)
+        self.assertIn('maxIOPS', str(exc))
+        self.assertFalse(self.driver.retype(
+            self.context, volume, plain, {}, {'host': 'other@pure-2#p'}))
+        self.assertEqual(5000, self.array_volume(volume)['qos']['iops_limit'])
+
     def test_thin_provisioning_stats(self):
         volume = self.create_volume(size=4)
         self.write_at(volume, 0, b'x' * 1024 * 1024)

@@ -142,7 +142,9 @@ class Service(fixtures.Fixture):
     Services given one ``coordination_url`` share their locks.
     """
 
-    TIMEOUT = 180
+    # A full clone copies 1 GB through the VBS, and clones of one source
+    # wait for each other (its lock): minutes on a loaded test machine.
+    TIMEOUT = 900
 
     def __init__(self, options, coordination_url, lock_path,
                  backend_name='sds'):

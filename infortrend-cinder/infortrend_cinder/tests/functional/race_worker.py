@@ -12,48 +12,28 @@
 
 """One cinder-volume service of the active/active tests, as a process.
 
-``Service`` (the test's side) starts this module: the first line on stdin
-is a JSON object with ``options`` (the backend section), ``backend_name``
-and ``coordination_url`` (the tooz backend shared with the other
-service); each later line a JSON list of operations ``[name,
-{arguments}]``, all run at once from a thread pool. The answer is one
-line ``RESULT <JSON>``: per operation ``[true, result]`` or ``[false,
-error text]``. Volumes are given as ``{"id", "size",
-"provider_location"}``.
+``common_testing.race.Service`` (the test's side) starts this module;
+``common_testing.race`` reads the setup line and serves the lines of
+operations, this module loads the driver and runs each operation.
+Volumes are given as ``{"id", "size", "provider_location"}``.
 """
 
 import json
 import os
-import select
-import subprocess
 import sys
-import time
 
-import fixtures
+from common_testing import race
 
 
 def main():
     setup = json.loads(sys.stdin.readline())
-    from concurrent import futures
     from unittest import mock
 
-    from cinder import coordination
     from cinder import objects
-    from oslo_config import cfg
 
-    from common_testing import driver_loader
-    objects.register_all()
+    loaded = race.load_driver(setup)
     for cls in (objects.Volume, objects.Snapshot):
         mock.patch.object(cls, 'save').start()   # no database here
-    loaded = driver_loader.LoadedDriver(setup['options'],
-                                        backend_name=setup['backend_name'])
-    loaded.setUp()
-    # Share the other service's tooz backend: that is what makes the
-    # driver's locks hold across the two processes.
-    coordination.COORDINATOR.stop()
-    cfg.CONF.set_override('backend_url', setup['coordination_url'],
-                          group='coordination')
-    coordination.COORDINATOR.start()
     driver = loaded.driver
     ctxt = loaded.context
 
@@ -97,83 +77,11 @@ def main():
         else:
             raise ValueError('unknown operation %s' % name)
 
-    def attempt(operation):
-        try:
-            return [True, run(*operation)]
-        except Exception as exc:
-            return [False, '%s: %s' % (type(exc).__name__, exc)]
-
     try:
-        for line in sys.stdin:
-            operations = json.loads(line)
-            with futures.ThreadPoolExecutor(
-                    max_workers=max(1, len(operations))) as pool:
-                results = list(pool.map(attempt, operations))
-            sys.stdout.write('RESULT %s\n' % json.dumps(results))
-            sys.stdout.flush()
+        race.serve(run)
     finally:
         driver.close()
         loaded.cleanUp()
-
-
-class Service(fixtures.Fixture):
-    """A cinder-volume service: this module in its own process.
-
-    ``submit(operations)`` hands it a list of ``[name, {arguments}]`` to
-    run at once; ``results()`` waits for their ``[ok, value]`` list.
-    Services given one ``coordination_url`` share their locks.
-    """
-
-    TIMEOUT = 180
-
-    def __init__(self, options, coordination_url,
-                 backend_name='infortrend'):
-        super().__init__()
-        self.setup = {'options': options, 'backend_name': backend_name,
-                      'coordination_url': coordination_url}
-
-    def _setUp(self):
-        self.log = open(os.path.join(self.useFixture(
-            fixtures.TempDir()).path, 'service.log'), 'w+b')
-        self.addCleanup(self.log.close)
-        self.process = subprocess.Popen(
-            [sys.executable, '-m', __name__], stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, stderr=self.log)
-        self.addCleanup(self.stop)
-        self._write(self.setup)
-
-    def _write(self, payload):
-        self.process.stdin.write(json.dumps(payload).encode() + b'\n')
-        self.process.stdin.flush()
-
-    def stop(self):
-        """End the service (it finishes what it runs), as a restart does."""
-        if self.process.stdin.closed:
-            return
-        self.process.stdin.close()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.process.stdout.close()
-
-    def submit(self, operations):
-        self._write(operations)
-
-    def results(self):
-        deadline = time.monotonic() + self.TIMEOUT
-        while time.monotonic() < deadline:
-            ready, _w, _x = select.select([self.process.stdout], [], [],
-                                          deadline - time.monotonic())
-            line = self.process.stdout.readline() if ready else b''
-            if not line:
-                break
-            if line.startswith(b'RESULT '):
-                return json.loads(line[len(b'RESULT '):])
-        self.log.seek(0)
-        raise RuntimeError('the cinder-volume service gave no result: %s'
-                           % self.log.read()[-3000:].decode())
 
 
 if __name__ == '__main__':

@@ -22,6 +22,7 @@ import uuid
 from cinder import exception
 from common_testing import driver_loader
 from common_testing import logcheck
+from common_testing import race
 import fixtures as fixtures_lib
 
 from infortrend_cinder.tests import base
@@ -44,19 +45,13 @@ class TwoServicesBase(base.TestCase):
 
     def service(self, **overrides):
         options = dict(self.array.backend_options(), **overrides)
-        return self.useFixture(race_worker.Service(options,
-                                                   self.coordination_url))
+        return self.useFixture(race.Service(
+            race_worker.__name__, options, self.coordination_url,
+            'infortrend'))
 
     def run_at_once(self, services, *operations):
         """Each service runs its operations, the services at one time."""
-        for service, ops in zip(services, operations):
-            service.submit(ops)
-        results = [service.results() for service in services]
-        for ops, answers in zip(operations, results):
-            failed = [(op, answer) for op, answer in zip(ops, answers)
-                      if not answer[0]]
-            self.assertEqual([], failed)
-        return [[value for _ok, value in answers] for answers in results]
+        return race.run_at_once(self, services, *operations)
 
     @staticmethod
     def new_volume():

@@ -67,9 +67,15 @@ CHAP_SECRET_KEY = 'PURE_TARGET_CHAP_SECRET'
 
 
 def _field(obj, name):
-    """A cinder object's field, or None when it was never set."""
+    """A cinder object's id field, or None when it was never set.
+
+    Only ids are read this way, so anything but a string (an unset field,
+    a test's stand-in object) is no id.
+    """
     if obj.obj_attr_is_set(name):
-        return getattr(obj, name)
+        value = getattr(obj, name)
+        if isinstance(value, str):
+            return value
     return None
 
 

@@ -14,9 +14,7 @@
 
 """Run xio-cinder-simulator as a process for one test."""
 
-import json
 import os
-import select
 import signal
 import subprocess
 import sys
@@ -147,62 +145,3 @@ class Simulator(fixtures.Fixture):
             if all(v['status'] == 'Operational' for v in volumes.values()):
                 return
             time.sleep(0.05)
-
-
-class Service(fixtures.Fixture):
-    """A second cinder-volume service: race_worker in its own process.
-
-    ``submit(operations)`` hands it a list of ``[name, {arguments}]`` to
-    run at once; ``results()`` waits for their ``[ok, value]`` list.
-    Several services given one ``coordination_url`` share their locks.
-    """
-
-    TIMEOUT = 180
-
-    def __init__(self, options, coordination_url, backend_name='xio'):
-        super().__init__()
-        self.setup = {'options': options, 'backend_name': backend_name,
-                      'coordination_url': coordination_url}
-
-    def _setUp(self):
-        self.log = open(os.path.join(self.useFixture(
-            fixtures.TempDir()).path, 'service.log'), 'w+b')
-        self.addCleanup(self.log.close)
-        self.process = subprocess.Popen(
-            [sys.executable, '-m', 'xio_cinder.tests.functional.race_worker'],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log)
-        self.addCleanup(self.stop)
-        self._write(self.setup)
-
-    def _write(self, payload):
-        self.process.stdin.write(json.dumps(payload).encode() + b'\n')
-        self.process.stdin.flush()
-
-    def stop(self):
-        """End the service (it finishes what it runs), as a restart does."""
-        if self.process.stdin.closed:
-            return
-        self.process.stdin.close()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.process.stdout.close()
-
-    def submit(self, operations):
-        self._write(operations)
-
-    def results(self):
-        deadline = time.monotonic() + self.TIMEOUT
-        while time.monotonic() < deadline:
-            ready, _w, _x = select.select([self.process.stdout], [], [],
-                                          deadline - time.monotonic())
-            line = self.process.stdout.readline() if ready else b''
-            if not line:
-                break
-            if line.startswith(b'RESULT '):
-                return json.loads(line[len(b'RESULT '):])
-        self.log.seek(0)
-        raise RuntimeError('the second cinder-volume service gave no '
-                           'result: %s' % self.log.read()[-3000:].decode())

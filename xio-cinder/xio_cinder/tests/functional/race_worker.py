@@ -12,40 +12,25 @@
 
 """One cinder-volume service of the active/active tests, as a process.
 
-The first line on stdin is a JSON object: ``options`` (the backend
-section), ``backend_name`` and ``coordination_url`` (the tooz backend
-shared with the other service). Each later line is a JSON list of
-operations ``[name, {arguments}]``, all run at once from a thread pool;
-the answer is one line ``RESULT <JSON>``, per operation ``[true,
-result]`` or ``[false, error text]``. Objects are named by the cinder ids
-given.
+``common_testing.race.Service`` (the test's side) starts this module;
+``common_testing.race`` reads the setup line and serves the lines of
+operations, this module loads the driver and runs each operation.
+Objects are named by the cinder ids given.
 """
 
 import json
 import sys
+
+from common_testing import race
 
 import xio_cinder.tests  # noqa: F401  (threading backend, no eventlet)
 
 
 def main():
     setup = json.loads(sys.stdin.readline())
-    from concurrent import futures
-
-    from cinder import coordination
     from cinder import objects
-    from oslo_config import cfg
 
-    from common_testing import driver_loader
-    objects.register_all()
-    loaded = driver_loader.LoadedDriver(setup['options'],
-                                        backend_name=setup['backend_name'])
-    loaded.setUp()
-    # Share the other service's tooz backend: that is what makes the
-    # driver's locks hold across the two processes.
-    coordination.COORDINATOR.stop()
-    cfg.CONF.set_override('backend_url', setup['coordination_url'],
-                          group='coordination')
-    coordination.COORDINATOR.start()
+    loaded = race.load_driver(setup)
     driver = loaded.driver
     ctxt = loaded.context
 
@@ -95,20 +80,8 @@ def main():
         else:
             raise ValueError('unknown operation %s' % name)
 
-    def attempt(operation):
-        try:
-            return [True, run(*operation)]
-        except Exception as exc:
-            return [False, '%s: %s' % (type(exc).__name__, exc)]
-
     try:
-        for line in sys.stdin:
-            operations = json.loads(line)
-            with futures.ThreadPoolExecutor(
-                    max_workers=max(1, len(operations))) as pool:
-                results = list(pool.map(attempt, operations))
-            sys.stdout.write('RESULT %s\n' % json.dumps(results))
-            sys.stdout.flush()
+        race.serve(run)
     finally:
         loaded.cleanUp()
 

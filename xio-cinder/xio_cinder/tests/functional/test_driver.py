@@ -33,12 +33,14 @@ from common_testing import images
 from common_testing import initiator
 from common_testing import logcheck
 from common_testing import net
+from common_testing import race
 from common_testing import tgt
 import fixtures as fixtures_lib
 from oslo_concurrency import processutils
 
 from xio_cinder.tests import base as test_base
 from xio_cinder.tests.functional import fixtures
+from xio_cinder.tests.functional import race_worker
 
 GB = 1024 ** 3
 INITIATOR = 'iqn.2004-10.com.example:compute-1'
@@ -701,8 +703,9 @@ class TwoServicesBase(DriverBase):
                   'wwnns': ['20000024ff00aa01']}
 
     def service(self, **overrides):
-        return self.useFixture(fixtures.Service(
-            self.options(**overrides), self.coordination_url))
+        return self.useFixture(race.Service(
+            race_worker.__name__, self.options(**overrides),
+            self.coordination_url, 'xio'))
 
     def setUp(self):
         super().setUp()
@@ -717,14 +720,9 @@ class TwoServicesBase(DriverBase):
 
     def run_at_once(self, services, *operations):
         """Each service runs its operations, the services at one time."""
-        for service, ops in zip(services, operations):
-            service.submit(ops)
-        results = [service.results() for service in services]
-        for ops, answers in zip(operations, results):
-            failed = [(op, answer) for op, answer in zip(ops, answers)
-                      if not answer[0]]
-            self.assertEqual([], failed)
-        return [value for answers in results for _ok, value in answers]
+        return [value for values in race.run_at_once(self, services,
+                                                     *operations)
+                for value in values]
 
     def attach(self, volume):
         return ['attach', {'volume': volume.id,

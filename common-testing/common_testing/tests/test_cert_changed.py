@@ -12,13 +12,13 @@
 
 import io
 import os
-import subprocess
 
 import fixtures
 
 from common_testing.cert import changed
 from common_testing.cert import report
 from common_testing.tests import base
+from common_testing.tests import scratch_git
 
 TOX_INI = """[tox]
 envlist = acme-cinder
@@ -50,24 +50,7 @@ Not run yet.
 """
 
 
-class TestWhyCertify(base.TestCase):
-
-    def git(self, *args):
-        return subprocess.run(
-            ['git', '-C', self.repo, '-c', 'user.name=t', '-c',
-             'user.email=t@example.com'] + list(args),
-            check=True, capture_output=True, text=True).stdout.strip()
-
-    def write(self, path, text):
-        path = os.path.join(self.repo, path)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, 'w') as out:
-            out.write(text)
-
-    def commit(self):
-        self.git('add', '-A')
-        self.git('commit', '-q', '-m', 'change')
-        return self.git('rev-parse', 'HEAD')[:12]
+class TestWhyCertify(scratch_git.ScratchGitMixin, base.TestCase):
 
     def certify(self, backend, commit):
         path = os.path.join(self.repo, 'acme-cinder', 'README.rst')

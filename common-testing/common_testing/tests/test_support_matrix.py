@@ -17,7 +17,6 @@ and the kit's own environment leaves this module out.
 """
 
 import os
-import subprocess
 import sys
 
 from cinder.volume import driver
@@ -27,6 +26,7 @@ from common_testing.cert import changed
 from common_testing.cert import report
 from common_testing import supportmatrix
 from common_testing.tests import base
+from common_testing.tests import scratch_git
 from common_testing.tests import test_repo_plumbing
 
 REPO = test_repo_plumbing.REPO
@@ -176,29 +176,12 @@ class TestUndeclared(base.TestCase):
                                   'acme_sm_cinder.iscsi.A', declared)]))
 
 
-class TestCertificationCell(base.TestCase):
+class TestCertificationCell(scratch_git.ScratchGitMixin, base.TestCase):
 
     TOX_INI = ('[testenv:cert-acme-iscsi]\ndeps =\n'
                '    {toxinidir}/acme-cinder[simulator]\n')
     README = ('acme\n====\n\n.. begin certification: acme-iscsi\n\n'
               'Not run yet.\n\n.. end certification: acme-iscsi\n')
-
-    def git(self, *args):
-        return subprocess.run(
-            ['git', '-C', self.repo, '-c', 'user.name=t', '-c',
-             'user.email=t@example.com'] + list(args),
-            check=True, capture_output=True, text=True).stdout.strip()
-
-    def write(self, path, text):
-        path = os.path.join(self.repo, path)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, 'w') as out:
-            out.write(text)
-
-    def commit(self):
-        self.git('add', '-A')
-        self.git('commit', '-q', '-m', 'change')
-        return self.git('rev-parse', 'HEAD')[:12]
 
     def cell(self):
         return supportmatrix.certification(self.repo, 'acme-iscsi',

@@ -81,9 +81,14 @@ def ensure_venv(path, wanted, what, python=None, log=print):
 
 def versions(path):
     """{distribution: version} of Tempest and the plugin in the venv."""
+    return venv_versions(path, ('tempest', 'cinder-tempest-plugin'))
+
+
+def venv_versions(path, names):
+    """{distribution: version} of each of ``names`` in the venv."""
     script = ('import importlib.metadata as m\n'
-              'for name in ("tempest", "cinder-tempest-plugin"):\n'
-              '    print(name, m.version(name))\n')
+              'for name in %r:\n'
+              '    print(name, m.version(name))\n' % (tuple(names),))
     out = subprocess.run([os.path.join(path, 'bin', 'python'), '-c',
                           script], check=True, capture_output=True,
                          text=True, timeout=120).stdout

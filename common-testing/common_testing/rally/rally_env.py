@@ -18,7 +18,6 @@ on first use.
 """
 
 import os
-import subprocess
 
 from common_testing.cert import tempest_env
 
@@ -44,10 +43,4 @@ def ensure(cache=tempest_env.CACHE, log=print):
 
 def versions(path):
     """{distribution: version} of Rally and rally-openstack in the venv."""
-    script = ('import importlib.metadata as m\n'
-              'for name in ("rally", "rally-openstack"):\n'
-              '    print(name, m.version(name))\n')
-    out = subprocess.run([os.path.join(path, 'bin', 'python'), '-c',
-                          script], check=True, capture_output=True,
-                         text=True, timeout=120).stdout
-    return dict(line.split(' ', 1) for line in out.splitlines())
+    return tempest_env.venv_versions(path, ('rally', 'rally-openstack'))

@@ -125,11 +125,18 @@ class InfortrendBaseVolumeDriver(driver.VolumeDriver):
     """Common EonStor DS logic; subclasses add one transport.
 
     A concrete driver also inherits cinder's protocol base class, sets
-    STORAGE_PROTOCOL, VERSION and CI_WIKI_NAME, and implements
-    initialize_connection and terminate_connection.
+    STORAGE_PROTOCOL, and implements initialize_connection and
+    terminate_connection.
+
+    Version history (of both transports):
+        1.0.0 - create/delete/attach/detach/extend, snapshots, clones and
+                volumes from snapshots through replica jobs, stats, manage,
+                unmanage, tiering retype; local pty or SSH CLI session.
     """
 
     VENDOR_NAME = 'Infortrend'
+    VERSION = '1.0.0'
+    CI_WIKI_NAME = 'Infortrend_Storage_CI'
     # Safe with several cinder-volume services of one cluster serving one
     # array: partitions are named after the cinder volume and found by
     # provider_location; the map table, snapshot images of a partition

@@ -32,16 +32,8 @@ FC_CHANNEL_TYPES = ('FIBRE', 'Fibre')
 @interface.volumedriver
 class InfortrendCLIFCDriver(common.InfortrendBaseVolumeDriver,
                             driver.FibreChannelDriver):
-    """Fibre Channel driver for Infortrend EonStor DS over the raidcmd CLI.
+    """Fibre Channel driver for Infortrend EonStor DS over the raidcmd CLI."""
 
-    Version history:
-        1.0.0 - create/delete/attach/detach/extend, snapshots, clones and
-                volumes from snapshots through replica jobs, stats, manage,
-                unmanage, tiering retype; local pty or SSH CLI session.
-    """
-
-    VERSION = '1.0.0'
-    CI_WIKI_NAME = 'Infortrend_Storage_CI'
     STORAGE_PROTOCOL = constants.FC
 
     def __init__(self, *args, **kwargs):

@@ -30,16 +30,8 @@ ISCSI_CHANNEL_TYPES = ('NETWORK', 'LAN')
 @interface.volumedriver
 class InfortrendCLIISCSIDriver(common.InfortrendBaseVolumeDriver,
                                driver.ISCSIDriver):
-    """iSCSI driver for Infortrend EonStor DS over the raidcmd CLI.
+    """iSCSI driver for Infortrend EonStor DS over the raidcmd CLI."""
 
-    Version history:
-        1.0.0 - create/delete/attach/detach/extend, snapshots, clones and
-                volumes from snapshots through replica jobs, stats, manage,
-                unmanage, tiering retype; local pty or SSH CLI session.
-    """
-
-    VERSION = '1.0.0'
-    CI_WIKI_NAME = 'Infortrend_Storage_CI'
     STORAGE_PROTOCOL = constants.ISCSI
 
     def _portals(self):

@@ -23,6 +23,7 @@ retried on one controller, then the other controller is tried and the
 primary is rediscovered with ``/query`` on the next call.
 """
 
+import contextlib
 import dataclasses
 import threading
 import urllib.parse
@@ -207,18 +208,25 @@ def _worth_retrying(exc):
             not isinstance(exc, requests.exceptions.SSLError))
 
 
-def parse_xml(body):
-    """Parse an ISE reply; entities, DTDs and garbage are refused."""
+@contextlib.contextmanager
+def _parsing(body):
+    """An empty ``body``, or one the parser refuses: ISEMalformedReply."""
     if not body or not body.strip():
         raise ISEMalformedReply('ISE sent an empty reply where XML was '
                                 'expected')
     try:
-        return ElementTree.fromstring(body, forbid_dtd=True)
+        yield
     except defusedxml.DefusedXmlException as exc:
         raise ISEMalformedReply('ISE reply refused, it uses forbidden XML '
                                 '(%s)' % type(exc).__name__)
     except ElementTree.ParseError as exc:
         raise ISEMalformedReply('ISE reply is not well-formed XML: %s' % exc)
+
+
+def parse_xml(body):
+    """Parse an ISE reply; entities, DTDs and garbage are refused."""
+    with _parsing(body):
+        return ElementTree.fromstring(body, forbid_dtd=True)
 
 
 class _PoolsTree:
@@ -293,21 +301,14 @@ def parse_pools(body, chunk=65536):
     The same refusals as parse_xml (defusedxml: no DTD, no entities);
     fed in chunks so no second copy of a large reply is made at once.
     """
-    if not body or not body.strip():
-        raise ISEMalformedReply('ISE sent an empty reply where XML was '
-                                'expected')
-    target = _PoolsTree()
-    parser = ElementTree.DefusedXMLParser(target=target, forbid_dtd=True)
-    target.attach(parser.parser)
-    try:
+    with _parsing(body):
+        target = _PoolsTree()
+        parser = ElementTree.DefusedXMLParser(target=target,
+                                              forbid_dtd=True)
+        target.attach(parser.parser)
         for start in range(0, len(body), chunk):
             parser.feed(body[start:start + chunk])
         return parser.close(), target.volume_counts
-    except defusedxml.DefusedXmlException as exc:
-        raise ISEMalformedReply('ISE reply refused, it uses forbidden XML '
-                                '(%s)' % type(exc).__name__)
-    except ElementTree.ParseError as exc:
-        raise ISEMalformedReply('ISE reply is not well-formed XML: %s' % exc)
 
 
 class ISEClient:

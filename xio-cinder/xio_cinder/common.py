@@ -196,10 +196,8 @@ class XIOBaseVolumeDriver(driver.VolumeDriver):
                     'alloctype': None, 'iops': {}}
         affinity = specs.get('affinity:type')
         if affinity:
-            if not array.has(client.CAP_AFFINITY):
-                raise exception.InvalidInput(reason=_(
-                    'Affinity:Type is set but this ISE has no affinity '
-                    'capability'))
+            self._require(array, client.CAP_AFFINITY,
+                          _('Affinity:Type is set'), 'affinity')
             settings['affinity'] = affinity
         alloctype = specs.get('alloc:type')
         if alloctype not in (None, ''):
@@ -207,10 +205,8 @@ class XIOBaseVolumeDriver(driver.VolumeDriver):
                 raise exception.InvalidInput(reason=_(
                     'Alloc:Type must be 0 (thick) or 1 (thin), not %s')
                     % alloctype)
-            if not array.has(client.CAP_THIN_CLONES):
-                raise exception.InvalidInput(reason=_(
-                    'Alloc:Type is set but this ISE has no thin '
-                    'provisioning capability'))
+            self._require(array, client.CAP_THIN_CLONES,
+                          _('Alloc:Type is set'), 'thin provisioning')
             settings['alloctype'] = alloctype
         iops = {}
         for key, name in QOS_KEYS.items():
@@ -222,12 +218,18 @@ class XIOBaseVolumeDriver(driver.VolumeDriver):
                         'QoS %(key)s must be an integer, not %(value)r')
                         % {'key': key, 'value': qos[key]})
         if iops:
-            if not array.has(client.CAP_QOS):
-                raise exception.InvalidInput(reason=_(
-                    'QoS IOPS limits are set but this ISE has no QoS '
-                    'capability'))
+            self._require(array, client.CAP_QOS,
+                          _('QoS IOPS limits are set'), 'QoS')
             settings['iops'] = iops
         return settings
+
+    @staticmethod
+    def _require(array, capability, setting, what):
+        """InvalidInput naming ``setting`` if the ISE lacks ``capability``."""
+        if not array.has(capability):
+            raise exception.InvalidInput(reason=_(
+                '%(setting)s but this ISE has no %(what)s capability')
+                % {'setting': setting, 'what': what})
 
     @staticmethod
     def _int_spec(specs, key, default):

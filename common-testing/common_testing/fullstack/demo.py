@@ -202,11 +202,16 @@ class Demo(object):
         attachments = []     # attachments not deleted yet
         state = {}
 
-        def create():
-            volume = v.create(1, name='%s-a' % section, volume_type=vtype)
+        def make(key, **source):
+            """A 1 GiB volume ``state[key]``, from ``source`` if given."""
+            volume = v.create(1, name='%s-%s' % (section, key),
+                              volume_type=vtype, **source)
             created.append(volume.id)
-            state['a'] = wait_status(lambda: v.get(volume.id), 'available',
+            state[key] = wait_status(lambda: v.get(volume.id), 'available',
                                      'volume %s' % volume.id)
+
+        def create():
+            make('a')
 
         def snapshot():
             snap = self.client.volume_snapshots.create(
@@ -216,18 +221,10 @@ class Demo(object):
                 'available', 'snapshot %s' % snap.id)
 
         def from_snapshot():
-            volume = v.create(1, snapshot_id=state['snap'].id,
-                              name='%s-b' % section, volume_type=vtype)
-            created.append(volume.id)
-            state['b'] = wait_status(lambda: v.get(volume.id), 'available',
-                                     'volume %s' % volume.id)
+            make('b', snapshot_id=state['snap'].id)
 
         def clone():
-            volume = v.create(1, source_volid=state['a'].id,
-                              name='%s-c' % section, volume_type=vtype)
-            created.append(volume.id)
-            state['c'] = wait_status(lambda: v.get(volume.id), 'available',
-                                     'volume %s' % volume.id)
+            make('c', source_volid=state['a'].id)
 
         def extend():
             v.extend(state['a'].id, 2)

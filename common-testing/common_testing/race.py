@@ -85,16 +85,21 @@ class Service(fixtures.Fixture):
 
     ``submit(operations)`` hands it a list of ``[name, {arguments}]`` to
     run at once; ``results()`` waits for their ``[ok, value]`` list.
-    Services given one ``coordination_url`` share their locks.
+    Services given one ``coordination_url`` share their locks. Further
+    keyword arguments go into the worker's setup line as they are;
+    ``timeout`` is how long ``results()`` waits.
     """
 
     TIMEOUT = 180
 
-    def __init__(self, module, options, coordination_url, backend_name):
+    def __init__(self, module, options, coordination_url, backend_name,
+                 timeout=TIMEOUT, **more_setup):
         super().__init__()
         self.module = module
-        self.setup = {'options': options, 'backend_name': backend_name,
-                      'coordination_url': coordination_url}
+        self.timeout = timeout
+        self.setup = dict(more_setup, options=options,
+                          backend_name=backend_name,
+                          coordination_url=coordination_url)
 
     def _setUp(self):
         self.log = open(os.path.join(self.useFixture(
@@ -126,7 +131,7 @@ class Service(fixtures.Fixture):
         self._write(operations)
 
     def results(self):
-        deadline = time.monotonic() + self.TIMEOUT
+        deadline = time.monotonic() + self.timeout
         while time.monotonic() < deadline:
             ready, _w, _x = select.select([self.process.stdout], [], [],
                                           deadline - time.monotonic())

@@ -19,6 +19,7 @@ hold across them as they do across the hosts of a cinder cluster.
 
 import uuid
 
+from common_testing import race
 import fixtures
 
 from huawei_sds_cinder.tests.functional import race_worker
@@ -28,22 +29,20 @@ from huawei_sds_cinder.tests.functional import test_driver
 class ActiveActiveTest(test_driver.DriverTestBase):
 
     def service(self):
-        return self.useFixture(race_worker.Service(
+        return self.useFixture(race.Service(
+            race_worker.__name__,
             dict(self.backend_options, huawei_sds_delete_timeout=30,
                  huawei_sds_linked_clones=True),
-            self.coordination_url,
-            self.useFixture(fixtures.TempDir()).path))
+            self.coordination_url, 'sds',
+            # A full clone copies 1 GB through the VBS, and clones of one
+            # source wait for each other (its lock): minutes on a loaded
+            # test machine.
+            timeout=900,
+            lock_path=self.useFixture(fixtures.TempDir()).path))
 
     def run_at_once(self, services, *operations):
         """Each service runs its operations, the services at one time."""
-        for service, ops in zip(services, operations):
-            service.submit(ops)
-        results = [service.results() for service in services]
-        for ops, answers in zip(operations, results):
-            failed = [(op, answer) for op, answer in zip(ops, answers)
-                      if not answer[0]]
-            self.assertEqual([], failed)
-        return [[value for _ok, value in answers] for answers in results]
+        return race.run_at_once(self, services, *operations)
 
     def test_copies_of_one_source_race_from_two_services(self):
         self.coordination_url = 'file://' + self.useFixture(

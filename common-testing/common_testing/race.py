@@ -59,6 +59,47 @@ def load_driver(setup):
     return loaded
 
 
+def operations(driver, volume, snapshot):
+    """``run(name, args)`` of the operations every vendor's worker knows.
+
+    ``volume(spec)`` and ``snapshot(spec, volume_spec)`` make the cinder
+    objects of the specs the test gives (the worker's own form). Each
+    operation that makes an object answers what the driver returns (its
+    model update), ``attach`` the LUN of its connection info, the others
+    None.
+    """
+    def run(name, args):
+        if name == 'create':
+            return driver.create_volume(volume(args['volume']))
+        if name == 'attach':
+            info = driver.initialize_connection(volume(args['volume']),
+                                                args['connector'])
+            return info['data']['target_lun']
+        if name == 'detach':
+            driver.terminate_connection(volume(args['volume']),
+                                        args['connector'])
+            return None
+        if name == 'snapshot':
+            return driver.create_snapshot(snapshot(args['snapshot'],
+                                                   args['volume']))
+        if name == 'from_snapshot':
+            return driver.create_volume_from_snapshot(
+                volume(args['volume']),
+                snapshot(args['snapshot'], args['source']))
+        if name == 'clone':
+            return driver.create_cloned_volume(volume(args['volume']),
+                                               volume(args['source']))
+        if name == 'delete':
+            driver.delete_volume(volume(args['volume']))
+            return None
+        if name == 'delete_snapshot':
+            driver.delete_snapshot(snapshot(args['snapshot'],
+                                            args['volume']))
+            return None
+        raise ValueError('unknown operation %s' % name)
+    return run
+
+
 def serve(run, stdin=None, stdout=None):
     """Run each line of operations from ``stdin`` at once; answer each."""
     from concurrent import futures

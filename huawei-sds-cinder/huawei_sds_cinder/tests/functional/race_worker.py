@@ -70,33 +70,7 @@ def main():
         snap.volume = volume(volume_spec)
         return snap
 
-    def run(name, args):
-        if name == 'create':
-            return driver.create_volume(volume(args['volume']))
-        if name == 'attach':
-            info = driver.initialize_connection(volume(args['volume']),
-                                                args['connector'])
-            return info['data']['target_lun']
-        if name == 'detach':
-            driver.terminate_connection(volume(args['volume']),
-                                        args['connector'])
-        elif name == 'snapshot':
-            return driver.create_snapshot(snapshot(args['snapshot'],
-                                                   args['volume']))
-        elif name == 'from_snapshot':
-            return driver.create_volume_from_snapshot(
-                volume(args['volume']),
-                snapshot(args['snapshot'], args['source']))
-        elif name == 'clone':
-            return driver.create_cloned_volume(volume(args['volume']),
-                                               volume(args['source']))
-        elif name == 'delete':
-            driver.delete_volume(volume(args['volume']))
-        elif name == 'delete_snapshot':
-            driver.delete_snapshot(snapshot(args['snapshot'],
-                                            args['volume']))
-        else:
-            raise ValueError('unknown operation %s' % name)
+    run = race.operations(driver, volume, snapshot)
 
     try:
         race.serve(run)

@@ -46,11 +46,9 @@ def main():
         snap.volume = volume(vid)
         return snap
 
+    common = race.operations(driver, volume, snapshot)
+
     def run(name, args):
-        if name == 'attach':
-            info = driver.initialize_connection(volume(args['volume']),
-                                                args['connector'])
-            return info['data']['target_lun']
         if name == 'cycle':
             # Attach and detach again and again: the host empties often.
             for _n in range(args['times']):
@@ -59,26 +57,7 @@ def main():
                 driver.terminate_connection(volume(args['volume']),
                                             args['connector'])
             return None
-        if name == 'detach':
-            driver.terminate_connection(volume(args['volume']),
-                                        args['connector'])
-        elif name == 'snapshot':
-            driver.create_snapshot(snapshot(args['snapshot'],
-                                            args['volume']))
-        elif name == 'clone':
-            driver.create_cloned_volume(volume(args['volume']),
-                                        volume(args['source']))
-        elif name == 'from_snapshot':
-            driver.create_volume_from_snapshot(
-                volume(args['volume']),
-                snapshot(args['snapshot'], args['source']))
-        elif name == 'delete':
-            driver.delete_volume(volume(args['volume']))
-        elif name == 'delete_snapshot':
-            driver.delete_snapshot(snapshot(args['snapshot'],
-                                            args['volume']))
-        else:
-            raise ValueError('unknown operation %s' % name)
+        return common(name, args)
 
     try:
         race.serve(run)

@@ -730,14 +730,15 @@ class InfortrendBaseVolumeDriver(driver.VolumeDriver):
         self._delete_all_maps(part_id)
 
     # -- manage / unmanage / retype ---------------------------------------
-    def _find_part(self, existing_ref):
-        parts = self.client.show_part(detail=True)
+    @staticmethod
+    def _referenced(rows, existing_ref, what):
+        """The one row (of a show ... -l) a manage reference names."""
         if 'source-id' in existing_ref:
             wanted = client.hex_id(existing_ref['source-id'], 'source-id')
-            found = [p for p in parts if p['ID'] == wanted]
+            found = [row for row in rows if row['ID'] == wanted]
         elif 'source-name' in existing_ref:
             wanted = client.name(existing_ref['source-name'], 'source-name')
-            found = [p for p in parts if p['Name'] == wanted]
+            found = [row for row in rows if row['Name'] == wanted]
         else:
             raise exception.ManageExistingInvalidReference(
                 existing_ref=existing_ref,
@@ -745,8 +746,12 @@ class InfortrendBaseVolumeDriver(driver.VolumeDriver):
         if len(found) != 1:
             raise exception.ManageExistingInvalidReference(
                 existing_ref=existing_ref,
-                reason='%d partitions match' % len(found))
+                reason='%d %s match' % (len(found), what))
         return found[0]
+
+    def _find_part(self, existing_ref):
+        return self._referenced(self.client.show_part(detail=True),
+                                existing_ref, 'partitions')
 
     @array_errors('manage volume')
     def manage_existing_get_size(self, volume, existing_ref):
@@ -833,22 +838,8 @@ class InfortrendBaseVolumeDriver(driver.VolumeDriver):
 
     def _find_si(self, existing_ref):
         """The one snapshot image a reference names (show si -l, P30)."""
-        images = self.client.show_si(detail=True)
-        if 'source-id' in existing_ref:
-            wanted = client.hex_id(existing_ref['source-id'], 'source-id')
-            found = [si for si in images if si['ID'] == wanted]
-        elif 'source-name' in existing_ref:
-            wanted = client.name(existing_ref['source-name'], 'source-name')
-            found = [si for si in images if si['Name'] == wanted]
-        else:
-            raise exception.ManageExistingInvalidReference(
-                existing_ref=existing_ref,
-                reason='source-name or source-id is required')
-        if len(found) != 1:
-            raise exception.ManageExistingInvalidReference(
-                existing_ref=existing_ref,
-                reason='%d snapshot images match' % len(found))
-        return found[0]
+        return self._referenced(self.client.show_si(detail=True),
+                                existing_ref, 'snapshot images')
 
     def _part_size_gb(self, part_id):
         for part in self.client.show_part():

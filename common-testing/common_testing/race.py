@@ -59,6 +59,32 @@ def load_driver(setup):
     return loaded
 
 
+def spec_objects(ctxt, host, **volume_fields):
+    """``volume(spec)``, ``snapshot(spec, volume_spec)`` for operations.
+
+    A spec is ``{"id", "size", "provider_location"}`` (size 1 and no
+    location when left out); volumes are available on ``host`` (with its
+    pool), with ``volume_fields`` besides.
+    """
+    from cinder import objects
+
+    def volume(spec):
+        return objects.Volume(
+            ctxt, id=spec['id'], size=spec.get('size', 1), _name_id=None,
+            volume_type_id=None, status='available', host=host,
+            provider_location=spec.get('provider_location'),
+            provider_id=None, multiattach=False, **volume_fields)
+
+    def snapshot(spec, volume_spec):
+        snap = objects.Snapshot(
+            ctxt, id=spec['id'], volume_id=volume_spec['id'],
+            volume_size=volume_spec.get('size', 1),
+            provider_location=spec.get('provider_location'))
+        snap.volume = volume(volume_spec)
+        return snap
+    return volume, snapshot
+
+
 def operations(driver, volume, snapshot):
     """``run(name, args)`` of the operations every vendor's worker knows.
 

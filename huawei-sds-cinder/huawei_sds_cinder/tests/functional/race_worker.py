@@ -51,26 +51,9 @@ def main():
     loaded = race.load_driver(setup)
     for cls in (objects.Volume, objects.Snapshot):
         mock.patch.object(cls, 'save').start()   # no database here
-    driver = loaded.driver
-    ctxt = loaded.context
-
-    def volume(spec):
-        return objects.Volume(
-            ctxt, id=spec['id'], size=spec.get('size', 1), _name_id=None,
-            volume_type_id=None, status='available',
-            host='%s#16384' % loaded.host, encryption_key_id=None,
-            provider_location=spec.get('provider_location'),
-            provider_id=None, multiattach=False)
-
-    def snapshot(spec, volume_spec):
-        snap = objects.Snapshot(
-            ctxt, id=spec['id'], volume_id=volume_spec['id'],
-            volume_size=volume_spec.get('size', 1),
-            provider_location=spec.get('provider_location'))
-        snap.volume = volume(volume_spec)
-        return snap
-
-    run = race.operations(driver, volume, snapshot)
+    volume, snapshot = race.spec_objects(
+        loaded.context, '%s#16384' % loaded.host, encryption_key_id=None)
+    run = race.operations(loaded.driver, volume, snapshot)
 
     try:
         race.serve(run)

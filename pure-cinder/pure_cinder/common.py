@@ -486,14 +486,22 @@ class PureBaseVolumeDriver(driver.VolumeDriver):
 
     @array_errors('delete snapshot')
     def delete_snapshot(self, snapshot):
-        name = self._snapshot_name(snapshot)
+        self._destroy(self.client.destroy_volume_snapshot,
+                      self.client.eradicate_volume_snapshot,
+                      self._snapshot_name(snapshot))
+
+    def _destroy(self, destroy, eradicate, name, force_eradicate=False):
+        """Destroy ``name``, then eradicate it if so configured or forced.
+
+        Idempotent: an object already destroyed or gone is no error.
+        """
         try:
-            self.client.destroy_volume_snapshot(name)
+            destroy(name)
         except (client.NotFound, client.Destroyed):
             pass
-        if self.configuration.pure_eradicate_on_delete:
+        if force_eradicate or self.configuration.pure_eradicate_on_delete:
             try:
-                self.client.eradicate_volume_snapshot(name)
+                eradicate(name)
             except client.NotFound:
                 pass
 
@@ -636,26 +644,13 @@ class PureBaseVolumeDriver(driver.VolumeDriver):
 
     def _remove_pgroup(self, name):
         """Destroy (and eradicate, if so configured) a protection group."""
-        try:
-            self.client.destroy_pgroup(name)
-        except (client.NotFound, client.Destroyed):
-            pass
-        if self.configuration.pure_eradicate_on_delete:
-            try:
-                self.client.eradicate_pgroup(name)
-            except client.NotFound:
-                pass
+        self._destroy(self.client.destroy_pgroup, self.client.eradicate_pgroup,
+                      name)
 
     def _remove_pgroup_snapshot(self, name, eradicate=False):
-        try:
-            self.client.destroy_pgroup_snapshot(name)
-        except (client.NotFound, client.Destroyed):
-            pass
-        if eradicate or self.configuration.pure_eradicate_on_delete:
-            try:
-                self.client.eradicate_pgroup_snapshot(name)
-            except client.NotFound:
-                pass
+        self._destroy(self.client.destroy_pgroup_snapshot,
+                      self.client.eradicate_pgroup_snapshot, name,
+                      force_eradicate=eradicate)
 
     @array_errors('create group')
     def create_group(self, context, group):

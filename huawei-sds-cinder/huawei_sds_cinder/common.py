@@ -715,30 +715,42 @@ class HuaweiSDSBaseVolumeDriver(driver.VolumeDriver):
 
     # -- manage --------------------------------------------------------------
 
-    def _existing_volume(self, existing_ref):
+    def _referenced(self, existing_ref, kind, deleting_statuses, size_key):
+        """The VBS record of the volume or snapshot ``source-name`` names.
+
+        ``kind`` is 'volume' or 'snapshot' (its query and name field,
+        P15); a missing, malformed, absent or deleting object, or one
+        whose record has no size (``size_key``, MB: P22's assumption), is
+        an invalid reference named in the error.
+        """
         name = existing_ref.get('source-name')
         if not name:
             raise exception.ManageExistingInvalidReference(
                 existing_ref=existing_ref,
-                reason=_('source-name (the VBS volume name) is required'))
+                reason=_('source-name (the VBS %s name) is required') % kind)
         try:
-            client.check_value('vol_name', name)
+            client.check_value('vol_name' if kind == 'volume'
+                               else 'snap_name', name)
         except client.VbsInvalidValue as exc:
             raise exception.ManageExistingInvalidReference(
                 existing_ref=existing_ref, reason=str(exc))
-        record = self._query('volume', name)
-        if record is None or record.get('status') in VOLUME_DELETING_STATUSES:
+        record = self._query(kind, name)
+        if record is None or record.get('status') in deleting_statuses:
             raise exception.ManageExistingInvalidReference(
                 existing_ref=existing_ref,
-                reason=_('volume %s does not exist or is being deleted')
-                % name)
-        # P22: vol_size (MB) in the record is an assumption; check it.
-        if not str(record.get('vol_size', '')).isdigit():
+                reason=_('%(kind)s %(name)s does not exist or is being '
+                         'deleted') % {'kind': kind, 'name': name})
+        if not str(record.get(size_key, '')).isdigit():
             raise exception.ManageExistingInvalidReference(
                 existing_ref=existing_ref,
-                reason=_('the VBS reported no size (vol_size) for volume '
-                         '%s') % name)
+                reason=_('the VBS reported no size (%(key)s) for %(kind)s '
+                         '%(name)s') % {'key': size_key, 'kind': kind,
+                                        'name': name})
         return name, record
+
+    def _existing_volume(self, existing_ref):
+        return self._referenced(existing_ref, 'volume',
+                                VOLUME_DELETING_STATUSES, 'vol_size')
 
     @array_errors('manage volume')
     def manage_existing(self, volume, existing_ref):
@@ -768,28 +780,12 @@ class HuaweiSDSBaseVolumeDriver(driver.VolumeDriver):
     def _existing_snapshot(self, snapshot, existing_ref):
         """The VBS snapshot a reference names, if it is of the volume.
 
-        QUERY_SNAPSHOT_REQ by snap_name (P15); father_name and snap_size
-        (MB) in its record are P22's assumption: a snapshot whose
-        father_name is another volume is refused, and one without a size
-        cannot be accounted for.
+        father_name in its record is P22's assumption: a snapshot whose
+        father_name is another volume is refused.
         """
-        name = existing_ref.get('source-name')
-        if not name:
-            raise exception.ManageExistingInvalidReference(
-                existing_ref=existing_ref,
-                reason=_('source-name (the VBS snapshot name) is required'))
-        try:
-            client.check_value('snap_name', name)
-        except client.VbsInvalidValue as exc:
-            raise exception.ManageExistingInvalidReference(
-                existing_ref=existing_ref, reason=str(exc))
-        record = self._query('snapshot', name)
-        if record is None or \
-                record.get('status') in SNAPSHOT_DELETING_STATUSES:
-            raise exception.ManageExistingInvalidReference(
-                existing_ref=existing_ref,
-                reason=_('snapshot %s does not exist or is being deleted')
-                % name)
+        name, record = self._referenced(existing_ref, 'snapshot',
+                                        SNAPSHOT_DELETING_STATUSES,
+                                        'snap_size')
         volume_name = self.vbs_name(snapshot.volume)
         father = record.get('father_name')
         if father and father != volume_name:
@@ -799,11 +795,6 @@ class HuaweiSDSBaseVolumeDriver(driver.VolumeDriver):
                          'not of %(vol)s (volume %(id)s)')
                 % {'snap': name, 'father': father, 'vol': volume_name,
                    'id': snapshot.volume.id})
-        if not str(record.get('snap_size', '')).isdigit():
-            raise exception.ManageExistingInvalidReference(
-                existing_ref=existing_ref,
-                reason=_('the VBS reported no size (snap_size) for snapshot '
-                         '%s') % name)
         return name, record
 
     @array_errors('manage snapshot')

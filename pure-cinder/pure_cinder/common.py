@@ -823,6 +823,16 @@ class PureBaseVolumeDriver(driver.VolumeDriver):
         entry.update(extra)
         return entry
 
+    @staticmethod
+    def _unmanageable_reasons(found, managed):
+        """Why manage cannot take an array volume or snapshot, so far."""
+        reasons = []
+        if found['name'] in managed:
+            reasons.append(_('already managed by cinder'))
+        if found.get('destroyed'):
+            reasons.append(_('destroyed, pending eradication'))
+        return reasons
+
     @array_errors('list manageable volumes')
     def get_manageable_volumes(self, cinder_volumes, marker, limit, offset,
                                sort_keys, sort_dirs):
@@ -839,11 +849,7 @@ class PureBaseVolumeDriver(driver.VolumeDriver):
         entries = []
         for found in self.client.list_volumes():
             name = found['name']
-            reasons = []
-            if name in managed:
-                reasons.append(_('already managed by cinder'))
-            if found.get('destroyed'):
-                reasons.append(_('destroyed, pending eradication'))
+            reasons = self._unmanageable_reasons(found, managed)
             if name in hosts:
                 reasons.append(_('connected to host %s; disconnect it '
                                  'first') % ', '.join(sorted(hosts[name])))
@@ -862,11 +868,7 @@ class PureBaseVolumeDriver(driver.VolumeDriver):
         entries = []
         for found in self.client.list_volume_snapshots():
             name = found['name']
-            reasons = []
-            if name in managed:
-                reasons.append(_('already managed by cinder'))
-            if found.get('destroyed'):
-                reasons.append(_('destroyed, pending eradication'))
+            reasons = self._unmanageable_reasons(found, managed)
             if name.count('.') > 1:
                 # PG.suffix.VOL (protocol.rst P-43): one volume's share of
                 # a protection group snapshot, which manage would rename
